@@ -1,0 +1,85 @@
+import OpenAI from 'openai';
+import { ModelError } from '../../errors.js';
+
+/** How to reach an OpenAI-compatible API. */
+export interface OpenAIConnectionOptions {
+  /**
+   * API key.
+   * @default process.env.OPENAI_API_KEY
+   */
+  apiKey?: string;
+  /**
+   * Base URL of the API, ending in `/v1` for most servers.
+   * @default process.env.OPENAI_BASE_URL, else https://api.openai.com/v1
+   */
+  baseURL?: string;
+  /**
+   * Retries of failed requests (408, 409, 429, 5xx, connection errors), with the SDK's backoff.
+   * @default 2
+   */
+  maxRetries?: number;
+  /**
+   * Request timeout in milliseconds.
+   * @default 600000
+   */
+  timeoutMs?: number;
+  /** An existing client to use instead of creating one. */
+  client?: OpenAI;
+}
+
+/** Create (or reuse) the official SDK client for these options. */
+export function openAIClient(options: OpenAIConnectionOptions = {}): OpenAI {
+  if (options.client) return options.client;
+  const baseURL = options.baseURL ?? process.env.OPENAI_BASE_URL ?? undefined;
+  // Compatible servers (Ollama, vLLM, llama.cpp) often need no key, but the SDK insists on one.
+  const apiKey = options.apiKey ?? process.env.OPENAI_API_KEY ?? (baseURL ? 'unused' : undefined);
+  return new OpenAI({
+    apiKey,
+    baseURL: baseURL || undefined,
+    maxRetries: options.maxRetries ?? 2,
+    timeout: options.timeoutMs ?? 600_000,
+  });
+}
+
+/** Whether the client talks to OpenAI itself rather than a compatible server. */
+export function isOpenAIHost(client: OpenAI): boolean {
+  try {
+    return new URL(client.baseURL).hostname.endsWith('api.openai.com');
+  } catch {
+    return false;
+  }
+}
+
+/** Turn an SDK error into a `ModelError` whose message is one line a user can act on. */
+export function toModelError(err: unknown, model: string, what: string): unknown {
+  if (err instanceof ModelError) return err;
+  if (err instanceof OpenAI.APIUserAbortError) return err;
+  if (err instanceof OpenAI.APIConnectionError) {
+    return new ModelError('openai', model, `Could not reach the OpenAI API for ${what} (${err.message}): check OPENAI_BASE_URL and the network.`, {
+      cause: err,
+      isRetryable: true,
+    });
+  }
+  if (err instanceof OpenAI.APIError) {
+    const code = typeof err.code === 'string' ? err.code : undefined;
+    const detail = (err.error as { message?: string } | undefined)?.message ?? err.message;
+    if (code === 'insufficient_quota') {
+      return new ModelError('openai', model, `The OpenAI account has no quota left (insufficient_quota): add credit or use another key, then run again.`, {
+        cause: err,
+        status: err.status,
+        code: 'insufficient_quota',
+      });
+    }
+    if (err.status === 401) {
+      return new ModelError('openai', model, `The API rejected the key (401): set OPENAI_API_KEY to a valid key.`, { cause: err, status: 401 });
+    }
+    const status = err.status ?? 0;
+    return new ModelError('openai', model, `${what} failed with ${status}${code ? ` ${code}` : ''}: ${detail}`, {
+      cause: err,
+      status,
+      isRetryable: status === 408 || status === 409 || status === 429 || status >= 500,
+      ...(code === 'context_length_exceeded' ? { code } : {}),
+    });
+  }
+  return err;
+}

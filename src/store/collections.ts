@@ -1,0 +1,140 @@
+import type pg from 'pg';
+import { ConfigError, describeValue } from '../errors.js';
+import type { EmbeddingModel } from '../models/spec.js';
+import { cosineOpsClass, sqlInt, vectorType } from './vector-sql.js';
+
+/** A collection as stored. */
+export interface Collection {
+  id: number;
+  name: string;
+  embeddingProvider: string;
+  embeddingModel: string;
+  dimensions: number;
+}
+
+/** A collection with its counts, as `ragline collections` shows it. */
+export interface CollectionStats extends Collection {
+  documents: number;
+  chunks: number;
+  tokens: number;
+  createdAt: Date;
+}
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
+
+/** Check a collection name; the error says which characters are allowed. */
+export function checkCollectionName(name: string): string {
+  if (!NAME.test(name)) {
+    throw new ConfigError('collection', name, `Invalid collection name ${describeValue(name)}: use 1-63 letters, digits, ".", "_" or "-", starting with a letter or digit.`);
+  }
+  return name;
+}
+
+type Row = { id: string; name: string; embedding_provider: string; embedding_model: string; dimensions: number };
+const toCollection = (r: Row): Collection => ({
+  id: Number(r.id),
+  name: r.name,
+  embeddingProvider: r.embedding_provider,
+  embeddingModel: r.embedding_model,
+  dimensions: r.dimensions,
+});
+
+/** Find a collection by name. */
+export async function getCollection(pool: pg.Pool, name: string): Promise<Collection | undefined> {
+  const { rows } = await pool.query<Row>('SELECT id, name, embedding_provider, embedding_model, dimensions FROM collections WHERE name = $1', [name]);
+  return rows[0] ? toCollection(rows[0]) : undefined;
+}
+
+/** Find a collection by name, or fail with a message listing what exists. */
+export async function requireCollection(pool: pg.Pool, name: string): Promise<Collection> {
+  const found = await getCollection(pool, name);
+  if (found) return found;
+  const { rows } = await pool.query<{ name: string }>('SELECT name FROM collections ORDER BY name');
+  const known = rows.map((r) => r.name);
+  throw new ConfigError('collection', name, `No collection named "${name}"${known.length ? ` (there are: ${known.join(', ')})` : ''}: ingest something into it first with \`ragline ingest <url|folder> --collection ${name}\`.`);
+}
+
+/**
+ * The collection named `name`, created for `model` if missing — with its own HNSW index on a cast
+ * to the model's dimensions, using the operator class of the cosine distance `<=>` that searches
+ * use. An existing collection must have been built with the same model: mixing vectors of two
+ * models in one index makes distances meaningless.
+ */
+export async function ensureCollection(pool: pg.Pool, name: string, model: EmbeddingModel): Promise<Collection> {
+  checkCollectionName(name);
+  const existing = await getCollection(pool, name);
+  if (existing) {
+    assertSameModel(existing, model);
+    return existing;
+  }
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const { rows } = await client.query<Row>(
+      `INSERT INTO collections (name, embedding_provider, embedding_model, dimensions) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (name) DO NOTHING
+       RETURNING id, name, embedding_provider, embedding_model, dimensions`,
+      [name, model.provider, model.modelId, model.dimensions],
+    );
+    if (!rows[0]) {
+      // Another process created it between our read and insert.
+      await client.query('ROLLBACK');
+      const raced = (await getCollection(pool, name))!;
+      assertSameModel(raced, model);
+      return raced;
+    }
+    const created = toCollection(rows[0]);
+    const id = sqlInt(created.id);
+    await client.query(
+      `CREATE INDEX chunks_embedding_c${id}_idx ON chunks USING hnsw ((embedding::${vectorType(created.dimensions)}) ${cosineOpsClass(created.dimensions)}) WHERE collection_id = ${id}`,
+    );
+    await client.query('COMMIT');
+    return created;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+  }
+}
+
+function assertSameModel(c: Collection, model: EmbeddingModel): void {
+  if (c.embeddingProvider !== model.provider || c.embeddingModel !== model.modelId || c.dimensions !== model.dimensions) {
+    throw new ConfigError(
+      'embeddingModel',
+      model.modelId,
+      `Collection "${c.name}" holds ${c.embeddingProvider}/${c.embeddingModel} vectors (${c.dimensions} d), not ${model.provider}/${model.modelId} (${model.dimensions} d): use the same model, or another --collection.`,
+    );
+  }
+}
+
+/** Every collection with its document, chunk and token counts. */
+export async function listCollections(pool: pg.Pool): Promise<CollectionStats[]> {
+  const { rows } = await pool.query<Row & { documents: string; chunks: string; tokens: string; created_at: Date }>(
+    `SELECT c.id, c.name, c.embedding_provider, c.embedding_model, c.dimensions, c.created_at,
+            (SELECT count(*) FROM documents d WHERE d.collection_id = c.id) AS documents,
+            (SELECT count(*) FROM chunks k WHERE k.collection_id = c.id) AS chunks,
+            (SELECT coalesce(sum(token_count), 0) FROM chunks k WHERE k.collection_id = c.id) AS tokens
+       FROM collections c ORDER BY c.name`,
+  );
+  return rows.map((r) => ({ ...toCollection(r), documents: Number(r.documents), chunks: Number(r.chunks), tokens: Number(r.tokens), createdAt: r.created_at }));
+}
+
+/** Delete a collection with its documents, chunks and index. */
+export async function dropCollection(pool: pg.Pool, name: string): Promise<boolean> {
+  const found = await getCollection(pool, name);
+  if (!found) return false;
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query(`DROP INDEX IF EXISTS chunks_embedding_c${sqlInt(found.id)}_idx`);
+    await client.query('DELETE FROM collections WHERE id = $1', [found.id]);
+    await client.query('COMMIT');
+    return true;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+  }
+}

@@ -1,0 +1,133 @@
+/**
+ * One database code path: everything talks to a `pg.Pool`. With a URL it is a Postgres server;
+ * without, the embedded default — PGlite with pgvector behind node-postgres, data in a folder.
+ */
+import path from 'node:path';
+import pg from 'pg';
+import { StoreError } from '../errors.js';
+import { acquireLock, type FileLock } from './lock.js';
+import { migrate, readMigrations } from './migrate.js';
+import { packageRoot } from '../package-root.js';
+
+/** Where the data lives. */
+export interface DatabaseOptions {
+  /**
+   * A Postgres connection string. When set, the server is used and `dataDir` is ignored.
+   * @default process.env.DATABASE_URL
+   */
+  databaseUrl?: string;
+  /**
+   * Folder of the embedded database; `memory://` keeps it in memory (tests).
+   * @default process.env.RAGLINE_DATA_DIR, else './.ragline'
+   */
+  dataDir?: string;
+  /**
+   * Connections in the pool (server only; the embedded database has exactly one).
+   * @default 10
+   */
+  maxConnections?: number;
+  /**
+   * Apply pending migrations on open.
+   * @default true
+   */
+  migrate?: boolean;
+}
+
+/** An open database. */
+export interface Database {
+  readonly pool: pg.Pool;
+  readonly kind: 'postgres' | 'pglite';
+  /** Human description, safe to print: no password. */
+  readonly description: string;
+  /** Close the pool (and the embedded database, flushing it to disk). Idempotent. */
+  close(): Promise<void>;
+}
+
+/** The package's `migrations/` folder. */
+export function migrationsDir(): string {
+  return path.join(packageRoot(), 'migrations');
+}
+
+function redact(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return `${u.protocol}//${u.username ? `${u.username}${u.password ? ':***' : ''}@` : ''}${u.host}${u.pathname}`;
+  } catch {
+    return 'postgres (unparseable DATABASE_URL)';
+  }
+}
+
+async function openServer(url: string, max: number): Promise<Database> {
+  const pool = new pg.Pool({ connectionString: url, max });
+  // An idle client's error (server restart) must not crash the process; the next query reports it.
+  pool.on('error', () => undefined);
+  try {
+    await pool.query('SELECT 1');
+  } catch (err) {
+    await pool.end().catch(() => undefined);
+    throw new StoreError(`Cannot connect to ${redact(url)}: ${(err as Error).message}. Check DATABASE_URL and that the server is running.`, { cause: err });
+  }
+  let closed = false;
+  return {
+    pool,
+    kind: 'postgres',
+    description: `Postgres at ${redact(url)}`,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await pool.end();
+    },
+  };
+}
+
+async function openEmbedded(dataDir: string): Promise<Database> {
+  const inMemory = dataDir.startsWith('memory://');
+  const lock: FileLock | undefined = inMemory ? undefined : await acquireLock(dataDir);
+  try {
+    // Imported lazily: server users never pay for loading the WASM build.
+    const [{ PGlite }, { vector }, { createPgConfig }] = await Promise.all([
+      import('@electric-sql/pglite'),
+      import('@electric-sql/pglite-pgvector'),
+      import('@electric-sql/pglite/node-postgres'),
+    ]);
+    const db = await PGlite.create({ ...(inMemory ? {} : { dataDir }), extensions: { vector } });
+    const pool = new pg.Pool(createPgConfig(db) as unknown as pg.PoolConfig);
+    let closed = false;
+    return {
+      pool,
+      kind: 'pglite',
+      description: inMemory ? 'embedded database in memory' : `embedded database in ${dataDir}`,
+      async close() {
+        if (closed) return;
+        closed = true;
+        try {
+          await pool.end();
+          await db.close();
+        } finally {
+          await lock?.release();
+        }
+      },
+    };
+  } catch (err) {
+    await lock?.release();
+    throw new StoreError(`Cannot open the embedded database in ${dataDir}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/** Open the database the options (or the environment) name, migrated to the current schema. */
+export async function openDatabase(options: DatabaseOptions = {}): Promise<Database> {
+  const url = options.databaseUrl ?? process.env.DATABASE_URL;
+  const db = url
+    ? await openServer(url, options.maxConnections ?? 10)
+    : await openEmbedded(options.dataDir ?? process.env.RAGLINE_DATA_DIR ?? './.ragline');
+  if (options.migrate !== false) {
+    try {
+      await migrate(db.pool, await readMigrations(migrationsDir()));
+    } catch (err) {
+      await db.close().catch(() => undefined);
+      throw err;
+    }
+  }
+  return db;
+}

@@ -1,0 +1,99 @@
+import type pg from 'pg';
+import type { EmbeddedDocument } from '../types.js';
+import type { EmbeddingModel } from '../models/spec.js';
+import type { Collection } from './collections.js';
+import { fromVectorText, toVectorText } from './vector-sql.js';
+
+/** What the store remembers about a document, to decide whether it changed. */
+export interface StoredDocumentState {
+  contentHash: string;
+  chunking: string;
+}
+
+/** The stored state of one document, if any. */
+export async function getDocumentState(pool: pg.Pool, collectionId: number, source: string): Promise<StoredDocumentState | undefined> {
+  const { rows } = await pool.query<{ content_hash: string; chunking: string }>(
+    'SELECT content_hash, chunking FROM documents WHERE collection_id = $1 AND source = $2',
+    [collectionId, source],
+  );
+  return rows[0] ? { contentHash: rows[0].content_hash, chunking: rows[0].chunking } : undefined;
+}
+
+/** Record that an unchanged document was seen again. */
+export async function touchDocument(pool: pg.Pool, collectionId: number, source: string, fetchedAt: Date): Promise<void> {
+  await pool.query('UPDATE documents SET fetched_at = $3 WHERE collection_id = $1 AND source = $2', [collectionId, source, fetchedAt]);
+}
+
+/**
+ * Vectors already stored for these embedding inputs (by sha256) with the same provider, model and
+ * dimensions, in any collection: the same text is never paid for twice.
+ */
+export async function findCachedEmbeddings(pool: pg.Pool, model: EmbeddingModel, textHashes: readonly string[]): Promise<Map<string, Float32Array>> {
+  const found = new Map<string, Float32Array>();
+  if (textHashes.length === 0) return found;
+  const { rows } = await pool.query<{ text_hash: string; embedding: string }>(
+    `SELECT DISTINCT ON (k.text_hash) k.text_hash, k.embedding::text AS embedding
+       FROM chunks k JOIN collections c ON c.id = k.collection_id
+      WHERE c.embedding_provider = $1 AND c.embedding_model = $2 AND c.dimensions = $3 AND k.text_hash = ANY($4::text[])`,
+    [model.provider, model.modelId, model.dimensions, textHashes],
+  );
+  for (const r of rows) found.set(r.text_hash, fromVectorText(r.embedding));
+  return found;
+}
+
+/**
+ * Write a document and replace all its chunks in one transaction: readers see the old chunks or
+ * the new ones, never a mix, and a crash half-way leaves the old ones.
+ * @returns the document id
+ */
+export async function replaceDocument(pool: pg.Pool, collection: Collection, doc: EmbeddedDocument, chunking: string): Promise<number> {
+  const d = doc.document;
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const { rows } = await client.query<{ id: string }>(
+      `INSERT INTO documents (collection_id, source, title, content_type, content_hash, chunking, chunk_count, token_count, fetched_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now())
+       ON CONFLICT (collection_id, source) DO UPDATE SET
+         title = EXCLUDED.title, content_type = EXCLUDED.content_type, content_hash = EXCLUDED.content_hash,
+         chunking = EXCLUDED.chunking, chunk_count = EXCLUDED.chunk_count, token_count = EXCLUDED.token_count,
+         fetched_at = EXCLUDED.fetched_at, updated_at = now()
+       RETURNING id`,
+      [collection.id, d.url, d.title, d.contentType, d.contentHash, chunking, doc.chunks.length, doc.chunks.reduce((n, c) => n + c.tokenCount, 0), d.fetchedAt],
+    );
+    const documentId = Number(rows[0]!.id);
+    await client.query('DELETE FROM chunks WHERE document_id = $1', [documentId]);
+    if (doc.chunks.length > 0) {
+      // One statement per document: arrays in, rows out. Heading paths travel as JSON because a
+      // Postgres array of ragged arrays does not exist.
+      await client.query(
+        `INSERT INTO chunks (collection_id, document_id, ordinal, text, token_count, heading_path, text_hash, metadata, embedding, tsv)
+         SELECT $1, $2, r.ordinal, r.text, r.token_count,
+                ARRAY(SELECT jsonb_array_elements_text(r.heading_path)), r.text_hash, r.metadata, r.embedding::vector,
+                setweight(to_tsvector('english', $3 || ' ' || array_to_string(ARRAY(SELECT jsonb_array_elements_text(r.heading_path)), ' ')), 'A')
+                  || setweight(to_tsvector('english', r.text), 'B')
+           FROM unnest($4::int[], $5::text[], $6::int[], $7::jsonb[], $8::text[], $9::jsonb[], $10::text[])
+                AS r(ordinal, text, token_count, heading_path, text_hash, metadata, embedding)`,
+        [
+          collection.id,
+          documentId,
+          d.title,
+          doc.chunks.map((c) => c.ordinal),
+          doc.chunks.map((c) => c.text),
+          doc.chunks.map((c) => c.tokenCount),
+          doc.chunks.map((c) => JSON.stringify(c.headingPath)),
+          doc.chunks.map((c) => c.textHash),
+          doc.chunks.map((c) => JSON.stringify(c.metadata)),
+          doc.chunks.map((c) => toVectorText(c.embedding)),
+        ],
+      );
+    }
+    await client.query('COMMIT');
+    return documentId;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+  }
+}
