@@ -1,0 +1,239 @@
+import { createHash } from 'node:crypto';
+import { ConfigError, describeValue } from '../errors.js';
+import type { Block, Chunk, ChunkedDocument, ExtractedDocument } from '../types.js';
+import { getTokenizer, type Tokenizer, type TokenizerEncoding } from '../models/tokenizer.js';
+
+/** How to cut documents into chunks. */
+export interface ChunkOptions {
+  /**
+   * Largest chunk, in tokens of `encoding`, counting the title and heading line embedded with it.
+   * @default 500 (as in the OpenAI "Web Q&A" tutorial)
+   */
+  maxTokens?: number;
+  /**
+   * Tokens of the previous chunk repeated at the start of the next one within a section.
+   * @default 0
+   */
+  overlapTokens?: number;
+  /**
+   * The embedding model's encoding: chunks are counted the way the model counts them.
+   * @default 'cl100k_base'
+   */
+  encoding?: TokenizerEncoding;
+  /**
+   * The embedding model's input limit; `maxTokens` above it is lowered to it.
+   * @default 8191
+   */
+  maxInputTokens?: number;
+}
+
+/** A stable description of chunking settings: documents cut with other settings are cut again. */
+export function chunkingFingerprint(options: ChunkOptions = {}): string {
+  const o = resolve(options);
+  return `v1;max=${o.maxTokens};overlap=${o.overlapTokens};enc=${o.encoding}`;
+}
+
+interface Resolved {
+  maxTokens: number;
+  overlapTokens: number;
+  encoding: TokenizerEncoding;
+}
+
+function resolve(options: ChunkOptions): Resolved {
+  const limit = options.maxInputTokens ?? 8191;
+  const maxTokens = Math.min(options.maxTokens ?? 500, limit);
+  if (!Number.isInteger(maxTokens) || maxTokens < 32) {
+    throw new ConfigError('maxTokens', options.maxTokens, `Expected \`maxTokens\` to be an integer from 32 up to the model's input limit (${limit}), got ${describeValue(options.maxTokens)}.`);
+  }
+  const overlapTokens = options.overlapTokens ?? 0;
+  if (!Number.isInteger(overlapTokens) || overlapTokens < 0 || overlapTokens > maxTokens / 2) {
+    throw new ConfigError('overlapTokens', overlapTokens, `Expected \`overlapTokens\` to be an integer from 0 to half of maxTokens (${Math.floor(maxTokens / 2)}), got ${describeValue(overlapTokens)}.`);
+  }
+  return { maxTokens, overlapTokens, encoding: options.encoding ?? 'cl100k_base' };
+}
+
+/** A piece of text that is never split further unless it alone exceeds the budget. */
+interface Unit {
+  text: string;
+  tokens: number;
+  /** How it joins the previous unit: a new block, or a continuation of the same block. */
+  joiner: '\n\n' | ' ' | '\n';
+}
+
+interface Section {
+  headingPath: string[];
+  blocks: Block[];
+}
+
+function sections(blocks: readonly Block[]): Section[] {
+  const out: Section[] = [];
+  let current: Section = { headingPath: [], blocks: [] };
+  for (const block of blocks) {
+    if (block.kind === 'heading') {
+      if (current.blocks.length > 0) out.push(current);
+      current = { headingPath: block.headingPath, blocks: [] };
+    } else if (block.text.trim().length > 0) {
+      current.blocks.push(block);
+    }
+  }
+  if (current.blocks.length > 0) out.push(current);
+  return out;
+}
+
+const segmenter = new Intl.Segmenter('en', { granularity: 'sentence' });
+
+/** Split text that exceeds `budget` at the coarsest boundary that works: lines, sentences, words, tokens. */
+function splitText(text: string, budget: number, tok: Tokenizer, lineOriented: boolean): Unit[] {
+  const count = tok.count(text);
+  if (count <= budget) return [{ text, tokens: count, joiner: ' ' }];
+  const tryParts = (parts: string[], joiner: Unit['joiner']): Unit[] | undefined => {
+    const clean = parts.filter((p) => p.trim().length > 0);
+    if (clean.length < 2) return undefined;
+    return clean.flatMap((p) => splitText(p, budget, tok, lineOriented).map((u, i) => (i === 0 ? { ...u, joiner } : u)));
+  };
+  if (lineOriented || text.includes('\n')) {
+    const byLine = tryParts(text.split('\n'), '\n');
+    if (byLine) return byLine;
+  }
+  const bySentence = tryParts([...segmenter.segment(text)].map((s) => s.segment.trim()), ' ');
+  if (bySentence) return bySentence;
+  const words = text.split(/(?<=\s)/);
+  if (words.length > 1) {
+    // Greedy word packing: never cuts inside a word.
+    const out: Unit[] = [];
+    let buf = '';
+    for (const w of words) {
+      if (buf && tok.count(buf + w) > budget) {
+        out.push(...splitText(buf.trim(), budget, tok, false).map((u) => ({ ...u, joiner: ' ' as const })));
+        buf = '';
+      }
+      buf += w;
+    }
+    if (buf.trim()) out.push(...splitText(buf.trim(), budget, tok, false).map((u) => ({ ...u, joiner: ' ' as const })));
+    return out;
+  }
+  // One "word" longer than a chunk (a minified blob, a base64 string): cutting it is unavoidable.
+  const ids = tok.encode(text);
+  const out: Unit[] = [];
+  for (let i = 0; i < ids.length; i += budget) {
+    const piece = tok.decode(ids.slice(i, i + budget));
+    out.push({ text: piece, tokens: tok.count(piece), joiner: ' ' });
+  }
+  return out;
+}
+
+function blockUnits(block: Block, budget: number, tok: Tokenizer): Unit[] {
+  const lineOriented = block.kind === 'code' || block.kind === 'table' || block.kind === 'list';
+  const units = splitText(block.text, budget, tok, lineOriented);
+  if (units[0]) units[0] = { ...units[0], joiner: '\n\n' };
+  return units;
+}
+
+function prefixFor(title: string, headingPath: readonly string[]): string {
+  const path = headingPath.filter((h, i) => !(i === 0 && h === title));
+  return path.length > 0 ? `${title}\n${path.join(' > ')}\n\n` : `${title}\n\n`;
+}
+
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+
+/**
+ * Cut one document into token-bounded chunks: sections at headings, then blocks (paragraphs, code,
+ * tables, lists), then sentences or lines, then words — never inside a word unless a single word is
+ * longer than a chunk. Each chunk's embedding input (title and heading path, then the text) fits
+ * `maxTokens` in the model's encoding.
+ */
+export function chunkDocument(doc: ExtractedDocument, options: ChunkOptions = {}): Chunk[] {
+  const o = resolve(options);
+  const tok = getTokenizer(o.encoding);
+  const chunks: Chunk[] = [];
+  for (const section of sections(doc.blocks)) {
+    let prefix = prefixFor(doc.title, section.headingPath);
+    let prefixTokens = tok.count(prefix);
+    if (prefixTokens > o.maxTokens / 4) {
+      // Absurdly long titles or heading paths keep their head only; the text matters more.
+      prefix = tok.decode(tok.encode(prefix).slice(0, Math.floor(o.maxTokens / 4) - 2)) + '\n\n';
+      prefixTokens = tok.count(prefix);
+    }
+    const budget = o.maxTokens - prefixTokens;
+    const units = section.blocks.flatMap((b) => blockUnits(b, budget, tok));
+
+    // Greedy packing by estimated count (each join costs about one token), leaving room for the
+    // overlap that will be put in front...
+    const packBudget = budget - o.overlapTokens;
+    const groups: Unit[][] = [];
+    let current: Unit[] = [];
+    let estimate = 0;
+    for (const unit of units) {
+      if (current.length > 0 && estimate + unit.tokens + 1 > packBudget) {
+        groups.push(current);
+        current = [];
+        estimate = 0;
+      }
+      current.push(unit);
+      estimate += unit.tokens + 1;
+    }
+    if (current.length > 0) groups.push(current);
+
+    // ...then overlap: each group after the first starts with whole trailing units of the one before.
+    if (o.overlapTokens > 0) {
+      for (let g = groups.length - 1; g > 0; g--) {
+        const own = groups[g]!.reduce((n, u) => n + u.tokens + 1, 0);
+        const tail: Unit[] = [];
+        let size = 0;
+        const prev = groups[g - 1]!;
+        for (let i = prev.length - 1; i >= 0; i--) {
+          const u = prev[i]!;
+          if (size + u.tokens + 1 > o.overlapTokens || own + size + u.tokens + 1 > budget) break;
+          tail.unshift(u);
+          size += u.tokens + 1;
+        }
+        groups[g] = [...tail, ...groups[g]!];
+      }
+    }
+
+    // ...then exact counts: token counts are not quite additive across joins, so a group that is
+    // over by the exact count hands its last unit to the next group.
+    for (let g = 0; g < groups.length; g++) {
+      const group = groups[g]!;
+      for (;;) {
+        let text = group.map((u, i) => (i === 0 ? u.text : u.joiner + u.text)).join('');
+        let input = prefix + text;
+        let count = tok.count(input);
+        if (count > o.maxTokens && group.length === 1) {
+          // A cut through a single over-long word can re-encode a token or two longer: trim it.
+          const ids = tok.encode(text);
+          text = tok.decode(ids.slice(0, Math.max(1, ids.length - (count - o.maxTokens) - 2)));
+          input = prefix + text;
+          count = tok.count(input);
+        }
+        if (count > o.maxTokens && group.length > 1) {
+          const last = group.pop()!;
+          if (g + 1 < groups.length) groups[g + 1]!.unshift(last);
+          else groups.push([last]);
+          continue;
+        }
+        chunks.push({
+          url: doc.url,
+          title: doc.title,
+          ordinal: chunks.length,
+          text,
+          headingPath: section.headingPath,
+          embeddingInput: input,
+          tokenCount: count,
+          textHash: sha256(input),
+          metadata: {},
+        });
+        break;
+      }
+    }
+  }
+  return chunks;
+}
+
+/** The chunk stage: documents in, documents with their chunks out. */
+export async function* chunk(source: AsyncIterable<ExtractedDocument>, options: ChunkOptions = {}): AsyncGenerator<ChunkedDocument> {
+  resolve(options);
+  for await (const document of source) {
+    yield { document, chunks: chunkDocument(document, options) };
+  }
+}
