@@ -1,0 +1,113 @@
+import PQueue from 'p-queue';
+import { ConfigError, InputError, describeValue } from '../errors.js';
+import type { EmbeddingModel } from '../models/spec.js';
+import type { Chunk, ChunkedDocument, EmbeddedChunk, EmbeddedDocument } from '../types.js';
+import { batchBy, splitBy } from '../iter/batch-by.js';
+import { parallelMap } from '../iter/parallel-map.js';
+
+/** Progress of the embed stage, reported once per API request. */
+export interface EmbedRequestEvent {
+  inputs: number;
+  tokens: number;
+  ms: number;
+}
+
+/** Options of the embed stage. */
+export interface EmbedOptions {
+  /** The model that embeds. */
+  model: EmbeddingModel;
+  /**
+   * Vectors already paid for, by `Chunk.textHash` (for example `findCachedEmbeddings` on the
+   * store). Chunks found there are not sent to the API.
+   */
+  cache?: (textHashes: string[]) => Promise<Map<string, Float32Array>>;
+  /**
+   * Inputs per request; also capped by the model's `maxInputsPerCall` and `maxTokensPerCall`.
+   * @default 512
+   */
+  batchSize?: number;
+  /**
+   * Requests in flight at once.
+   * @default 4
+   */
+  concurrency?: number;
+  /** Called after each API request. */
+  onRequest?: (event: EmbedRequestEvent) => void;
+  signal?: AbortSignal;
+}
+
+/**
+ * The embed stage: gives every chunk its vector. Chunks of several documents share requests, packed
+ * to the model's limits on inputs and tokens per request; requests run through one bounded queue;
+ * text already embedded (same text, model and dimensions) costs nothing. Documents come out in the
+ * order they came in.
+ */
+export async function* embed(source: AsyncIterable<ChunkedDocument>, options: EmbedOptions): AsyncGenerator<EmbeddedDocument> {
+  const { model } = options;
+  const batchSize = Math.min(options.batchSize ?? 512, model.maxInputsPerCall);
+  if (!Number.isInteger(batchSize) || batchSize < 1) {
+    throw new ConfigError('batchSize', options.batchSize, `Expected \`batchSize\` to be an integer from 1 and up, got ${describeValue(options.batchSize)}.`);
+  }
+  const concurrency = options.concurrency ?? 4;
+  if (!Number.isInteger(concurrency) || concurrency < 1) {
+    throw new ConfigError('concurrency', concurrency, `Expected \`concurrency\` to be an integer from 1 and up, got ${describeValue(concurrency)}.`);
+  }
+  const queue = new PQueue({ concurrency });
+
+  const embedWindow = async (docs: ChunkedDocument[]): Promise<EmbeddedDocument[]> => {
+    const all = docs.flatMap((d) => d.chunks);
+    for (const c of all) {
+      if (c.tokenCount > model.maxInputTokens) {
+        throw new InputError(c.url, `Chunk ${c.ordinal} of ${c.url} has ${c.tokenCount} tokens, over ${model.modelId}'s limit of ${model.maxInputTokens}: lower --chunk-tokens.`);
+      }
+    }
+    const cached = options.cache ? await options.cache([...new Set(all.map((c) => c.textHash))]) : new Map<string, Float32Array>();
+    // Identical texts within the window are sent once.
+    const toSend = new Map<string, Chunk>();
+    for (const c of all) if (!cached.has(c.textHash) && !toSend.has(c.textHash)) toSend.set(c.textHash, c);
+    const requests = splitBy([...toSend.values()], {
+      maxItems: batchSize,
+      maxWeight: model.maxTokensPerCall,
+      weight: (c) => c.tokenCount,
+    });
+    const fresh = new Map<string, Float32Array>();
+    const tokensByHash = new Map<string, number>();
+    await Promise.all(
+      requests.map((batch) =>
+        queue.add(async () => {
+          options.signal?.throwIfAborted();
+          const started = performance.now();
+          const result = await model.embed({ inputs: batch.map((c) => c.embeddingInput), ...(options.signal ? { signal: options.signal } : {}) });
+          batch.forEach((c, i) => {
+            fresh.set(c.textHash, result.embeddings[i]!);
+            tokensByHash.set(c.textHash, c.tokenCount);
+          });
+          options.onRequest?.({ inputs: batch.length, tokens: result.usage.inputTokens, ms: performance.now() - started });
+        }),
+      ),
+    );
+    const charged = new Set<string>();
+    return docs.map((d) => {
+      let cachedChunks = 0;
+      let embeddedTokens = 0;
+      const chunks: EmbeddedChunk[] = d.chunks.map((c) => {
+        const hit = cached.get(c.textHash);
+        if (hit) {
+          cachedChunks++;
+          return { ...c, embedding: hit };
+        }
+        if (!charged.has(c.textHash)) {
+          charged.add(c.textHash);
+          embeddedTokens += tokensByHash.get(c.textHash) ?? 0;
+        }
+        return { ...c, embedding: fresh.get(c.textHash)! };
+      });
+      return { document: d.document, chunks, cachedChunks, embeddedTokens };
+    });
+  };
+
+  const windows = batchBy(source, { maxWeight: batchSize, weight: (d: ChunkedDocument) => d.chunks.length });
+  for await (const docs of parallelMap(windows, embedWindow, { concurrency: concurrency + 1 })) {
+    yield* docs;
+  }
+}
