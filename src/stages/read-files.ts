@@ -1,0 +1,226 @@
+/**
+ * The folder reader: the offline counterpart of `crawl`, yielding the documents of a folder tree
+ * (or of one file) as `SourceDocument`s with `file://` URLs.
+ */
+import { promises as fs, type Dirent } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { ConfigError, describeValue } from '../errors.js';
+import { decodeText } from '../net/http-get.js';
+import type { SourceDocument } from '../types.js';
+
+/** Why a file was not yielded. */
+export type ReadFilesSkipReason =
+  /** Larger than `maxBytes`. */
+  | 'too-large'
+  /** Not `.html`, `.htm`, `.md`, `.markdown` or `.txt`. */
+  | 'unsupported-type'
+  /** Could not be listed or read (permissions, broken link, removed meanwhile). */
+  | 'unreadable';
+
+/** Progress of `readFiles`, reported through `onEvent`. */
+export type ReadFilesEvent =
+  | {
+      type: 'file';
+      /** `file://` URL of the document. */
+      url: string;
+      /** Absolute path. */
+      path: string;
+      contentType: string;
+      bytes: number;
+    }
+  | {
+      type: 'skip';
+      url: string;
+      path: string;
+      reason: ReadFilesSkipReason;
+      /** File size, when known. */
+      bytes?: number;
+      /** The file-system error, for `unreadable`. */
+      error?: Error;
+      /** One line for logs. */
+      message: string;
+    };
+
+/** Options of `readFiles`. */
+export interface ReadFilesOptions {
+  /**
+   * Files larger than this many bytes are skipped (with a `skip` event), not read.
+   * @default 10485760 (10 MiB)
+   */
+  maxBytes?: number;
+  /**
+   * Called synchronously for every file yielded or skipped. Hidden entries (`.name`) and
+   * `node_modules` folders are left out silently. An exception thrown here ends the walk.
+   * @default undefined
+   */
+  onEvent?: (event: ReadFilesEvent) => void;
+}
+
+/** Media type by lower-case file extension. */
+const CONTENT_TYPES: ReadonlyMap<string, string> = new Map([
+  ['.html', 'text/html'],
+  ['.htm', 'text/html'],
+  ['.md', 'text/markdown'],
+  ['.markdown', 'text/markdown'],
+  ['.txt', 'text/plain'],
+]);
+
+const contentTypeOf = (file: string): string | undefined =>
+  CONTENT_TYPES.get(path.extname(file).toLowerCase());
+
+/** Code-unit order: the same on every machine, unlike `localeCompare`. */
+const byName = (a: Dirent, b: Dirent): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+
+/**
+ * Read the documents under `folder` (recursively, in sorted order) or the single file `folder`
+ * names: `.html`/`.htm` as `text/html`, `.md`/`.markdown` as `text/markdown`, `.txt` as
+ * `text/plain`. Text is decoded as UTF-8 (a BOM is stripped); HTML files declaring another
+ * charset in a `<meta>` tag are decoded with it.
+ *
+ * Hidden files and folders and `node_modules` are left out. Symbolic links to files are read;
+ * symbolic links to folders are not followed (they can form cycles or leave the tree).
+ *
+ * A path that does not exist, is neither file nor folder, or is a file of an unsupported type
+ * fails with `ConfigError` on the first iteration; problems with files inside the folder are
+ * reported through `onEvent` and skipped. Options are validated when `readFiles` is called.
+ *
+ * @param folder a folder or file path (relative paths are resolved against the working
+ *   directory), or a `file:` URL
+ * @example
+ * for await (const doc of readFiles('./docs')) console.log(doc.url, doc.body.length);
+ */
+export function readFiles(
+  folder: string | URL,
+  options: ReadFilesOptions = {},
+): AsyncGenerator<SourceDocument, void, undefined> {
+  if (options === null || typeof options !== 'object') {
+    throw new ConfigError('options', options, `Options must be an object, got ${describeValue(options)}.`);
+  }
+  const maxBytes = options.maxBytes ?? 10 * 1024 * 1024;
+  if (typeof maxBytes !== 'number' || !Number.isInteger(maxBytes) || maxBytes < 1) {
+    throw new ConfigError('maxBytes', maxBytes, `maxBytes must be an integer >= 1, got ${describeValue(maxBytes)}.`);
+  }
+  if (options.onEvent !== undefined && typeof options.onEvent !== 'function') {
+    throw new ConfigError('onEvent', options.onEvent, `onEvent must be a function, got ${describeValue(options.onEvent)}.`);
+  }
+  let root: string;
+  if (folder instanceof URL) {
+    if (folder.protocol !== 'file:') {
+      throw new ConfigError('folder', folder.href, `${folder.href} is not a file: URL; pass a folder or file path.`);
+    }
+    root = fileURLToPath(folder);
+  } else if (typeof folder === 'string' && folder !== '') {
+    root = path.resolve(folder);
+  } else {
+    throw new ConfigError('folder', folder, `The folder must be a non-empty path, got ${describeValue(folder)}.`);
+  }
+  const emit = (event: ReadFilesEvent): void => options.onEvent?.(event);
+
+  /** Read one file, or report why not. */
+  async function read(file: string, contentType: string): Promise<SourceDocument | undefined> {
+    const url = pathToFileURL(file).href;
+    try {
+      const { size } = await fs.stat(file);
+      if (size > maxBytes) {
+        emit({
+          type: 'skip',
+          url,
+          path: file,
+          reason: 'too-large',
+          bytes: size,
+          message: `Skipped ${file}: ${size} bytes exceeds maxBytes (${maxBytes}).`,
+        });
+        return undefined;
+      }
+      const bytes = await fs.readFile(file);
+      emit({ type: 'file', url, path: file, contentType, bytes: bytes.length });
+      return { url, contentType, body: decodeText(bytes, contentType), fetchedAt: new Date(), status: 200, depth: 0 };
+    } catch (error) {
+      emitUnreadable(file, error);
+      return undefined;
+    }
+  }
+
+  function emitUnreadable(file: string, error: unknown): void {
+    const cause = error instanceof Error ? error : new Error(String(error));
+    emit({
+      type: 'skip',
+      url: pathToFileURL(file).href,
+      path: file,
+      reason: 'unreadable',
+      error: cause,
+      message: `Skipped ${file}: ${cause.message}`,
+    });
+  }
+
+  /** Paths of the regular files under `dir`, depth first, in sorted order. */
+  async function* walk(dir: string): AsyncGenerator<string> {
+    let entries: Dirent[];
+    try {
+      entries = await fs.readdir(dir, { withFileTypes: true });
+    } catch (error) {
+      emitUnreadable(dir, error);
+      return;
+    }
+    for (const entry of entries.sort(byName)) {
+      if (entry.name.startsWith('.')) continue;
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) {
+        if (entry.name !== 'node_modules') yield* walk(full);
+      } else if (entry.isFile()) {
+        yield full;
+      } else if (entry.isSymbolicLink()) {
+        try {
+          if ((await fs.stat(full)).isFile()) yield full;
+        } catch (error) {
+          emitUnreadable(full, error);
+        }
+      }
+    }
+  }
+
+  async function* run(): AsyncGenerator<SourceDocument, void, undefined> {
+    let stat;
+    try {
+      stat = await fs.stat(root);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      const what = code === 'ENOENT' ? 'does not exist' : `cannot be read (${code ?? String(error)})`;
+      throw new ConfigError('folder', folder, `${root} ${what}; pass an existing folder or file.`, { cause: error });
+    }
+    if (stat.isFile()) {
+      const contentType = contentTypeOf(root);
+      if (contentType === undefined) {
+        throw new ConfigError(
+          'folder',
+          folder,
+          `${root} is not a supported file type; ragline reads .html, .htm, .md, .markdown and .txt files.`,
+        );
+      }
+      const doc = await read(root, contentType);
+      if (doc !== undefined) yield doc;
+      return;
+    }
+    if (!stat.isDirectory()) {
+      throw new ConfigError('folder', folder, `${root} is neither a folder nor a file; pass a folder or file path.`);
+    }
+    for await (const file of walk(root)) {
+      const contentType = contentTypeOf(file);
+      if (contentType === undefined) {
+        emit({
+          type: 'skip',
+          url: pathToFileURL(file).href,
+          path: file,
+          reason: 'unsupported-type',
+          message: `Skipped ${file}: not .html, .htm, .md, .markdown or .txt.`,
+        });
+        continue;
+      }
+      const doc = await read(file, contentType);
+      if (doc !== undefined) yield doc;
+    }
+  }
+
+  return run();
+}
