@@ -11,6 +11,7 @@ export default {
     '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }],
   },
   testTimeout: 60_000,
+  reporters: ['default', '<rootDir>/test/support/summary-reporter.cjs'],
   // PGlite databases are ~100 MB of WASM heap each; two workers keep the 2-core machines busy
   // without swapping.
   maxWorkers: 2,
