@@ -25,6 +25,15 @@ export interface AnswerSource extends PromptSource {
   headingPaths: string[][];
   /** Fused retrieval score of the source's best passage. */
   score: number;
+  /** Whether the answer cites this source as `[n]` (set once the answer is complete). */
+  cited?: boolean;
+}
+
+/** Mark the sources an answer cites with `[n]` (also `[1][2]` and `[1, 2]`). */
+export function markCited(answer: string, sources: readonly AnswerSource[]): AnswerSource[] {
+  const cited = new Set<number>();
+  for (const m of answer.matchAll(/\[(\d+(?:\s*,\s*\d+)*)\]/g)) for (const n of m[1]!.split(',')) cited.add(Number(n.trim()));
+  return sources.map((s) => ({ ...s, cited: cited.has(s.number) }));
 }
 
 /** The packed prompt. */

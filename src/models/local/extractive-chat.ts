@@ -16,27 +16,35 @@ interface Candidate {
   order: number;
 }
 
+const isLine = (s: string) => s.includes(' | ') || s.startsWith('- ');
+
 const segmenter = new Intl.Segmenter('en', { granularity: 'sentence' });
 
 function sentencesOf(text: string): string[] {
   const out: string[] = [];
-  for (const para of text.split(/\n{2,}/)) {
-    // Code and tables are line-oriented: a line is the quotable unit there.
-    const lines = /\n/.test(para.trim()) && !/[.!?]\s/.test(para) ? para.split('\n') : [para.replace(/\s*\n\s*/g, ' ')];
-    for (const line of lines) {
-      for (const { segment } of segmenter.segment(line)) {
-        const s = segment.trim();
-        if (s.length >= 12 && s.length <= 600) out.push(s);
-      }
+  // Extracted text keeps line breaks only where they mean something (code, table rows, list
+  // items): a line is never part of a longer sentence.
+  for (const raw of text.split('\n')) {
+    const line = raw.trim();
+    if (line.length === 0) continue;
+    if (line.includes(' | ')) {
+      out.push(line);
+      continue;
+    }
+    for (const { segment } of segmenter.segment(line)) {
+      const s = segment.trim();
+      if (s.length >= 3) out.push(s);
     }
   }
-  return out;
+  return out.filter((s) => s.length <= 400);
 }
 
 /**
  * Pick the sentences that best answer `question` from numbered sources, or nothing when no
- * sentence covers enough of the question. Terms are weighted by inverse document frequency over the
- * candidate sentences, so words every sentence shares count for little.
+ * sentence covers enough of the question. Question terms are weighted by inverse document
+ * frequency over the candidate sentences, so words every sentence shares count for little; terms
+ * found nowhere in the sources count half, so a question about something absent is not answered
+ * from a sentence that matches only its common words.
  */
 export function extractAnswer(
   question: string,
@@ -44,7 +52,7 @@ export function extractAnswer(
   options: { maxSentences?: number; minCoverage?: number } = {},
 ): Array<{ source: number; sentence: string }> {
   const maxSentences = options.maxSentences ?? 3;
-  const minCoverage = options.minCoverage ?? 0.5;
+  const minCoverage = options.minCoverage ?? 0.4;
   const q = [...new Set(terms(question))];
   if (q.length === 0) return [];
   const candidates: Candidate[] = [];
@@ -56,29 +64,44 @@ export function extractAnswer(
   if (candidates.length === 0) return [];
   const df = new Map<string, number>();
   for (const t of q) df.set(t, candidates.filter((c) => c.terms.has(t)).length);
-  const idf = (t: string) => Math.log(1 + candidates.length / (1 + (df.get(t) ?? 0)));
+  const idf = (t: string) => Math.log(1 + candidates.length / (1 + (df.get(t) ?? 0))) * ((df.get(t) ?? 0) === 0 ? 0.5 : 1);
   const total = q.reduce((sum, t) => sum + idf(t), 0);
-  const score = (c: Candidate, covered: Set<string>) =>
-    q.reduce((sum, t) => (c.terms.has(t) && !covered.has(t) ? sum + idf(t) : sum), 0);
+  // Coverage of the question, with a small preference for better-ranked sources on near-ties.
+  const coverage = (c: Candidate) => q.reduce((sum, t) => (c.terms.has(t) ? sum + idf(t) : sum), 0) / total;
+  const scored = candidates
+    .map((c) => ({ c, cov: coverage(c), rank: coverage(c) + 0.02 / c.source }))
+    .sort((a, b) => b.rank - a.rank);
+  const best = scored[0]!;
+  if (best.cov < minCoverage) return [];
 
-  // Greedy cover: each pick adds the most question weight not yet covered, earlier sources first on ties.
-  const picked: Candidate[] = [];
-  const covered = new Set<string>();
-  while (picked.length < maxSentences) {
-    let best: Candidate | undefined;
-    let bestScore = 0;
-    for (const c of candidates) {
-      if (picked.includes(c)) continue;
-      const s = score(c, covered);
-      if (s > bestScore) [best, bestScore] = [c, s];
+  const picked = new Set<Candidate>([best.c]);
+  // A sentence that introduces what follows ("...as follows:") is useless without it: take the
+  // next sentence, or the next rows and items of a table or list, from the same source.
+  if (/:$/.test(best.c.sentence)) {
+    for (const next of candidates.slice(best.c.order + 1, best.c.order + 9)) {
+      if (next.source !== best.c.source) break;
+      picked.add(next);
+      if (!isLine(next.sentence)) break;
     }
-    if (!best || bestScore < total * 0.15) break;
-    picked.push(best);
-    for (const t of q) if (best.terms.has(t)) covered.add(t);
   }
-  const coverage = q.reduce((sum, t) => (covered.has(t) ? sum + idf(t) : sum), 0) / total;
-  if (coverage < minCoverage) return [];
-  return picked.sort((a, b) => a.order - b.order).map(({ source, sentence }) => ({ source, sentence }));
+  const limit = picked.size - 1 + maxSentences;
+  for (const { c, cov } of scored.slice(1)) {
+    if (picked.size >= limit) break;
+    if (cov >= Math.max(minCoverage, best.cov * 0.75) && c.sentence !== best.c.sentence) picked.add(c);
+  }
+  return [...picked].sort((a, b) => a.order - b.order).map(({ source, sentence }) => ({ source, sentence }));
+}
+
+/** Quoted sentences with one citation per run of sentences from the same source. */
+export function formatAnswer(picks: ReadonlyArray<{ source: number; sentence: string }>): string {
+  const runs: Array<{ source: number; text: string; lastWasLine: boolean }> = [];
+  for (const p of picks) {
+    const last = runs.at(-1);
+    if (last && last.source === p.source) last.text += (isLine(p.sentence) || last.lastWasLine ? '\n' : ' ') + p.sentence;
+    else runs.push({ source: p.source, text: p.sentence, lastWasLine: false });
+    runs.at(-1)!.lastWasLine = isLine(p.sentence);
+  }
+  return runs.map((r) => `${r.text} [${r.source}]`).join('\n\n');
 }
 
 /**
@@ -100,7 +123,7 @@ export function createExtractiveChat(): ChatModel {
       const user = [...request.messages].reverse().find((m) => m.role === 'user');
       const { sources, question } = parseUserMessage(user?.content ?? '');
       const picks = extractAnswer(question, sources);
-      const answer = picks.length === 0 ? DONT_KNOW : picks.map((p) => `${p.sentence} [${p.source}]`).join(' ');
+      const answer = picks.length === 0 ? DONT_KNOW : formatAnswer(picks);
       const inputTokens = request.messages.reduce((n, m) => n + tokenizer.count(m.content), 0);
       let written = 0;
       let finishReason: 'stop' | 'length' = 'stop';

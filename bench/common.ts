@@ -1,0 +1,84 @@
+/** Shared pieces of the benchmark and evaluation scripts. */
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { packageRoot } from '../src/package-root.js';
+import { openDatabase, type Database } from '../src/store/database.js';
+
+/** A question of `bench/questions/*.json`: the page path(s) that answer it, or null for none. */
+export interface Question {
+  question: string;
+  expect: string | string[] | null;
+}
+
+/** A site to ingest and the questions written for it. */
+export interface QuestionSet {
+  name: string;
+  root: string;
+  questions: Question[];
+}
+
+/** The question sets whose sites are present: the demo site always, the shared corpora when there. */
+export function questionSets(): { sets: QuestionSet[]; missing: string[] } {
+  const root = packageRoot();
+  const sites: Record<string, string> = {
+    'demo-site': path.join(root, 'demo-site'),
+    'drf-docs': path.join(root, '..', 'shared', 'corpora', 'drf-docs'),
+    'lmfit-docs': path.join(root, '..', 'shared', 'corpora', 'lmfit-docs'),
+  };
+  const sets: QuestionSet[] = [];
+  const missing: string[] = [];
+  for (const [name, dir] of Object.entries(sites)) {
+    if (!existsSync(dir)) {
+      missing.push(`${name} (no ${dir})`);
+      continue;
+    }
+    const questions = JSON.parse(readFileSync(path.join(root, 'bench', 'questions', `${name}.json`), 'utf8')) as Question[];
+    sets.push({ name, root: dir, questions });
+  }
+  return { sets, missing };
+}
+
+/** A page path relative to the site root, with `index.html` and `.../` spelled one way. */
+export function pagePath(url: string, base: string): string {
+  const rel = new URL(url).pathname.slice(new URL(base).pathname.length);
+  return rel.replace(/(^|\/)index\.html$/, '$1');
+}
+
+/** Whether a retrieved URL is one of the expected pages. */
+export function isExpected(url: string, base: string, expect: string | string[]): boolean {
+  const got = pagePath(url, base);
+  return (Array.isArray(expect) ? expect : [expect]).some((e) => e.replace(/(^|\/)index\.html$/, '$1') === got);
+}
+
+/** A fresh embedded database in a temp folder, removed on close — or a server when `url` is given. */
+export async function scratchDatabase(url?: string): Promise<Database> {
+  if (url) return openDatabase({ databaseUrl: url });
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'ragline-bench-'));
+  const db = await openDatabase({ dataDir: dir, databaseUrl: '' });
+  return {
+    ...db,
+    pool: db.pool,
+    kind: db.kind,
+    description: db.description,
+    async close() {
+      await db.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** p-th percentile of a list of numbers. */
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}
+
+/** Print rows as an aligned table. */
+export function printTable(rows: Array<Array<string | number>>): void {
+  const cells = rows.map((r) => r.map(String));
+  const widths = cells[0]!.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
+  for (const r of cells) console.log(r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  '));
+}

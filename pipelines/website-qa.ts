@@ -1,0 +1,324 @@
+/**
+ * The website Q&A pipeline, composed from ragline's stages:
+ *
+ *   crawl | readFiles ─▶ extract ─▶ skipUnchanged ─▶ chunk ─▶ embed ─▶ store
+ *   question ─▶ embed ─▶ searchChunks (vector + keyword, fused) ─▶ packContext ─▶ chat model
+ *
+ * It is also the reference for using the library: every step below is a public export of `ragline`.
+ */
+import { existsSync } from 'node:fs';
+import { ConfigError } from '../src/errors.js';
+import { pipe } from '../src/iter/pipe.js';
+import { crawl, type CrawlEvent, type CrawlOptions, type CrawlStats } from '../src/stages/crawl.js';
+import { readFiles } from '../src/stages/read-files.js';
+import { extract } from '../src/stages/extract.js';
+import { chunk, chunkingFingerprint, type ChunkOptions } from '../src/stages/chunk.js';
+import { embed, type EmbedOptions } from '../src/stages/embed.js';
+import { skipUnchanged, store, type DocumentOutcome } from '../src/stages/store.js';
+import type { Database } from '../src/store/database.js';
+import { dropCollection, ensureCollection, getCollection, requireCollection, type Collection } from '../src/store/collections.js';
+import { findCachedEmbeddings } from '../src/store/documents.js';
+import { searchChunks, type SearchOptions, type SearchResult } from '../src/store/search.js';
+import type { ChatModel, EmbeddingModel, Usage } from '../src/models/spec.js';
+import { embeddingModelForCollection } from '../src/models/resolve.js';
+import type { OpenAIConnectionOptions } from '../src/models/openai/client.js';
+import { markCited, packContext, type AnswerSource, type PackOptions } from '../src/ask/pack-context.js';
+import { DONT_KNOW } from '../src/models/local/extractive-chat.js';
+import type { SourceDocument } from '../src/types.js';
+
+/** Progress of an ingest, reported after every document. */
+export interface IngestProgress {
+  /** Documents through the pipeline so far. */
+  documents: number;
+  /** Requests the crawler completed so far (0 for folders). */
+  fetched: number;
+  /** Page limit of the crawl, for a progress bar's total. */
+  maxPages: number | undefined;
+  chunks: number;
+  tokens: number;
+  /** The document just finished. */
+  url: string;
+  outcome: DocumentOutcome;
+}
+
+/** Options of {@link ingest}. */
+export interface IngestOptions {
+  db: Database;
+  /** A start URL (http/https) or a local file or folder of .html, .md and .txt files. */
+  source: string;
+  /** @default 'default' */
+  collection?: string;
+  embedding: EmbeddingModel;
+  /** Chunk size and overlap; the encoding and input limit come from the embedding model. */
+  chunk?: Pick<ChunkOptions, 'maxTokens' | 'overlapTokens'>;
+  /** Crawl options (page limit, concurrency, private networks...). */
+  crawl?: Omit<CrawlOptions, 'onEvent' | 'signal'>;
+  /** Batch size and concurrency of embedding requests. */
+  embed?: Pick<EmbedOptions, 'batchSize' | 'concurrency'>;
+  onProgress?: (progress: IngestProgress) => void;
+  /** Every crawl event (skips with their reasons, pages). */
+  onCrawlEvent?: (event: CrawlEvent) => void;
+  signal?: AbortSignal;
+}
+
+/** What an ingest did. */
+export interface IngestSummary {
+  collection: string;
+  source: string;
+  /** Documents read or fetched with readable content, changed or not. */
+  documents: number;
+  new: number;
+  changed: number;
+  unchanged: number;
+  /** Documents without readable text. */
+  empty: number;
+  /** URLs the crawler skipped (errors, non-HTML, off-site redirects), by reason. */
+  skipped: Record<string, number>;
+  /** Chunks written by this run. */
+  chunks: number;
+  /** Chunks sent to the embedding API, and the tokens they cost. */
+  embeddedChunks: number;
+  embeddedTokens: number;
+  /** Chunks whose vectors were reused from the store. */
+  cachedChunks: number;
+  ms: number;
+}
+
+function sourceDocuments(options: IngestOptions, onStats: (stats: Readonly<CrawlStats>) => void): AsyncIterable<SourceDocument> {
+  if (/^https?:\/\//i.test(options.source)) {
+    const pages = crawl(options.source, {
+      ...options.crawl,
+      ...(options.signal ? { signal: options.signal } : {}),
+      onEvent: (event) => {
+        onStats(pages.stats);
+        options.onCrawlEvent?.(event);
+      },
+    });
+    return pages;
+  }
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(options.source) && !options.source.startsWith('file://')) {
+    throw new ConfigError('source', options.source, `Cannot ingest "${options.source}": only http(s) URLs, files and folders are supported.`);
+  }
+  const path = options.source.startsWith('file://') ? new URL(options.source).pathname : options.source;
+  if (!existsSync(path)) {
+    throw new ConfigError('source', options.source, `Cannot ingest "${options.source}": it is not an http(s) URL and no such file or folder exists.`);
+  }
+  return readFiles(path);
+}
+
+/**
+ * Ingest a website or a folder into a collection: crawl or read, extract the main content, skip
+ * what is unchanged since the last run, chunk, embed (reusing stored vectors for unchanged text)
+ * and store, each page replacing its previous version atomically.
+ */
+export async function ingest(options: IngestOptions): Promise<IngestSummary> {
+  const started = performance.now();
+  const { pool } = options.db;
+  const name = options.collection ?? 'default';
+  const existed = (await getCollection(pool, name)) !== undefined;
+  const collection = await ensureCollection(pool, name, options.embedding);
+  try {
+    return await runIngest(options, collection, started);
+  } catch (err) {
+    // A first ingest that stored nothing (refused start URL, bad folder) leaves no empty collection behind.
+    if (!existed && (await countDocuments(pool, collection.id)) === 0) await dropCollection(pool, name).catch(() => undefined);
+    throw err;
+  }
+}
+
+async function countDocuments(pool: Database['pool'], collectionId: number): Promise<number> {
+  const { rows } = await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM documents WHERE collection_id = $1', [collectionId]);
+  return rows[0]!.n;
+}
+
+async function runIngest(options: IngestOptions, collection: Collection, started: number): Promise<IngestSummary> {
+  const { pool } = options.db;
+  const chunkOptions: ChunkOptions = {
+    ...options.chunk,
+    encoding: options.embedding.encoding,
+    maxInputTokens: options.embedding.maxInputTokens,
+  };
+  const chunking = chunkingFingerprint(chunkOptions);
+  const summary: IngestSummary = {
+    collection: collection.name,
+    source: options.source,
+    documents: 0,
+    new: 0,
+    changed: 0,
+    unchanged: 0,
+    empty: 0,
+    skipped: {},
+    chunks: 0,
+    embeddedChunks: 0,
+    embeddedTokens: 0,
+    cachedChunks: 0,
+    ms: 0,
+  };
+  let crawlStats: Readonly<CrawlStats> | undefined;
+  const progress = (url: string, outcome: DocumentOutcome) =>
+    options.onProgress?.({
+      documents: summary.documents + summary.empty,
+      fetched: crawlStats?.fetched ?? 0,
+      maxPages: /^https?:/i.test(options.source) ? (options.crawl?.maxPages ?? 1000) : undefined,
+      chunks: summary.chunks,
+      tokens: summary.embeddedTokens,
+      url,
+      outcome,
+    });
+
+  const stored = pipe(
+    sourceDocuments(options, (s) => (crawlStats = s)),
+    (docs) => extract(docs),
+    (docs) =>
+      skipUnchanged(docs, {
+        pool,
+        collection,
+        chunking,
+        onSkip: (doc, outcome) => {
+          if (outcome === 'unchanged') {
+            summary.unchanged++;
+            summary.documents++;
+          } else summary.empty++;
+          progress(doc.url, outcome);
+        },
+      }),
+    (docs) => chunk(docs, chunkOptions),
+    (docs) =>
+      embed(docs, {
+        ...options.embed,
+        model: options.embedding,
+        cache: (hashes) => findCachedEmbeddings(pool, options.embedding, hashes),
+        ...(options.signal ? { signal: options.signal } : {}),
+      }),
+    (docs) => store(docs, { pool, collection, chunking }),
+  );
+  for await (const doc of stored) {
+    summary.documents++;
+    summary[doc.outcome]++;
+    summary.chunks += doc.chunks;
+    summary.cachedChunks += doc.cachedChunks;
+    summary.embeddedChunks += doc.chunks - doc.cachedChunks;
+    summary.embeddedTokens += doc.embeddedTokens;
+    progress(doc.url, doc.outcome);
+  }
+  if (crawlStats) {
+    for (const [reason, n] of Object.entries(crawlStats.skipped)) if (n > 0) summary.skipped[reason] = n;
+  }
+  summary.ms = Math.round(performance.now() - started);
+  return summary;
+}
+
+/** Options of {@link search}. */
+export interface SearchCollectionOptions extends SearchOptions {
+  db: Database;
+  /** @default 'default' */
+  collection?: string;
+  query: string;
+  /** How to reach the API if the collection's embedding model is an OpenAI one. */
+  connection?: OpenAIConnectionOptions;
+  signal?: AbortSignal;
+}
+
+async function embedQuery(collection: Collection, text: string, connection: OpenAIConnectionOptions | undefined, signal?: AbortSignal): Promise<Float32Array> {
+  const model = embeddingModelForCollection(collection, connection);
+  const { embeddings } = await model.embed({ inputs: [text], ...(signal ? { signal } : {}) });
+  return embeddings[0]!;
+}
+
+/** Top chunks of a collection for a query: vector and keyword retrieval fused by reciprocal rank. */
+export async function search(options: SearchCollectionOptions): Promise<SearchResult[]> {
+  const { db, collection: name = 'default', query, connection, signal, ...searchOptions } = options;
+  if (!query.trim()) throw new ConfigError('query', query, 'The query is empty: give a question or keywords.');
+  const collection = await requireCollection(db.pool, name);
+  const vector = searchOptions.mode === 'keyword' ? undefined : await embedQuery(collection, query, connection, signal);
+  return searchChunks(db.pool, collection, { text: query, ...(vector ? { vector } : {}) }, searchOptions);
+}
+
+/** Options of {@link askStream} and {@link ask}. */
+export interface AskOptions {
+  db: Database;
+  /** @default 'default' */
+  collection?: string;
+  question: string;
+  chat: ChatModel;
+  /**
+   * Chunks to retrieve; as many as fit the window are given to the model.
+   * @default 8
+   */
+  k?: number;
+  search?: Omit<SearchOptions, 'k'>;
+  pack?: PackOptions;
+  connection?: OpenAIConnectionOptions;
+  signal?: AbortSignal;
+}
+
+/** Events of a streamed answer: the sources first, then the text, then the end. */
+export type AskEvent =
+  | { type: 'sources'; sources: AnswerSource[] }
+  | { type: 'text'; text: string }
+  | { type: 'done'; answer: string; sources: AnswerSource[]; usage?: Usage; finishReason: string; promptTokens: number };
+
+/**
+ * Answer a question from a collection, streamed. The sources are known before the model writes a
+ * word, so they are the first event — a client can show them while the answer streams.
+ */
+export async function* askStream(options: AskOptions): AsyncGenerator<AskEvent> {
+  const results = await search({
+    db: options.db,
+    query: options.question,
+    k: options.k ?? 8,
+    ...options.search,
+    ...(options.collection ? { collection: options.collection } : {}),
+    ...(options.connection ? { connection: options.connection } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  const packed = packContext(results, options.question, options.chat, options.pack);
+  yield { type: 'sources', sources: packed.sources };
+  if (packed.sources.length === 0) {
+    // Nothing retrieved: nothing for a model to answer from, so no call is made.
+    yield { type: 'text', text: DONT_KNOW };
+    yield { type: 'done', answer: DONT_KNOW, sources: [], finishReason: 'stop', promptTokens: 0 };
+    return;
+  }
+  let answer = '';
+  for await (const part of options.chat.stream({
+    messages: packed.messages,
+    maxOutputTokens: packed.maxOutputTokens,
+    temperature: 0,
+    ...(options.signal ? { signal: options.signal } : {}),
+  })) {
+    if (part.type === 'text') {
+      answer += part.text;
+      yield part;
+    } else {
+      yield {
+        type: 'done',
+        answer,
+        sources: markCited(answer, packed.sources),
+        finishReason: part.finishReason,
+        promptTokens: packed.promptTokens,
+        ...(part.usage ? { usage: part.usage } : {}),
+      };
+    }
+  }
+}
+
+/** The answer to a question, with its sources. */
+export interface AskResult {
+  answer: string;
+  sources: AnswerSource[];
+  usage?: Usage;
+  promptTokens: number;
+  finishReason: string;
+}
+
+/** Answer a question from a collection, without streaming. */
+export async function ask(options: AskOptions): Promise<AskResult> {
+  for await (const event of askStream(options)) {
+    if (event.type === 'done') {
+      const { type: _type, ...result } = event;
+      return result;
+    }
+  }
+  throw new Error('The answer stream ended without a result.');
+}

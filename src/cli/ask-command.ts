@@ -1,0 +1,53 @@
+import { Command } from 'commander';
+import { askStream, type AskEvent } from '../../pipelines/website-qa.js';
+import { requireCollection } from '../store/collections.js';
+import { describeModels, embeddingModelForCollection, resolveChatModel } from '../models/resolve.js';
+import type { AnswerSource } from '../ask/pack-context.js';
+import { addCollectionOption, addModelOptions, modelSelection, parseInteger, status, withDatabase, type ModelFlags } from './context.js';
+import { displayUrl } from './format.js';
+
+interface AskFlags extends ModelFlags {
+  collection: string;
+  k: number;
+  json?: boolean;
+}
+
+/** The cited sources, numbered as in the answer; or, when nothing is cited, the pages searched. */
+export function formatSources(sources: readonly AnswerSource[]): string {
+  const cited = sources.filter((s) => s.cited);
+  if (cited.length > 0) return `Sources:\n${cited.map((s) => `[${s.number}] ${s.title} — ${displayUrl(s.url)}`).join('\n')}`;
+  if (sources.length === 0) return 'Nothing in the collection matched the question.';
+  return `Searched: ${sources.map((s) => displayUrl(s.url)).join(', ')}`;
+}
+
+export function askCommand(): Command {
+  const cmd = new Command('ask')
+    .description('answer a question from a collection, citing its sources')
+    .argument('<question...>', 'the question')
+    .option('-k, --k <n>', 'chunks to retrieve (as many as fit the window are used)', parseInteger('k'), 8)
+    .option('--json', 'print {answer, sources, usage} as JSON instead of streaming');
+  addCollectionOption(cmd);
+  addModelOptions(cmd, { chat: true });
+  return cmd.action(async (words: string[], flags: AskFlags) => {
+    const question = words.join(' ');
+    await withDatabase(async (db, signal) => {
+      const collection = await requireCollection(db.pool, flags.collection);
+      const { provider, reason, selection } = modelSelection(flags);
+      const chat = resolveChatModel(provider, selection);
+      status(describeModels({ embedding: embeddingModelForCollection(collection), chat }, reason));
+      let done: Extract<AskEvent, { type: 'done' }> | undefined;
+      for await (const event of askStream({ db, collection: flags.collection, question, chat, k: flags.k, signal })) {
+        if (event.type === 'text' && !flags.json) process.stdout.write(event.text);
+        if (event.type === 'done') done = event;
+      }
+      if (!done) return;
+      if (flags.json) {
+        const { type: _type, ...result } = done;
+        process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+        return;
+      }
+      process.stdout.write('\n');
+      process.stdout.write(`\n${formatSources(done.sources)}\n`);
+    });
+  });
+}

@@ -1,0 +1,106 @@
+/** What every command shares: options common to all, opening the store, choosing models, errors. */
+import { Option, type Command } from 'commander';
+import { ConfigError, RaglineError, describeValue } from '../errors.js';
+import { openDatabase, type Database } from '../store/database.js';
+import { defaultProvider, type ModelSelection, type ProviderName } from '../models/resolve.js';
+
+/** Options every command that touches models accepts. */
+export interface ModelFlags {
+  provider?: ProviderName;
+  embeddingModel?: string;
+  dimensions?: number;
+  chatModel?: string;
+  contextWindow?: number;
+  maxOutputTokens?: number;
+}
+
+export function parseInteger(name: string, min = 1) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min) {
+      throw new ConfigError(name, value, `Expected --${name} to be an integer from ${min} and up, got ${describeValue(value)}.`);
+    }
+    return n;
+  };
+}
+
+export function addCollectionOption(cmd: Command): Command {
+  return cmd.option('-c, --collection <name>', 'collection to use', 'default');
+}
+
+export function addModelOptions(cmd: Command, which: { embedding?: boolean; chat?: boolean }): Command {
+  cmd.addOption(new Option('--provider <name>', 'model provider (default: openai when OPENAI_API_KEY or OPENAI_BASE_URL is set, else local)').choices(['openai', 'local']));
+  if (which.embedding) {
+    cmd.option('--embedding-model <id>', 'embedding model (default: text-embedding-3-small, or lexical-hash-v1 offline)');
+    cmd.option('--dimensions <n>', 'vector length, for text-embedding-3-* or unknown models', parseInteger('dimensions'));
+  }
+  if (which.chat) {
+    cmd.option('--chat-model <id>', 'chat model (default: gpt-4o-mini, or extractive-v1 offline)');
+    cmd.option('--context-window <tokens>', "context window of a chat model ragline doesn't know", parseInteger('context-window', 256));
+    cmd.option('--max-output-tokens <tokens>', 'output limit of such a model', parseInteger('max-output-tokens'));
+  }
+  return cmd;
+}
+
+/** The provider and selection the flags and environment ask for, with the reason to print. */
+export function modelSelection(flags: ModelFlags): { provider: ProviderName; reason: string; selection: ModelSelection } {
+  const env = defaultProvider();
+  const provider = flags.provider ?? env.provider;
+  const reason = flags.provider ? `--provider ${flags.provider}` : env.reason;
+  const selection: ModelSelection = {};
+  if (flags.embeddingModel) selection.embeddingModel = flags.embeddingModel;
+  if (flags.dimensions) selection.dimensions = flags.dimensions;
+  if (flags.chatModel) selection.chatModel = flags.chatModel;
+  if (flags.contextWindow) selection.contextWindow = flags.contextWindow;
+  if (flags.maxOutputTokens) selection.maxOutputTokens = flags.maxOutputTokens;
+  return { provider, reason, selection };
+}
+
+/** Print a status line on stderr (stdout stays clean for answers and --json). */
+export function status(line: string): void {
+  process.stderr.write(`${line}\n`);
+}
+
+/**
+ * Open the store, run `fn`, close the store — also on Ctrl-C, so the embedded database is
+ * flushed and its lock released. The abort signal tells `fn` to stop early.
+ */
+export async function withDatabase<T>(fn: (db: Database, signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  const onSignal = () => {
+    if (controller.signal.aborted) process.exit(130);
+    status('\nStopping: finishing the current write (Ctrl-C again to force)...');
+    controller.abort(new RaglineError('aborted', 'Interrupted by the user; everything stored so far is kept.'));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const db = await openDatabase();
+  try {
+    return await fn(db, controller.signal);
+  } finally {
+    await db.close();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+/** Print an error as one line (with the cause chain when RAGLINE_DEBUG is set) and pick the exit code. */
+export function reportError(err: unknown): number {
+  const debug = Boolean(process.env.RAGLINE_DEBUG);
+  if (err instanceof RaglineError) {
+    status(`ragline: ${err.message}`);
+  } else if (err instanceof Error && err.name === 'AbortError') {
+    status('ragline: interrupted.');
+  } else {
+    status(`ragline: unexpected error: ${err instanceof Error ? err.message : String(err)} (set RAGLINE_DEBUG=1 for details)`);
+  }
+  if (debug) {
+    let e: unknown = err;
+    while (e instanceof Error) {
+      status(e.stack ?? String(e));
+      e = e.cause;
+      if (e) status('caused by:');
+    }
+  }
+  return err instanceof RaglineError && err.code === 'aborted' ? 130 : 1;
+}

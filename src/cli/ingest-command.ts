@@ -1,0 +1,93 @@
+import { Command } from 'commander';
+import { ingest, type IngestSummary } from '../../pipelines/website-qa.js';
+import { getCollection } from '../store/collections.js';
+import { describeModels, embeddingModelForCollection, resolveEmbeddingModel } from '../models/resolve.js';
+import type { EmbeddingModel } from '../models/spec.js';
+import type { Database } from '../store/database.js';
+import { addCollectionOption, addModelOptions, modelSelection, parseInteger, status, withDatabase, type ModelFlags } from './context.js';
+import { createProgressBar } from './progress.js';
+import { displayUrl, formatInt, formatMs } from './format.js';
+
+interface IngestFlags extends ModelFlags {
+  collection: string;
+  maxPages?: number;
+  concurrency?: number;
+  chunkTokens?: number;
+  chunkOverlap?: number;
+  allowPrivateNetwork?: boolean;
+  timeout?: number;
+  json?: boolean;
+}
+
+/**
+ * The embedding model for an ingest: the collection's own when it exists and the user named none
+ * (a collection's vectors must all come from one model), else the one the flags and environment pick.
+ */
+export async function ingestEmbeddingModel(db: Database, flags: ModelFlags & { collection: string }): Promise<{ model: EmbeddingModel; reason: string }> {
+  const existing = await getCollection(db.pool, flags.collection);
+  if (existing && !flags.embeddingModel && !flags.provider && !flags.dimensions) {
+    return { model: embeddingModelForCollection(existing), reason: `the model collection "${existing.name}" was built with` };
+  }
+  const { provider, reason, selection } = modelSelection(flags);
+  return { model: resolveEmbeddingModel(provider, selection), reason };
+}
+
+export function summaryLine(s: IngestSummary): string {
+  const skipped = Object.entries(s.skipped);
+  const skippedTotal = skipped.reduce((n, [, v]) => n + v, 0);
+  return [
+    `Ingested ${formatInt(s.documents)} documents into "${s.collection}" in ${formatMs(s.ms)}:`,
+    `${s.new} new, ${s.changed} changed, ${s.unchanged} unchanged${s.empty ? `, ${s.empty} without text` : ''}`,
+    `· ${formatInt(s.chunks)} chunks written (${formatInt(s.embeddedChunks)} embedded, ${formatInt(s.cachedChunks)} reused)`,
+    `· ${formatInt(s.embeddedTokens)} tokens embedded`,
+    skippedTotal ? `· ${skippedTotal} URLs skipped (${skipped.map(([k, v]) => `${k} ${v}`).join(', ')})` : '',
+  ]
+    .filter(Boolean)
+    .join(' ');
+}
+
+export function ingestCommand(): Command {
+  const cmd = new Command('ingest')
+    .description('crawl a website (or read a folder of .html/.md/.txt files) into a collection')
+    .argument('<source>', 'start URL (http/https), or a file or folder')
+    .option('--max-pages <n>', 'stop after this many pages', parseInteger('max-pages'), 1000)
+    .option('--concurrency <n>', 'pages fetched at once', parseInteger('concurrency'), 8)
+    .option('--chunk-tokens <n>', 'largest chunk in tokens', parseInteger('chunk-tokens', 32), 500)
+    .option('--chunk-overlap <n>', 'tokens repeated between consecutive chunks', parseInteger('chunk-overlap', 0), 0)
+    .option('--timeout <ms>', 'timeout of each HTTP request', parseInteger('timeout'), 30_000)
+    .option('--allow-private-network', 'allow crawling loopback and private addresses (local sites)', false)
+    .option('--json', 'print the summary as JSON')
+    .addHelpText('after', '\nExamples:\n  ragline ingest https://docs.example.com --collection docs\n  ragline ingest ./site --collection docs --chunk-tokens 300');
+  addCollectionOption(cmd);
+  addModelOptions(cmd, { embedding: true });
+  return cmd.action(async (source: string, flags: IngestFlags) => {
+    await withDatabase(async (db, signal) => {
+      const { model, reason } = await ingestEmbeddingModel(db, flags);
+      status(describeModels({ embedding: model }, reason));
+      status(`Store: ${db.description}`);
+      const bar = createProgressBar('ingest');
+      let summary: IngestSummary;
+      try {
+        summary = await ingest({
+          db,
+          source,
+          collection: flags.collection,
+          embedding: model,
+          chunk: { ...(flags.chunkTokens ? { maxTokens: flags.chunkTokens } : {}), ...(flags.chunkOverlap ? { overlapTokens: flags.chunkOverlap } : {}) },
+          crawl: {
+            ...(flags.maxPages ? { maxPages: flags.maxPages } : {}),
+            ...(flags.concurrency ? { concurrency: flags.concurrency } : {}),
+            ...(flags.timeout ? { timeoutMs: flags.timeout } : {}),
+            allowPrivateNetwork: flags.allowPrivateNetwork === true,
+          },
+          signal,
+          onProgress: (p) => bar.update(p.documents, p.maxPages ? Math.max(p.fetched, p.documents) : undefined, `docs · ${formatInt(p.chunks)} chunks · ${formatInt(p.tokens)} tokens · ${displayUrl(p.url)}`),
+        });
+      } finally {
+        bar.stop();
+      }
+      if (flags.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+      else status(summaryLine(summary));
+    });
+  });
+}

@@ -1,0 +1,30 @@
+#!/usr/bin/env node
+import { Command } from 'commander';
+import { packageVersion } from '../package-root.js';
+import { ingestCommand } from './ingest-command.js';
+import { searchCommand } from './search-command.js';
+import { askCommand } from './ask-command.js';
+import { collectionsCommand } from './collections-command.js';
+import { demoCommand } from './demo-command.js';
+import { reportError } from './context.js';
+
+const program = new Command('ragline')
+  .description('Retrieval/Q&A pipelines on the OpenAI API with Postgres/pgvector: crawl, chunk, embed, store, ask.')
+  .version(packageVersion())
+  .showHelpAfterError('(add --help for usage)')
+  .addHelpText(
+    'after',
+    `
+Environment:
+  OPENAI_API_KEY     use OpenAI models (otherwise the offline local models)
+  OPENAI_BASE_URL    an OpenAI-compatible server (Ollama, vLLM, LM Studio, ...)
+  DATABASE_URL       a Postgres server with pgvector (otherwise the embedded database)
+  RAGLINE_DATA_DIR   folder of the embedded database (default ./.ragline)
+  RAGLINE_DEBUG      print stack traces and causes of errors`,
+  );
+
+for (const cmd of [ingestCommand(), searchCommand(), askCommand(), collectionsCommand(), demoCommand()]) program.addCommand(cmd);
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  process.exitCode = reportError(err);
+});

@@ -1,0 +1,44 @@
+import { Command, Option } from 'commander';
+import { search } from '../../pipelines/website-qa.js';
+import { requireCollection } from '../store/collections.js';
+import { describeModels, embeddingModelForCollection } from '../models/resolve.js';
+import { addCollectionOption, parseInteger, status, withDatabase } from './context.js';
+import { displayUrl, snippet } from './format.js';
+
+interface SearchFlags {
+  collection: string;
+  k: number;
+  mode: 'hybrid' | 'vector' | 'keyword';
+  json?: boolean;
+}
+
+export function searchCommand(): Command {
+  const cmd = new Command('search')
+    .description('show the chunks of a collection that best match a question')
+    .argument('<question...>', 'question or keywords')
+    .option('-k, --k <n>', 'number of results', parseInteger('k'), 5)
+    .addOption(new Option('--mode <mode>', 'retrieval: vector + keyword fused, or one of them').choices(['hybrid', 'vector', 'keyword']).default('hybrid'))
+    .option('--json', 'print a JSON array of results (url, title, headingPath, score, text, ...)');
+  addCollectionOption(cmd);
+  return cmd.action(async (words: string[], flags: SearchFlags) => {
+    const query = words.join(' ');
+    await withDatabase(async (db, signal) => {
+      const collection = await requireCollection(db.pool, flags.collection);
+      status(describeModels({ embedding: embeddingModelForCollection(collection) }, `collection "${collection.name}"`));
+      const results = await search({ db, collection: flags.collection, query, k: flags.k, mode: flags.mode, signal });
+      if (flags.json) {
+        process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+        return;
+      }
+      if (results.length === 0) {
+        process.stdout.write('No matching chunks.\n');
+        return;
+      }
+      results.forEach((r, i) => {
+        const where = [r.title, ...r.headingPath.filter((h) => h !== r.title)].join(' › ');
+        process.stdout.write(`${i + 1}. ${where}  (score ${r.score.toFixed(4)}${r.distance !== undefined ? `, distance ${r.distance.toFixed(3)}` : ''})\n`);
+        process.stdout.write(`   ${displayUrl(r.url)}\n   ${snippet(r.text)}\n\n`);
+      });
+    });
+  });
+}
