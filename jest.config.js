@@ -15,4 +15,7 @@ export default {
   // PGlite databases are ~100 MB of WASM heap each; two workers keep the 2-core machines busy
   // without swapping.
   maxWorkers: 2,
+  // A PGlite suite leaves a large WASM heap behind; a fresh worker for the next file keeps one
+  // suite's memory from leaking into another's (ICU's IDN conversion was seen failing after one).
+  workerIdleMemoryLimit: '100MB',
 };

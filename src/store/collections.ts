@@ -2,6 +2,7 @@ import type pg from 'pg';
 import { ConfigError, describeValue } from '../errors.js';
 import type { EmbeddingModel } from '../models/spec.js';
 import { cosineOpsClass, sqlInt, vectorType } from './vector-sql.js';
+import { withTransaction } from './transaction.js';
 
 /** A collection as stored. */
 export interface Collection {
@@ -67,35 +68,26 @@ export async function ensureCollection(pool: pg.Pool, name: string, model: Embed
     assertSameModel(existing, model);
     return existing;
   }
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
+  const created = await withTransaction(pool, async (client) => {
     const { rows } = await client.query<Row>(
       `INSERT INTO collections (name, embedding_provider, embedding_model, dimensions) VALUES ($1, $2, $3, $4)
        ON CONFLICT (name) DO NOTHING
        RETURNING id, name, embedding_provider, embedding_model, dimensions`,
       [name, model.provider, model.modelId, model.dimensions],
     );
-    if (!rows[0]) {
-      // Another process created it between our read and insert.
-      await client.query('ROLLBACK');
-      const raced = (await getCollection(pool, name))!;
-      assertSameModel(raced, model);
-      return raced;
-    }
-    const created = toCollection(rows[0]);
-    const id = sqlInt(created.id);
+    if (!rows[0]) return undefined;
+    const c = toCollection(rows[0]);
+    const id = sqlInt(c.id);
     await client.query(
-      `CREATE INDEX chunks_embedding_c${id}_idx ON chunks USING hnsw ((embedding::${vectorType(created.dimensions)}) ${cosineOpsClass(created.dimensions)}) WHERE collection_id = ${id}`,
+      `CREATE INDEX chunks_embedding_c${id}_idx ON chunks USING hnsw ((embedding::${vectorType(c.dimensions)}) ${cosineOpsClass(c.dimensions)}) WHERE collection_id = ${id}`,
     );
-    await client.query('COMMIT');
-    return created;
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    client.release();
-  }
+    return c;
+  });
+  if (created) return created;
+  // Another process created it between our read and our insert.
+  const raced = (await getCollection(pool, name))!;
+  assertSameModel(raced, model);
+  return raced;
 }
 
 function assertSameModel(c: Collection, model: EmbeddingModel): void {
@@ -124,17 +116,9 @@ export async function listCollections(pool: pg.Pool): Promise<CollectionStats[]>
 export async function dropCollection(pool: pg.Pool, name: string): Promise<boolean> {
   const found = await getCollection(pool, name);
   if (!found) return false;
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
+  await withTransaction(pool, async (client) => {
     await client.query(`DROP INDEX IF EXISTS chunks_embedding_c${sqlInt(found.id)}_idx`);
     await client.query('DELETE FROM collections WHERE id = $1', [found.id]);
-    await client.query('COMMIT');
-    return true;
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    client.release();
-  }
+  });
+  return true;
 }

@@ -3,6 +3,9 @@
  * without, the embedded default — PGlite with pgvector behind node-postgres, data in a folder.
  */
 import path from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { vector } from '@electric-sql/pglite-pgvector';
+import { createPgConfig } from '@electric-sql/pglite/node-postgres';
 import pg from 'pg';
 import { StoreError } from '../errors.js';
 import { acquireLock, type FileLock } from './lock.js';
@@ -85,12 +88,6 @@ async function openEmbedded(dataDir: string): Promise<Database> {
   const inMemory = dataDir.startsWith('memory://');
   const lock: FileLock | undefined = inMemory ? undefined : await acquireLock(dataDir);
   try {
-    // Imported lazily: server users never pay for loading the WASM build.
-    const [{ PGlite }, { vector }, { createPgConfig }] = await Promise.all([
-      import('@electric-sql/pglite'),
-      import('@electric-sql/pglite-pgvector'),
-      import('@electric-sql/pglite/node-postgres'),
-    ]);
     const db = await PGlite.create({ ...(inMemory ? {} : { dataDir }), extensions: { vector } });
     const pool = new pg.Pool(createPgConfig(db) as unknown as pg.PoolConfig);
     let closed = false;

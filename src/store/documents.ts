@@ -3,6 +3,7 @@ import type { EmbeddedDocument } from '../types.js';
 import type { EmbeddingModel } from '../models/spec.js';
 import type { Collection } from './collections.js';
 import { fromVectorText, toVectorText } from './vector-sql.js';
+import { withTransaction } from './transaction.js';
 
 /** What the store remembers about a document, to decide whether it changed. */
 export interface StoredDocumentState {
@@ -48,9 +49,7 @@ export async function findCachedEmbeddings(pool: pg.Pool, model: EmbeddingModel,
  */
 export async function replaceDocument(pool: pg.Pool, collection: Collection, doc: EmbeddedDocument, chunking: string): Promise<number> {
   const d = doc.document;
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
+  return withTransaction(pool, async (client) => {
     const { rows } = await client.query<{ id: string }>(
       `INSERT INTO documents (collection_id, source, title, content_type, content_hash, chunking, chunk_count, token_count, fetched_at, updated_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now())
@@ -88,12 +87,6 @@ export async function replaceDocument(pool: pg.Pool, collection: Collection, doc
         ],
       );
     }
-    await client.query('COMMIT');
     return documentId;
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    client.release();
-  }
+  });
 }

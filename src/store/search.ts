@@ -2,6 +2,7 @@ import type pg from 'pg';
 import { ConfigError, describeValue } from '../errors.js';
 import type { Collection } from './collections.js';
 import { sqlInt, toVectorText, vectorType } from './vector-sql.js';
+import { withTransaction } from './transaction.js';
 
 /** How to retrieve. */
 export interface SearchOptions {
@@ -88,13 +89,12 @@ export async function searchChunks(
   const id = sqlInt(collection.id);
   const type = vectorType(collection.dimensions);
 
-  const client = await pool.connect();
   let vectorRows: Row[] = [];
   let keywordRows: Row[] = [];
-  try {
-    if (mode !== 'keyword') {
-      if (!query.vector) throw new ConfigError('vector', undefined, 'A vector or hybrid search needs the question embedded.');
-      await client.query('BEGIN');
+  if (mode !== 'keyword') {
+    if (!query.vector) throw new ConfigError('vector', undefined, 'A vector or hybrid search needs the question embedded.');
+    const vector = toVectorText(query.vector);
+    vectorRows = await withTransaction(pool, async (client) => {
       // HNSW returns at most ef_search rows; ask for at least as many as we want candidates.
       await client.query(`SELECT set_config('hnsw.ef_search', $1, true)`, [String(Math.max(candidates, 40))]);
       const res = await client.query<Row>(
@@ -103,28 +103,22 @@ export async function searchChunks(
           WHERE k.collection_id = ${id}
           ORDER BY k.embedding::${type} <=> $1::${type}
           LIMIT $2`,
-        [toVectorText(query.vector), candidates],
+        [vector, candidates],
       );
-      await client.query('COMMIT');
-      vectorRows = res.rows;
-    }
-    const tsquery = keywordQuery(query.text);
-    if (mode !== 'vector' && tsquery) {
-      const res = await client.query<Row>(
-        `SELECT ${COLUMNS}
-           FROM chunks k JOIN documents d ON d.id = k.document_id, to_tsquery('english', $1) q
-          WHERE k.collection_id = ${id} AND k.tsv @@ q
-          ORDER BY ts_rank_cd(k.tsv, q, 1) DESC, k.id
-          LIMIT $2`,
-        [tsquery, candidates],
-      );
-      keywordRows = res.rows;
-    }
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    client.release();
+      return res.rows;
+    });
+  }
+  const tsquery = keywordQuery(query.text);
+  if (mode !== 'vector' && tsquery) {
+    const res = await pool.query<Row>(
+      `SELECT ${COLUMNS}
+         FROM chunks k JOIN documents d ON d.id = k.document_id, to_tsquery('english', $1) q
+        WHERE k.collection_id = ${id} AND k.tsv @@ q
+        ORDER BY ts_rank_cd(k.tsv, q, 1) DESC, k.id
+        LIMIT $2`,
+      [tsquery, candidates],
+    );
+    keywordRows = res.rows;
   }
 
   const fused = new Map<string, SearchResult>();
