@@ -4,15 +4,8 @@ import { ConfigError, RaglineError, describeValue } from '../errors.js';
 import { openDatabase, type Database } from '../store/database.js';
 import { defaultProvider, type ModelSelection, type ProviderName } from '../models/resolve.js';
 
-/** Options every command that touches models accepts. */
-export interface ModelFlags {
-  provider?: ProviderName;
-  embeddingModel?: string;
-  dimensions?: number;
-  chatModel?: string;
-  contextWindow?: number;
-  maxOutputTokens?: number;
-}
+/** Options every command that touches models accepts: the model part of `ModelSelection`. */
+export type ModelFlags = Pick<ModelSelection, 'provider' | 'embeddingModel' | 'dimensions' | 'chatModel' | 'contextWindow' | 'maxOutputTokens'>;
 
 export function parseInteger(name: string, min = 1) {
   return (value: string): number => {
@@ -47,12 +40,9 @@ export function modelSelection(flags: ModelFlags): { provider: ProviderName; rea
   const env = defaultProvider();
   const provider = flags.provider ?? env.provider;
   const reason = flags.provider ? `--provider ${flags.provider}` : env.reason;
-  const selection: ModelSelection = {};
-  if (flags.embeddingModel) selection.embeddingModel = flags.embeddingModel;
-  if (flags.dimensions) selection.dimensions = flags.dimensions;
-  if (flags.chatModel) selection.chatModel = flags.chatModel;
-  if (flags.contextWindow) selection.contextWindow = flags.contextWindow;
-  if (flags.maxOutputTokens) selection.maxOutputTokens = flags.maxOutputTokens;
+  // Only the model flags, and only those given: unset ones leave the providers' defaults.
+  const keys = ['embeddingModel', 'dimensions', 'chatModel', 'contextWindow', 'maxOutputTokens'] as const;
+  const selection = Object.fromEntries(keys.filter((k) => flags[k] !== undefined).map((k) => [k, flags[k]])) as ModelSelection;
   return { provider, reason, selection };
 }
 
