@@ -20,7 +20,7 @@ async function main(): Promise<void> {
   console.log(describeModels({ embedding, chat }, reason));
   const { sets, missing } = questionSets();
   for (const m of missing) console.log(`skipped: ${m}`);
-  const rows: Array<Array<string | number>> = [['set', 'pages', 'chunks', 'questions', 'hit@1', 'hit@5', 'MRR', "don't know (unanswerable)"]];
+  const rows: Array<Array<string | number>> = [['set', 'pages', 'chunks', 'questions', 'hit@1', 'hit@5', 'MRR', 'answer cites page', "don't know (unanswerable)"]];
   for (const set of sets) {
     const site = await serveStatic(set.root);
     const db = await scratchDatabase();
@@ -32,6 +32,7 @@ async function main(): Promise<void> {
       let answerable = 0;
       let unanswerable = 0;
       let dontKnow = 0;
+      let citesExpected = 0;
       const misses: string[] = [];
       for (const q of set.questions) {
         if (q.expect === null) {
@@ -48,9 +49,11 @@ async function main(): Promise<void> {
           hit5++;
           rr += 1 / rank;
         } else misses.push(q.question);
+        const answer = await ask({ db, collection: 'eval', question: q.question, chat });
+        if (answer.sources.some((s) => s.cited && isExpected(s.url, site.url, q.expect!))) citesExpected++;
       }
       const pct = (n: number, d: number) => (d === 0 ? '-' : `${((100 * n) / d).toFixed(0)}%`);
-      rows.push([set.name, summary.documents, summary.chunks, answerable, pct(hit1, answerable), pct(hit5, answerable), (rr / Math.max(1, answerable)).toFixed(3), unanswerable ? `${dontKnow}/${unanswerable}` : '-']);
+      rows.push([set.name, summary.documents, summary.chunks, answerable, pct(hit1, answerable), pct(hit5, answerable), (rr / Math.max(1, answerable)).toFixed(3), pct(citesExpected, answerable), unanswerable ? `${dontKnow}/${unanswerable}` : '-']);
       if (process.env.EVAL_VERBOSE) for (const m of misses) console.log(`  miss (${set.name}): ${m}`);
     } finally {
       await db.close();
