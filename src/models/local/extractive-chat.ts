@@ -39,6 +39,14 @@ function sentencesOf(text: string): string[] {
   return out.filter((s) => s.length <= 400);
 }
 
+/** Whether two sentences say nearly the same thing (Jaccard similarity of their terms ≥ 0.7). */
+function similar(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
+  let shared = 0;
+  for (const t of a) if (b.has(t)) shared++;
+  const union = a.size + b.size - shared;
+  return union === 0 || shared / union >= 0.7;
+}
+
 /**
  * Pick the sentences that best answer `question` from numbered sources, or nothing when no
  * sentence covers enough of the question. Question terms are weighted by inverse document
@@ -87,7 +95,7 @@ export function extractAnswer(
   const limit = picked.size - 1 + maxSentences;
   for (const { c, cov } of scored.slice(1)) {
     if (picked.size >= limit) break;
-    if (cov >= Math.max(minCoverage, best.cov * 0.75) && c.sentence !== best.c.sentence) picked.add(c);
+    if (cov >= Math.max(minCoverage, best.cov * 0.75) && ![...picked].some((p) => similar(p.terms, c.terms))) picked.add(c);
   }
   return [...picked].sort((a, b) => a.order - b.order).map(({ source, sentence }) => ({ source, sentence }));
 }
