@@ -135,3 +135,13 @@ describeEachDatabase('store', (backend) => {
     expect(idx.rowCount).toBe(0);
   });
 });
+
+describe('vector text', () => {
+  test('round-trips float32 values exactly in fewer characters than a double would take', async () => {
+    const { toVectorText, fromVectorText } = await import('../src/store/vector-sql.js');
+    const v = Float32Array.from({ length: 256 }, (_, i) => Math.sin(i) / (i + 1) ** 3);
+    const text = toVectorText(v);
+    expect(Array.from(fromVectorText(text))).toEqual(Array.from(v));
+    expect(text.length).toBeLessThan(JSON.stringify(Array.from(v)).length * 0.7);
+  });
+});

@@ -13,9 +13,17 @@ export function cosineOpsClass(dimensions: number): string {
   return dimensions > 2000 ? 'halfvec_cosine_ops' : 'vector_cosine_ops';
 }
 
-/** pgvector text form of a vector. */
+/**
+ * pgvector text form of a vector. Nine significant digits round-trip any float32 exactly, and
+ * are about half the text of a widened double's seventeen: the database parses every byte of it.
+ */
 export function toVectorText(v: Float32Array | readonly number[]): string {
-  return pgvector.toSql(Array.from(v)) as string;
+  let out = '[';
+  for (let i = 0; i < v.length; i++) {
+    if (i > 0) out += ',';
+    out += String(Number((v[i] as number).toPrecision(9)));
+  }
+  return `${out}]`;
 }
 
 /** Parse pgvector text form. */
