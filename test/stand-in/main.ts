@@ -6,10 +6,27 @@
  *
  * It prints `OPENAI_BASE_URL=http://127.0.0.1:PORT/v1` (so a script can `eval` or grep it) and
  * serves until it gets SIGINT or SIGTERM.
+ *
+ * Run this way, it answers like a small, honest model: embeddings are ragline's lexical vectors
+ * (stemmed words and pairs, so retrieval through it behaves like the offline model), and a chat
+ * request built from ragline's answer prompt is answered by quoting the best sentences of its
+ * sources with citations, or "I don't know." — so `ragline ask` through it shows real answers.
  */
 
 import { parseArgs } from 'node:util';
-import { startOpenAIStandIn, type OpenAIStandInOptions } from './openai-stand-in.js';
+import { defaultRespond, startOpenAIStandIn, type OpenAIStandInOptions, type StandInChatMessage } from './openai-stand-in.js';
+import { lexicalVector } from '../../src/models/local/lexical-embedding.js';
+import { DONT_KNOW, extractAnswer, formatAnswer } from '../../src/models/local/extractive-chat.js';
+import { parseUserMessage } from '../../src/ask/prompt.js';
+
+/** Quote the sources of a ragline answer prompt; any other prompt gets the default reply. */
+function respond(messages: StandInChatMessage[]): string {
+  const user = [...messages].reverse().find((m) => m.role === 'user');
+  const { sources, question } = parseUserMessage(user?.content ?? '');
+  if (sources.length === 0) return defaultRespond(messages);
+  const picks = extractAnswer(question, sources);
+  return picks.length === 0 ? DONT_KNOW : formatAnswer(picks);
+}
 
 const USAGE =
   'usage: main.js [--port N] [--host ADDR] [--latency-ms N] [--stream-delay-ms N] [--rpm N] [--tpm N] ' +
@@ -52,7 +69,7 @@ async function main(): Promise<void> {
     return;
   }
 
-  const options: OpenAIStandInOptions = {};
+  const options: OpenAIStandInOptions = { embed: lexicalVector, respond };
   for (const [flag, option] of Object.entries(NUMERIC_FLAGS) as Array<[string, (typeof NUMERIC_FLAGS)[keyof typeof NUMERIC_FLAGS]]>) {
     const text = (parsed.values as Record<string, string | boolean | undefined>)[flag];
     if (typeof text !== 'string') continue;
