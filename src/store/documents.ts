@@ -4,6 +4,7 @@ import type { EmbeddingModel } from '../models/spec.js';
 import type { Collection } from './collections.js';
 import { fromVectorText, toVectorText } from './vector-sql.js';
 import { withTransaction } from './transaction.js';
+import { copyChunks, supportsCopy } from './copy.js';
 
 /** What the store remembers about a document, to decide whether it changed. */
 export interface StoredDocumentState {
@@ -44,7 +45,9 @@ export async function findCachedEmbeddings(pool: pg.Pool, model: EmbeddingModel,
 
 /**
  * Write a document and replace all its chunks in one transaction: readers see the old chunks or
- * the new ones, never a mix, and a crash half-way leaves the old ones.
+ * the new ones, never a mix, and a crash half-way leaves the old ones. On a Postgres server the
+ * chunks travel by binary COPY (vectors as float4, never decimal text); on the embedded database,
+ * which has no COPY, by one `unnest` INSERT.
  * @returns the document id
  */
 export async function replaceDocument(pool: pg.Pool, collection: Collection, doc: EmbeddedDocument, chunking: string): Promise<number> {
@@ -62,7 +65,9 @@ export async function replaceDocument(pool: pg.Pool, collection: Collection, doc
     );
     const documentId = Number(rows[0]!.id);
     await client.query('DELETE FROM chunks WHERE document_id = $1', [documentId]);
-    if (doc.chunks.length > 0) {
+    if (doc.chunks.length > 0 && supportsCopy(pool)) {
+      await copyChunks(client, collection.id, documentId, d.title, doc.chunks);
+    } else if (doc.chunks.length > 0) {
       // One statement per document: arrays in, rows out. Heading paths travel as JSON because a
       // Postgres array of ragged arrays does not exist.
       await client.query(

@@ -1,0 +1,199 @@
+/**
+ * Bulk writes with binary COPY: rows are encoded in PostgreSQL's binary COPY format and streamed
+ * with `COPY ... FROM STDIN (FORMAT binary)` (pg-copy-streams). Vectors go from a Float32Array
+ * straight to pgvector's binary form — int16 dimensions, int16 unused (0), then the dimensions as
+ * big-endian float4 — without ever becoming decimal text that the server would have to parse.
+ */
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import type { EmbeddedChunk } from '../types.js';
+import { StoreError } from '../errors.js';
+import { sqlInt } from './vector-sql.js';
+
+const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
+/** `text` type OID, the element type of a binary `text[]`. */
+const TEXT_OID = 25;
+/** jsonb's binary format version byte. */
+const JSONB_VERSION = 1;
+/** Encoded rows are handed to the socket in pieces of about this size. */
+const FLUSH_BYTES = 1 << 20;
+
+/** The pgvector binary form of a vector: int16 dims, int16 0, dims × big-endian float4. */
+export function encodeVector(v: Float32Array | readonly number[]): Buffer {
+  if (v.length > 16_000) throw new StoreError(`A vector of ${v.length} dimensions is more than pgvector's 16000.`);
+  const buf = Buffer.allocUnsafe(4 + 4 * v.length);
+  buf.writeInt16BE(v.length, 0);
+  buf.writeInt16BE(0, 2);
+  for (let i = 0; i < v.length; i++) buf.writeFloatBE(v[i] as number, 4 + 4 * i);
+  return buf;
+}
+
+/** Read back {@link encodeVector}'s format (for tests and tools). */
+export function decodeVector(buf: Buffer): Float32Array {
+  const dims = buf.readInt16BE(0);
+  const out = new Float32Array(dims);
+  for (let i = 0; i < dims; i++) out[i] = buf.readFloatBE(4 + 4 * i);
+  return out;
+}
+
+/**
+ * Writes tuples in PostgreSQL's binary COPY format: a header, then per tuple an int16 field count
+ * and each field as int32 length + bytes, then an int16 -1 trailer. `take()` hands over what is
+ * encoded so far, so large loads stream in bounded memory.
+ */
+export class BinaryCopyWriter {
+  private parts: Buffer[] = [SIGNATURE, Buffer.alloc(8)];
+  private size = SIGNATURE.length + 8;
+
+  /** Start a tuple of `fields` fields. */
+  row(fields: number): this {
+    return this.push(int16(fields));
+  }
+
+  int4(n: number): this {
+    const b = Buffer.allocUnsafe(8);
+    b.writeInt32BE(4, 0);
+    b.writeInt32BE(n, 4);
+    return this.push(b);
+  }
+
+  text(s: string): this {
+    return this.field(Buffer.from(s, 'utf8'));
+  }
+
+  /** A one-dimensional `text[]` without NULLs. */
+  textArray(items: readonly string[]): this {
+    const encoded = items.map((s) => Buffer.from(s, 'utf8'));
+    const header = Buffer.allocUnsafe(items.length === 0 ? 12 : 20);
+    header.writeInt32BE(items.length === 0 ? 0 : 1, 0); // dimensions
+    header.writeInt32BE(0, 4); // has NULLs
+    header.writeInt32BE(TEXT_OID, 8);
+    if (items.length > 0) {
+      header.writeInt32BE(items.length, 12);
+      header.writeInt32BE(1, 16); // lower bound
+    }
+    const body = encoded.flatMap((b) => [int32(b.length), b]);
+    return this.field(Buffer.concat([header, ...body]));
+  }
+
+  jsonb(value: unknown): this {
+    return this.field(Buffer.concat([Buffer.from([JSONB_VERSION]), Buffer.from(JSON.stringify(value), 'utf8')]));
+  }
+
+  vector(v: Float32Array | readonly number[]): this {
+    return this.field(encodeVector(v));
+  }
+
+  /** Bytes encoded and not yet taken. */
+  get pending(): number {
+    return this.size;
+  }
+
+  /** The bytes encoded since the last call. */
+  take(): Buffer {
+    const out = Buffer.concat(this.parts, this.size);
+    this.parts = [];
+    this.size = 0;
+    return out;
+  }
+
+  /** The trailer and whatever is left. */
+  end(): Buffer {
+    this.push(int16(-1));
+    return this.take();
+  }
+
+  private field(bytes: Buffer): this {
+    this.push(int32(bytes.length));
+    return this.push(bytes);
+  }
+
+  private push(b: Buffer): this {
+    this.parts.push(b);
+    this.size += b.length;
+    return this;
+  }
+}
+
+function int16(n: number): Buffer {
+  const b = Buffer.allocUnsafe(2);
+  b.writeInt16BE(n, 0);
+  return b;
+}
+
+function int32(n: number): Buffer {
+  const b = Buffer.allocUnsafe(4);
+  b.writeInt32BE(n, 0);
+  return b;
+}
+
+/**
+ * Stream rows into `COPY <target> FROM STDIN (FORMAT binary)` on `client`, each row encoded by
+ * `encodeRow`. Runs inside whatever transaction the client is in.
+ * @returns the number of rows the server reports copied
+ */
+export async function copyBinary<T>(client: pg.PoolClient, target: string, rows: Iterable<T>, encodeRow: (w: BinaryCopyWriter, row: T) => void): Promise<number> {
+  const stream = client.query(copyFrom(`COPY ${target} FROM STDIN (FORMAT binary)`));
+  function* encode(): Generator<Buffer> {
+    const w = new BinaryCopyWriter();
+    for (const row of rows) {
+      encodeRow(w, row);
+      if (w.pending >= FLUSH_BYTES) yield w.take();
+    }
+    yield w.end();
+  }
+  try {
+    await pipeline(Readable.from(encode(), { objectMode: false }), stream);
+  } catch (err) {
+    throw new StoreError(`Binary COPY into ${target} failed: ${(err as Error).message}`, { cause: err });
+  }
+  return stream.rowCount;
+}
+
+/** Columns of the staging table, in COPY order. */
+const STAGE_COLUMNS = 'ordinal, text, token_count, heading_path, text_hash, metadata, embedding';
+
+function encodeChunk(w: BinaryCopyWriter, c: EmbeddedChunk): void {
+  w.row(7).int4(c.ordinal).text(c.text).int4(c.tokenCount).textArray(c.headingPath).text(c.textHash).jsonb(c.metadata).vector(c.embedding);
+}
+
+/**
+ * Insert a document's chunks through binary COPY: the rows go into a session-local staging table
+ * (emptied at every commit), then one INSERT ... SELECT adds the collection and document ids and
+ * computes the keyword-search vector. Call it inside the transaction that deleted the document's
+ * old chunks, so that readers see the old chunks or the new ones, never a mix.
+ * @returns the number of chunks inserted
+ */
+export async function copyChunks(client: pg.PoolClient, collectionId: number, documentId: number, title: string, chunks: readonly EmbeddedChunk[]): Promise<number> {
+  if (chunks.length === 0) return 0;
+  // A temporary table lives as long as the connection; ON COMMIT DELETE ROWS empties it after
+  // each transaction, so a pooled connection reuses it without catalog churn.
+  await client.query(
+    `CREATE TEMP TABLE IF NOT EXISTS ragline_chunk_stage (
+       ordinal integer, text text, token_count integer, heading_path text[], text_hash text, metadata jsonb, embedding vector
+     ) ON COMMIT DELETE ROWS`,
+  );
+  await copyBinary(client, `ragline_chunk_stage (${STAGE_COLUMNS})`, chunks, encodeChunk);
+  // Moving the rows out (DELETE ... RETURNING) leaves the stage empty for a next document in the
+  // same transaction, in the same round trip.
+  const { rowCount } = await client.query(
+    `WITH s AS (DELETE FROM ragline_chunk_stage RETURNING *)
+     INSERT INTO chunks (collection_id, document_id, ordinal, text, token_count, heading_path, text_hash, metadata, embedding, tsv)
+     SELECT ${sqlInt(collectionId)}, ${sqlInt(documentId)}, s.ordinal, s.text, s.token_count, s.heading_path, s.text_hash, s.metadata, s.embedding,
+            setweight(to_tsvector('english', $1 || ' ' || array_to_string(s.heading_path, ' ')), 'A') || setweight(to_tsvector('english', s.text), 'B')
+       FROM s`,
+    [title],
+  );
+  return rowCount ?? 0;
+}
+
+/**
+ * Whether a pool speaks to a real server that accepts COPY FROM STDIN. The embedded database
+ * (PGlite behind `createPgConfig`) brings its own in-process connection and dies on COPY's
+ * sub-protocol, so its writes take the `unnest` path instead.
+ */
+export function supportsCopy(pool: pg.Pool): boolean {
+  return (pool.options as { connection?: unknown }).connection === undefined;
+}
