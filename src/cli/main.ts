@@ -6,6 +6,7 @@ import { searchCommand } from './search-command.js';
 import { askCommand } from './ask-command.js';
 import { collectionsCommand } from './collections-command.js';
 import { demoCommand } from './demo-command.js';
+import { serveCommand } from './serve-command.js';
 import { reportError } from './context.js';
 
 const program = new Command('ragline')
@@ -23,7 +24,7 @@ Environment:
   RAGLINE_DEBUG      print stack traces and causes of errors`,
   );
 
-for (const cmd of [ingestCommand(), searchCommand(), askCommand(), collectionsCommand(), demoCommand()]) program.addCommand(cmd);
+for (const cmd of [ingestCommand(), searchCommand(), askCommand(), collectionsCommand(), demoCommand(), serveCommand()]) program.addCommand(cmd);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.exitCode = reportError(err);

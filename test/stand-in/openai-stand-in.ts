@@ -35,6 +35,7 @@ import {
   unparsableJson,
 } from './api-errors.js';
 import { featureHashEmbedding, float32ToBase64 } from './embedding.js';
+import { moderationsResponse } from './moderations.js';
 import {
   CL100K,
   EMBEDDING_LIMITS,
@@ -100,6 +101,8 @@ export interface RecordedRequest {
   headers: IncomingHttpHeaders;
   /** The response's headers, once it has started. */
   responseHeaders: Record<string, string>;
+  /** Whether the client closed the connection before the response ended (e.g. it aborted a stream). */
+  clientClosed?: boolean;
   /** The injected fault that shaped the answer, if any. */
   fault?: { source: 'scripted' | 'random'; kind: FaultKind };
 }
@@ -370,6 +373,9 @@ export async function startOpenAIStandIn(options: OpenAIStandInOptions = {}): Pr
     const raw = await readBody(req);
     const entry: RecordedRequest = { method, path, body: undefined, status: 0, headers: req.headers, responseHeaders: {} };
     requests.push(entry);
+    res.on('close', () => {
+      if (!res.writableFinished) entry.clientClosed = true;
+    });
 
     const baseHeaders = (): Record<string, string> => ({
       'x-request-id': requestId,
@@ -450,6 +456,9 @@ export async function startOpenAIStandIn(options: OpenAIStandInOptions = {}): Pr
           sendJson(200, embeddingsResponse(plan), rateLimitHeaders(spec.id));
           return;
         }
+        case 'moderations':
+          sendJson(200, moderationsResponse(body));
+          return;
         case 'chat': {
           const spec = resolveModel(body, 'chat');
           const request = planChat(spec, body);
@@ -748,11 +757,12 @@ function chatCompletion(plan: ChatPlan, reply: ChatReply) {
   };
 }
 
-type Route = { name: 'models' } | { name: 'model'; id: string } | { name: 'embeddings' } | { name: 'chat' };
+type Route = { name: 'models' } | { name: 'model'; id: string } | { name: 'embeddings' } | { name: 'chat' } | { name: 'moderations' };
 
 function matchRoute(method: string, path: string): Route | undefined {
   if (method === 'POST' && path === '/v1/embeddings') return { name: 'embeddings' };
   if (method === 'POST' && path === '/v1/chat/completions') return { name: 'chat' };
+  if (method === 'POST' && path === '/v1/moderations') return { name: 'moderations' };
   if (method === 'GET' && path === '/v1/models') return { name: 'models' };
   const model = /^\/v1\/models\/([^/]+)$/.exec(path);
   if (method === 'GET' && model?.[1] !== undefined) return { name: 'model', id: decodeURIComponent(model[1]) };

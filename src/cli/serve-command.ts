@@ -1,0 +1,70 @@
+import { Command } from 'commander';
+import { ConfigError } from '../errors.js';
+import { describeModels, resolveChatModel } from '../models/resolve.js';
+import { openAIClient } from '../models/openai/client.js';
+import { startServer } from '../server/server.js';
+import { addCollectionOption, addModelOptions, modelSelection, parseInteger, status, withDatabase, type ModelFlags } from './context.js';
+
+interface ServeFlags extends ModelFlags {
+  port: number;
+  host: string;
+  collection: string;
+  apiKey?: string[];
+  rateLimit: number;
+  cors?: string;
+  moderate?: boolean;
+  maxConcurrent: number;
+  maxQueue: number;
+}
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+export function serveCommand(): Command {
+  const cmd = new Command('serve')
+    .description('serve the Q&A bot: a chat page at /, a JSON API (/api/ask, /api/search) and an OpenAI-compatible /v1/chat/completions')
+    .option('-p, --port <n>', 'port to listen on', parseInteger('port', 0), 8787)
+    .option('--host <address>', 'interface to listen on; anything but loopback requires API keys', '127.0.0.1')
+    .option('--api-key <key>', 'accept this key as `Authorization: Bearer <key>` (repeatable; also RAGLINE_API_KEYS, comma-separated)', collect)
+    .option('--rate-limit <n>', 'requests per minute allowed to one key (or address)', parseInteger('rate-limit'), 60)
+    .option('--cors <origins>', 'comma-separated origins allowed to call the API from a browser ("*" for any); off by default')
+    .option('--moderate', 'check every question with the moderation endpoint and refuse flagged ones')
+    .option('--max-concurrent <n>', 'answers generated at once', parseInteger('max-concurrent'), 8)
+    .option('--max-queue <n>', 'answers waiting for a slot before requests get 503', parseInteger('max-queue', 0), 32);
+  addCollectionOption(cmd);
+  addModelOptions(cmd, { chat: true });
+  cmd.addHelpText('after', '\nThe answer streams as server-sent events with `Accept: text/event-stream`; sources come first.');
+  return cmd.action(async (flags: ServeFlags) => {
+    const apiKeys = [...(flags.apiKey ?? []), ...(process.env.RAGLINE_API_KEYS ?? '').split(',').map((k) => k.trim()).filter(Boolean)];
+    const { provider, reason, selection } = modelSelection(flags);
+    if (flags.moderate && provider !== 'openai') {
+      throw new ConfigError('moderate', true, '--moderate needs the moderation endpoint: set OPENAI_API_KEY or OPENAI_BASE_URL (the offline models have none).');
+    }
+    // One client for every model call: one connection pool, one retry policy.
+    const client = provider === 'openai' || process.env.OPENAI_API_KEY || process.env.OPENAI_BASE_URL ? openAIClient() : undefined;
+    const chat = resolveChatModel(provider, { ...selection, ...(client ? { client } : {}) });
+    await withDatabase(async (db, signal) => {
+      const server = await startServer({
+        db,
+        chat,
+        resolveChat: (chatModel) => resolveChatModel(provider, { ...selection, chatModel, ...(client ? { client } : {}) }),
+        connection: client ? { client } : {},
+        port: flags.port,
+        host: flags.host,
+        apiKeys,
+        rateLimit: { requestsPerMinute: flags.rateLimit },
+        corsOrigins: flags.cors ? flags.cors.split(',').map((o) => o.trim()).filter(Boolean) : [],
+        ...(flags.moderate && client ? { moderation: client } : {}),
+        maxConcurrentAnswers: flags.maxConcurrent,
+        maxQueuedAnswers: flags.maxQueue,
+        defaultCollection: flags.collection,
+        log: process.env.RAGLINE_LOG_REQUESTS ? status : undefined,
+      });
+      status(describeModels({ chat }, reason));
+      status(`Store: ${db.description}`);
+      status(`API keys: ${apiKeys.length ? `${apiKeys.length} accepted, required on /api and /v1` : 'none (loopback only)'}${flags.moderate ? '; questions are moderated' : ''}`);
+      status(`Serving on ${server.url}/ — open it in a browser; OpenAI-compatible base URL ${server.url}/v1. Ctrl-C stops.`);
+      await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+      await server.close();
+    });
+  });
+}

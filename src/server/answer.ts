@@ -1,0 +1,66 @@
+/**
+ * One answer, as both APIs give it: moderation, a slot in the bounded queue, the standalone
+ * question, then `askStream` — whose sources come first, before any text. The client's abort
+ * signal runs through all of it, down to the model call.
+ */
+import type OpenAI from 'openai';
+import { askStream, type AskEvent } from '../../pipelines/website-qa.js';
+import type { AnswerSource } from '../ask/pack-context.js';
+import type { ChatModel } from '../models/spec.js';
+import type { OpenAIConnectionOptions } from '../models/openai/client.js';
+import type { Database } from '../store/database.js';
+import { standaloneQuestion, type HistoryMessage } from './conversation.js';
+import type { Gate } from './gate.js';
+import { checkModeration } from './moderation.js';
+
+/** What answering needs, shared by every request. */
+export interface AnswerContext {
+  db: Database;
+  gate: Gate;
+  connection: OpenAIConnectionOptions;
+  /** The client for moderation, when questions are moderated. */
+  moderation?: OpenAI;
+}
+
+/** One question to answer. */
+export interface AnswerRequest {
+  question: string;
+  history: HistoryMessage[];
+  collection: string;
+  k: number;
+  chat: ChatModel;
+  signal: AbortSignal;
+}
+
+/** The events of an answer over HTTP: the sources event also says which question was answered. */
+export type ServerAskEvent =
+  | { type: 'sources'; sources: AnswerSource[]; question: string }
+  | Exclude<AskEvent, { type: 'sources' }>;
+
+/**
+ * Answer a question, streamed. Everything that can refuse the request (moderation, a full queue,
+ * an unknown collection) happens before the first event, so a caller that reads the first event
+ * before sending headers can still answer with the right status code.
+ */
+export async function* answerEvents(context: AnswerContext, request: AnswerRequest): AsyncGenerator<ServerAskEvent> {
+  const { signal } = request;
+  if (context.moderation) await checkModeration(context.moderation, request.question, signal);
+  const release = await context.gate.acquire(signal);
+  try {
+    const question = await standaloneQuestion(request.chat, request.history, request.question, signal);
+    for await (const event of askStream({
+      db: context.db,
+      collection: request.collection,
+      question,
+      chat: request.chat,
+      k: request.k,
+      connection: context.connection,
+      signal,
+    })) {
+      if (event.type === 'sources') yield { ...event, question };
+      else yield event;
+    }
+  } finally {
+    release();
+  }
+}

@@ -1,0 +1,131 @@
+/** The JSON API: `/api/ask` (JSON or server-sent events), `/api/search`, `/api/collections`, `/healthz`. */
+import { search } from '../../pipelines/website-qa.js';
+import { listCollections } from '../store/collections.js';
+import type { ChatModel } from '../models/spec.js';
+import { answerEvents, type AnswerContext } from './answer.js';
+import { checkHistory, checkQuestion, type InputLimits } from './conversation.js';
+import type { Gate } from './gate.js';
+import { HttpError, errorBody, isAbort, readJsonObject, sendJson, startEventStream, toHttpError, writeEvent } from './http.js';
+import type { RequestContext, Router } from './router.js';
+
+/** What the API routes need. */
+export interface ApiContext extends AnswerContext {
+  limits: InputLimits & { maxBodyBytes: number; maxK: number };
+  defaultCollection: string;
+  searchGate: Gate;
+  /** The chat model for a request. */
+  chatFor(modelId?: string): ChatModel;
+}
+
+const bad = (message: string) => new HttpError(400, 'invalid_request_error', message);
+
+/** Check `k`: an integer from 1 to `max`, or the default. */
+export function checkK(value: unknown, max: number, fallback: number): number {
+  if (value === undefined || value === null) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > max) throw bad(`\`k\` must be an integer from 1 to ${max}.`);
+  return value;
+}
+
+export function checkCollection(value: unknown, fallback: string): string {
+  if (value === undefined || value === null) return fallback;
+  if (typeof value !== 'string' || value.length === 0) throw bad('`collection` must be a collection name (see GET /api/collections).');
+  return value;
+}
+
+const wantsEventStream = (accept: string | undefined) => /\btext\/event-stream\b/i.test(accept ?? '');
+
+export function registerApiRoutes(router: Router, api: ApiContext): void {
+  router.on('GET', '/healthz', async ({ res }) => {
+    try {
+      await api.db.pool.query('SELECT 1');
+    } catch (err) {
+      const e = new HttpError(503, 'database_unavailable', `The database does not answer: ${(err as Error).message}`, { cause: err });
+      sendJson(res, 503, { status: 'unavailable', database: api.db.kind, ...errorBody(e) });
+      return;
+    }
+    sendJson(res, 200, { status: 'ok', database: api.db.kind, answers: { running: api.gate.active, waiting: api.gate.queued } });
+  });
+
+  router.on('GET', '/api/collections', async ({ res }) => {
+    const collections = await listCollections(api.db.pool);
+    sendJson(res, 200, {
+      collections: collections.map((c) => ({
+        name: c.name,
+        documents: c.documents,
+        chunks: c.chunks,
+        tokens: c.tokens,
+        embeddingModel: `${c.embeddingProvider}/${c.embeddingModel}`,
+        dimensions: c.dimensions,
+        createdAt: c.createdAt,
+      })),
+    });
+  });
+
+  router.on('POST', '/api/search', async ({ req, res, signal }) => {
+    const body = await readJsonObject(req, api.limits.maxBodyBytes);
+    const query = checkQuestion(body.query ?? body.question, api.limits, 'query');
+    const collection = checkCollection(body.collection, api.defaultCollection);
+    const k = checkK(body.k, api.limits.maxK, 5);
+    const mode = body.mode ?? 'hybrid';
+    if (mode !== 'hybrid' && mode !== 'vector' && mode !== 'keyword') throw bad('`mode` must be "hybrid", "vector" or "keyword".');
+    const release = await api.searchGate.acquire(signal);
+    try {
+      const results = await search({ db: api.db, collection, query, k, mode, connection: api.connection, signal });
+      sendJson(res, 200, {
+        results: results.map((r) => ({ url: r.url, title: r.title, headingPath: r.headingPath, text: r.text, score: r.score })),
+      });
+    } finally {
+      release();
+    }
+  });
+
+  router.on('POST', '/api/ask', async (ctx) => {
+    const body = await readJsonObject(ctx.req, api.limits.maxBodyBytes);
+    const question = checkQuestion(body.question, api.limits);
+    const history = checkHistory(body.history, api.limits);
+    const collection = checkCollection(body.collection, api.defaultCollection);
+    const k = checkK(body.k, api.limits.maxK, 8);
+    const events = answerEvents(api, { question, history, collection, k, chat: api.chatFor(), signal: ctx.signal });
+    if (wantsEventStream(ctx.req.headers.accept)) await streamAnswer(ctx, events);
+    else {
+      let asked = question;
+      for await (const event of events) {
+        if (event.type === 'sources') asked = event.question;
+        if (event.type === 'done') {
+          sendJson(ctx.res, 200, { answer: event.answer, sources: event.sources, question: asked, finishReason: event.finishReason, ...(event.usage ? { usage: event.usage } : {}) });
+        }
+      }
+    }
+  });
+}
+
+type Events = ReturnType<typeof answerEvents>;
+
+/**
+ * The answer as server-sent events: `sources` (with the standalone `question`), then one `token`
+ * event per piece of text, then `done` with the full answer and the sources marked as cited — or
+ * `error` if the answer fails midway.
+ */
+async function streamAnswer({ res, signal }: RequestContext, events: Events): Promise<void> {
+  // Refusals (moderation, busy, unknown collection) happen before the first event: still JSON.
+  const first = await events.next();
+  startEventStream(res);
+  let question = '';
+  try {
+    if (!first.done && first.value.type === 'sources') {
+      question = first.value.question;
+      writeEvent(res, { question, sources: first.value.sources }, 'sources');
+    }
+    for await (const event of events) {
+      if (event.type === 'text') writeEvent(res, { text: event.text }, 'token');
+      else if (event.type === 'done') {
+        writeEvent(res, { answer: event.answer, sources: event.sources, question, finishReason: event.finishReason, ...(event.usage ? { usage: event.usage } : {}) }, 'done');
+      }
+    }
+  } catch (err) {
+    if (signal.aborted && isAbort(err)) return;
+    writeEvent(res, errorBody(toHttpError(err)), 'error');
+  } finally {
+    res.end();
+  }
+}

@@ -1,0 +1,262 @@
+/**
+ * `ragline serve`: the Q&A bot over HTTP, on node:http with a small router. One database pool,
+ * one model client, bounded queues in front of the model and the searches, API keys and per-key
+ * rate limits, and every client disconnect cancelling its work down to the model call.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type OpenAI from 'openai';
+import { ConfigError, RaglineError, describeValue } from '../errors.js';
+import type { ChatModel } from '../models/spec.js';
+import type { OpenAIConnectionOptions } from '../models/openai/client.js';
+import type { Database } from '../store/database.js';
+import { registerApiRoutes, type ApiContext } from './api-routes.js';
+import { KeyChecker, isLoopbackHost } from './auth.js';
+import { Gate } from './gate.js';
+import { HttpError, isAbort, sendError, toHttpError } from './http.js';
+import { registerOpenAIRoutes } from './openai-routes.js';
+import { registerPage } from './page.js';
+import { RateLimiter, type RateLimitOptions } from './rate-limit.js';
+import { Router } from './router.js';
+
+/** Options of {@link startServer}. */
+export interface ServerOptions {
+  /** The open database; the server uses its pool and does not close it. */
+  db: Database;
+  /** The chat model that answers. */
+  chat: ChatModel;
+  /**
+   * The chat model for a `collection:chat-model` name on `/v1/chat/completions`. Without it, only
+   * `chat`'s own id is accepted there.
+   */
+  resolveChat?: (modelId: string) => ChatModel;
+  /** How embeddings of questions reach the API (pass one shared `client`). */
+  connection?: OpenAIConnectionOptions;
+  /**
+   * TCP port; 0 picks a free one.
+   * @default 0
+   */
+  port?: number;
+  /**
+   * Interface to listen on. Anything but loopback requires `apiKeys`.
+   * @default '127.0.0.1'
+   */
+  host?: string;
+  /**
+   * Keys accepted as `Authorization: Bearer <key>` on `/api/*` and `/v1/*`. When empty, no key is
+   * asked for, which is only allowed on loopback.
+   * @default []
+   */
+  apiKeys?: readonly string[];
+  /**
+   * Per-client (per key, else per address) rate limit of `/api/*` and `/v1/*`.
+   * @default { requestsPerMinute: 60 }
+   */
+  rateLimit?: RateLimitOptions;
+  /**
+   * Largest request body, in bytes.
+   * @default 65536
+   */
+  maxBodyBytes?: number;
+  /**
+   * Longest question, in characters (history turns may be 4 times longer).
+   * @default 2000
+   */
+  maxQuestionChars?: number;
+  /**
+   * Most history messages a follow-up may carry.
+   * @default 20
+   */
+  maxHistoryMessages?: number;
+  /**
+   * Largest `k` a client may ask for.
+   * @default 50
+   */
+  maxK?: number;
+  /**
+   * Answers generated at once; more wait in a queue.
+   * @default 8
+   */
+  maxConcurrentAnswers?: number;
+  /**
+   * Answers waiting for a slot; beyond this, requests get 503 with `retry-after`.
+   * @default 32
+   */
+  maxQueuedAnswers?: number;
+  /**
+   * Searches run at once (each holds a database connection and an embedding call).
+   * @default 16
+   */
+  maxConcurrentSearches?: number;
+  /** @default 64 */
+  maxQueuedSearches?: number;
+  /**
+   * Origins allowed to call the API from a browser (`*` for any). CORS is off when empty.
+   * @default []
+   */
+  corsOrigins?: readonly string[];
+  /**
+   * A client for the moderation endpoint: when set, every question is moderated first and a
+   * flagged one is refused with 400 `content_policy_violation`.
+   */
+  moderation?: OpenAI;
+  /**
+   * Collection used when a request names none.
+   * @default 'default'
+   */
+  defaultCollection?: string;
+  /**
+   * Where to write one line per request (method, path, status, time, client fingerprint). Keys
+   * and bodies are never logged.
+   * @default no logging
+   */
+  log?: (line: string) => void;
+}
+
+/** A running server. */
+export interface RaglineServer {
+  /** Base URL, e.g. `http://127.0.0.1:8787`. */
+  readonly url: string;
+  readonly port: number;
+  readonly host: string;
+  /** Stop accepting requests, cancel those in flight, and close the connections. The database stays open. */
+  close(): Promise<void>;
+}
+
+function positiveInteger(name: string, value: number | undefined, fallback: number, min = 1): number {
+  const v = value ?? fallback;
+  if (!Number.isInteger(v) || v < min) throw new ConfigError(name, v, `Expected \`${name}\` to be an integer from ${min} and up, got ${describeValue(v)}.`);
+  return v;
+}
+
+/** Check the options and refuse an unsafe setup: the server beyond loopback without API keys. */
+export function checkServerOptions(options: Pick<ServerOptions, 'host' | 'apiKeys'>): void {
+  const host = options.host ?? '127.0.0.1';
+  const keys = options.apiKeys ?? [];
+  if (keys.some((k) => typeof k !== 'string' || k.length < 16)) {
+    throw new ConfigError('apiKeys', '(hidden)', 'Every API key must be a string of at least 16 characters (e.g. `openssl rand -hex 24`).');
+  }
+  if (!isLoopbackHost(host) && keys.length === 0) {
+    throw new ConfigError('host', host, `Refusing to listen on ${host} without API keys: anyone who can reach it could spend your model budget. Give keys (--api-key or RAGLINE_API_KEYS), or listen on 127.0.0.1.`);
+  }
+}
+
+/** Start the server and resolve once it listens. */
+export async function startServer(options: ServerOptions): Promise<RaglineServer> {
+  checkServerOptions(options);
+  const host = options.host ?? '127.0.0.1';
+  const keys = new KeyChecker(options.apiKeys ?? []);
+  const limiter = new RateLimiter(options.rateLimit ?? {});
+  const cors = new Set(options.corsOrigins ?? []);
+  const log = options.log;
+  const chats = new Map<string, ChatModel>([[options.chat.modelId, options.chat]]);
+  const api: ApiContext = {
+    db: options.db,
+    connection: options.connection ?? {},
+    gate: new Gate({ name: 'answers', concurrency: positiveInteger('maxConcurrentAnswers', options.maxConcurrentAnswers, 8), maxQueue: positiveInteger('maxQueuedAnswers', options.maxQueuedAnswers, 32, 0) }),
+    searchGate: new Gate({ name: 'searches', concurrency: positiveInteger('maxConcurrentSearches', options.maxConcurrentSearches, 16), maxQueue: positiveInteger('maxQueuedSearches', options.maxQueuedSearches, 64, 0) }),
+    ...(options.moderation ? { moderation: options.moderation } : {}),
+    limits: {
+      maxBodyBytes: positiveInteger('maxBodyBytes', options.maxBodyBytes, 65_536),
+      maxQuestionChars: positiveInteger('maxQuestionChars', options.maxQuestionChars, 2000),
+      maxHistoryMessages: positiveInteger('maxHistoryMessages', options.maxHistoryMessages, 20, 0),
+      maxK: positiveInteger('maxK', options.maxK, 50),
+    },
+    defaultCollection: options.defaultCollection ?? 'default',
+    chatFor(modelId?: string): ChatModel {
+      if (!modelId) return options.chat;
+      let chat = chats.get(modelId);
+      if (!chat) {
+        if (!options.resolveChat) throw new HttpError(400, 'invalid_request_error', `This server answers with "${options.chat.modelId}" only; drop ":${modelId}" from the model name.`);
+        chat = options.resolveChat(modelId);
+        chats.set(modelId, chat);
+      }
+      return chat;
+    },
+  };
+
+  const router = new Router();
+  registerPage(router);
+  registerApiRoutes(router, api);
+  registerOpenAIRoutes(router, api);
+
+  const closing = new AbortController();
+
+  /** CORS headers for an allowed origin; true when the request was a preflight, now answered. */
+  function applyCors(req: IncomingMessage, res: ServerResponse): boolean {
+    const origin = req.headers.origin;
+    if (cors.size === 0 || !origin || !(cors.has('*') || cors.has(origin))) return false;
+    res.setHeader('access-control-allow-origin', cors.has('*') ? '*' : origin);
+    res.setHeader('vary', 'origin');
+    if (req.method !== 'OPTIONS') return false;
+    res.writeHead(204, {
+      'access-control-allow-methods': 'GET, POST, OPTIONS',
+      'access-control-allow-headers': 'authorization, content-type, accept',
+      'access-control-max-age': '600',
+    });
+    res.end();
+    return true;
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = performance.now();
+    const method = req.method ?? 'GET';
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const controller = new AbortController();
+    // A response closed before it finished means the client left: stop its work.
+    res.on('close', () => {
+      if (!res.writableFinished) controller.abort(new RaglineError('aborted', 'The client disconnected.'));
+      log?.(`${method} ${url.pathname} ${res.writableFinished ? res.statusCode : `${res.statusCode} (client left)`} ${Math.round(performance.now() - started)}ms ${client}`);
+    });
+    const signal = AbortSignal.any([controller.signal, closing.signal]);
+    let client = '-';
+    try {
+      if (applyCors(req, res)) return;
+      const handler = router.match(method, url.pathname);
+      if (url.pathname.startsWith('/api/') || url.pathname.startsWith('/v1/')) {
+        client = keys.identify(req);
+        const waitMs = limiter.take(client);
+        if (waitMs > 0) {
+          throw new HttpError(429, 'rate_limit_error', `Too many requests: retry in ${Math.ceil(waitMs / 1000)} s.`, { headers: { 'retry-after': String(Math.ceil(waitMs / 1000)) } });
+        }
+      }
+      await handler({ req, res, url, signal });
+    } catch (err) {
+      if (signal.aborted && isAbort(err)) return;
+      const httpError = toHttpError(err);
+      if (httpError.status >= 500 && httpError.type === 'server_error') log?.(`error on ${method} ${url.pathname}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+      if (!res.headersSent) sendError(res, httpError);
+      else res.end();
+    }
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch(() => res.destroy());
+  });
+  // Keep-alive connections from SDKs idle between requests; do not let them pile up.
+  server.keepAliveTimeout = 5_000;
+  server.headersTimeout = 20_000;
+  server.requestTimeout = 60_000;
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return {
+    url: `http://${shownHost}:${address.port}`,
+    port: address.port,
+    host,
+    close() {
+      closing.abort(new RaglineError('aborted', 'The server is closing.'));
+      return new Promise<void>((resolve, reject) => {
+        server.close((err) => (err ? reject(err) : resolve()));
+        server.closeAllConnections();
+      });
+    },
+  };
+}
