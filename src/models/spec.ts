@@ -56,7 +56,24 @@ export interface ChatRequest {
   maxOutputTokens: number;
   /** @default 0 */
   temperature?: number;
+  /**
+   * Ask for a reply that is JSON valid against a schema (OpenAI's structured outputs,
+   * `response_format: { type: 'json_schema' }`); the streamed text is then that JSON.
+   * @default free text
+   */
+  responseFormat?: JsonSchemaResponseFormat;
   signal?: AbortSignal;
+}
+
+/** A JSON schema the reply must follow (structured outputs). */
+export interface JsonSchemaResponseFormat {
+  type: 'json_schema';
+  /** Name of the schema, `[a-zA-Z0-9_-]{1,64}`. */
+  name: string;
+  /** The JSON schema; in strict mode every object lists all its properties as required and sets `additionalProperties: false`. */
+  schema: Record<string, unknown>;
+  /** @default true */
+  strict?: boolean;
 }
 
 /** A piece of a streamed answer. */
@@ -76,4 +93,39 @@ export interface ChatModel {
   readonly encoding: TokenizerEncoding;
   /** Stream an answer. The last part is always a `finish` part. */
   stream(request: ChatRequest): AsyncIterable<ChatStreamPart>;
+}
+
+/** One call to a transcription model. */
+export interface TranscribeRequest {
+  /** The audio file's bytes; never more than `maxUploadBytes`. */
+  audio: Uint8Array;
+  /** File name with an extension the model accepts (`meeting.mp3`): servers tell the format by it. */
+  fileName: string;
+  /** Text that precedes this audio (the previous segment's closing words), to keep spelling and style. */
+  prompt?: string;
+  /** ISO-639-1 language of the audio, when known. */
+  language?: string;
+  signal?: AbortSignal;
+}
+
+/** A transcription with segment times (seconds from the start of this audio). */
+export interface TranscribeResult {
+  text: string;
+  segments: Array<{ start: number; end: number; text: string }>;
+  /** Length of the audio in seconds, when the provider reports it. */
+  duration?: number;
+  language?: string;
+}
+
+/** A speech-to-text model, described by its capabilities as data. */
+export interface TranscriptionModel {
+  readonly provider: string;
+  readonly modelId: string;
+  /** Largest upload in bytes (25 MB for OpenAI). */
+  readonly maxUploadBytes: number;
+  /** Longest audio in one call, in seconds, when the model has such a limit. */
+  readonly maxDurationSeconds?: number;
+  /** File extensions accepted, lower case without the dot. */
+  readonly formats: readonly string[];
+  transcribe(request: TranscribeRequest): Promise<TranscribeResult>;
 }

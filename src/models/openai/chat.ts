@@ -1,5 +1,5 @@
 import type OpenAI from 'openai';
-import type { ChatModel, ChatRequest, ChatStreamPart } from '../spec.js';
+import type { ChatModel, ChatRequest, ChatStreamPart, JsonSchemaResponseFormat } from '../spec.js';
 import { chatModelInfo, type ChatModelOverrides } from '../catalog.js';
 import { isOpenAIHost, openAIClient, toModelError, type OpenAIConnectionOptions } from './client.js';
 
@@ -35,6 +35,7 @@ export function createOpenAIChat(options: OpenAIChatOptions = {}): ChatModel {
             // only know max_tokens.
             ...(openai ? { max_completion_tokens: request.maxOutputTokens, stream_options: { include_usage: true } } : { max_tokens: request.maxOutputTokens }),
             ...(info.reasoning ? {} : { temperature: request.temperature ?? 0 }),
+            ...(request.responseFormat ? { response_format: jsonSchemaFormat(request.responseFormat) } : {}),
           },
           request.signal ? { signal: request.signal } : undefined,
         );
@@ -57,4 +58,9 @@ export function createOpenAIChat(options: OpenAIChatOptions = {}): ChatModel {
       yield usage ? { type: 'finish', finishReason, usage } : { type: 'finish', finishReason };
     },
   };
+}
+
+/** The API's `response_format` for a structured-output request. */
+function jsonSchemaFormat(format: JsonSchemaResponseFormat) {
+  return { type: 'json_schema' as const, json_schema: { name: format.name, schema: format.schema, strict: format.strict ?? true } };
 }
