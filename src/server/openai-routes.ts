@@ -17,6 +17,8 @@
 import { randomBytes } from 'node:crypto';
 import type { AnswerSource } from '../ask/pack-context.js';
 import { listCollections } from '../store/collections.js';
+import type { ChatModel } from '../models/spec.js';
+import { getTokenizer } from '../models/tokenizer.js';
 import { answerEvents } from './answer.js';
 import { checkHistory, checkQuestion, type HistoryMessage } from './conversation.js';
 import { checkK, type ApiContext } from './api-routes.js';
@@ -97,7 +99,7 @@ export function registerOpenAIRoutes(router: Router, api: ApiContext): void {
           created,
           model,
           choices: [{ index: 0, message: { role: 'assistant', content: event.answer + sourcesBlock(event.sources), refusal: null }, logprobs: null, finish_reason: event.finishReason === 'length' ? 'length' : 'stop' }],
-          usage: usage(event.usage, event.promptTokens),
+          usage: usage(event.usage, event.promptTokens, event.answer, chat),
           sources,
         });
       }
@@ -125,7 +127,7 @@ export function registerOpenAIRoutes(router: Router, api: ApiContext): void {
           const block = sourcesBlock(event.sources);
           if (block) writeEvent(res, chunk({ content: block }));
           writeEvent(res, chunk({}, event.finishReason === 'length' ? 'length' : 'stop', { sources: event.sources.map(publicSource) }));
-          if (includeUsage) writeEvent(res, { id, object: 'chat.completion.chunk', created, model, choices: [], usage: usage(event.usage, event.promptTokens) });
+          if (includeUsage) writeEvent(res, { id, object: 'chat.completion.chunk', created, model, choices: [], usage: usage(event.usage, event.promptTokens, event.answer, chat) });
         }
       }
       writeEvent(res, '[DONE]');
@@ -139,8 +141,9 @@ export function registerOpenAIRoutes(router: Router, api: ApiContext): void {
   });
 }
 
-function usage(u: { inputTokens: number; outputTokens: number } | undefined, promptTokens: number) {
+/** Usage as the provider reported it, else counted with the chat model's tokenizer. */
+function usage(u: { inputTokens: number; outputTokens: number } | undefined, promptTokens: number, answer: string, chat: ChatModel) {
   const prompt = u?.inputTokens ?? promptTokens;
-  const completion = u?.outputTokens ?? 0;
+  const completion = u?.outputTokens ?? getTokenizer(chat.encoding).count(answer);
   return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
 }

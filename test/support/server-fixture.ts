@@ -17,17 +17,20 @@ import { packageRoot } from '../../src/package-root.js';
 import type { Database } from '../../src/store/database.js';
 import { startServer, type RaglineServer, type ServerOptions } from '../../src/server/server.js';
 import { STANDALONE_SYSTEM_PROMPT } from '../../src/server/conversation.js';
+import { parseUserMessage } from '../../src/ask/prompt.js';
 
 /** What the stand-in's chat model replies when asked to rewrite a follow-up. */
 export const REWRITTEN = 'How many times is a failing job retried with the default settings?';
 
 /**
  * The stand-in's chat replies: the rewrite prompt gets `REWRITTEN`; an answer prompt gets a reply
- * citing source 1, then the stand-in's default reply (which quotes the question).
+ * citing source 1 that quotes the question; anything else the stand-in's default reply.
  */
 export function respond(messages: StandInChatMessage[]): string {
   if (messages[0]?.content === STANDALONE_SYSTEM_PROMPT) return REWRITTEN;
-  return `From the documentation [1]. ${defaultRespond(messages)}`;
+  const user = [...messages].reverse().find((m) => m.role === 'user');
+  if (!user?.content.startsWith('Sources:')) return defaultRespond(messages);
+  return `From the documentation [1]. Stand-in reply: ${parseUserMessage(user.content).question}`;
 }
 
 export interface ServerFixture {
@@ -55,7 +58,7 @@ export async function startServerFixture(
     await ingest({ db, source: site.url, collection, embedding, crawl: { allowPrivateNetwork: true } });
   }
   const chat = createOpenAIChat({ client, model: 'gpt-4o-mini' });
-  const base: ServerOptions = { db, chat, connection: { client }, defaultCollection: 'docs', rateLimit: { requestsPerMinute: 10_000 }, ...options.server };
+  const base: ServerOptions = { db, chat, resolveChat: (model) => createOpenAIChat({ client, model }), connection: { client }, defaultCollection: 'docs', rateLimit: { requestsPerMinute: 10_000 }, ...options.server };
   const fixture: ServerFixture = {
     db,
     standIn,
