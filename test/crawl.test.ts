@@ -16,7 +16,7 @@ interface TestSite {
   port: number;
   /** Requests per raw request path (path + query). */
   hits: Map<string, number>;
-  /** Total requests received. */
+  /** Page requests received (robots.txt and /sitemap.xml not counted). */
   requests: number;
   /** Highest number of requests being handled at the same time. */
   maxActive: number;
@@ -40,11 +40,14 @@ async function startSite(): Promise<TestSite> {
   };
   const server = http.createServer(async (req, res) => {
     const key = req.url ?? '/';
-    site.requests += 1;
     site.hits.set(key, (site.hits.get(key) ?? 0) + 1);
-    active += 1;
-    site.maxActive = Math.max(site.maxActive, active);
-    res.once('close', () => (active -= 1));
+    // Discovery (robots.txt, /sitemap.xml) happens once per crawl, outside the page budget.
+    if (key !== '/robots.txt' && key !== '/sitemap.xml') {
+      site.requests += 1;
+      active += 1;
+      site.maxActive = Math.max(site.maxActive, active);
+      res.once('close', () => (active -= 1));
+    }
     const route = site.routes.get(key);
     if (route) {
       await route(req, res);
@@ -206,7 +209,8 @@ describe('crawl of a small site', () => {
     });
 
     events = [];
-    const pages = crawl(`${base}/`, { ...local, timeoutMs: 1000, onEvent: (event) => events.push(event) });
+    // retries: 0, so that the page that never answers is requested once (retries are tested in crawl-politeness).
+    const pages = crawl(`${base}/`, { ...local, timeoutMs: 1000, retries: 0, onEvent: (event) => events.push(event) });
     docs = [];
     for (;;) {
       const result = await pages.next();
@@ -272,7 +276,8 @@ describe('crawl of a small site', () => {
 
   test('ignores off-host links and does not follow off-site redirects', () => {
     // Off-host links are not candidates at all: no event names them, nothing was requested.
-    expect(events.filter((event) => event.url.includes('offsite.example') || event.url.includes(':1/'))).toEqual([]);
+    const named = events.flatMap((event) => ('url' in event ? [event.url] : event.pages.map((page) => page.url)));
+    expect(named.filter((url) => url.includes('offsite.example') || url.includes(':1/'))).toEqual([]);
     const offsiteSkip = events.find((event) => event.type === 'skip' && event.reason === 'off-site');
     expect(offsiteSkip).toMatchObject({ url: `${site.base}/off-redirect` });
   });
@@ -283,6 +288,9 @@ describe('crawl of a small site', () => {
       status: 1,
       'content-type': 2,
       duplicate: 1,
+      robots: 0,
+      noindex: 0,
+      trap: 0,
       'off-site': 1,
       'private-address': 0,
       scheme: 0,
@@ -479,24 +487,27 @@ if (!hasDrfDocs) {
     await new Promise((resolve) => server.close(resolve));
   });
 
-  test('finds all 68 pages reachable by links, each fetched once', async () => {
+  test('finds all 68 pages reachable by links plus the sitemap-only page, each fetched once, on the loopback host', async () => {
     const pages = crawl(`${base}/`, local);
     const docs = await collect(pages);
     const urls = docs.map((doc) => doc.url.slice(base.length));
     expect(new Set(urls).size).toBe(urls.length);
     // 70 HTML files: 404.html is not linked, and the sitemap lists one page no page links to.
-    expect(urls).toHaveLength(68);
+    // The sitemap and every canonical link name the production host: the crawl stays on loopback.
+    expect(urls).toHaveLength(69);
+    expect(docs.every((doc) => doc.url.startsWith(`${base}/`))).toBe(true);
     expect(urls).not.toContain('/404.html');
-    expect(urls).not.toContain('/topics/writable-nested-serializers/');
+    expect(urls).toContain('/topics/writable-nested-serializers/');
     for (const url of urls) {
       expect(existsSync(path.join(DRF_DOCS, url, url.endsWith('/') ? 'index.html' : ''))).toBe(true);
     }
     for (const [urlPath, count] of hits) expect([urlPath, count]).toEqual([urlPath, 1]);
     expect(docs.every((doc) => doc.contentType === 'text/html')).toBe(true);
     // Two links lack the trailing slash (`api-guide/serializers#serializers`): their redirect
-    // leads to a page already crawled, and is not followed.
+    // leads to a page already crawled, and is not followed. The sitemap also lists /theme/src/,
+    // which the site does not have (HTTP 404).
     expect(pages.stats).toEqual(
-      expect.objectContaining({ pages: 68, fetched: 70, skipped: expect.objectContaining({ duplicate: 2, status: 0 }) }),
+      expect.objectContaining({ pages: 69, sitemapPages: 70, complete: true, skipped: expect.objectContaining({ duplicate: 2, status: 1 }) }),
     );
   });
 });

@@ -75,6 +75,8 @@ export interface HttpResponse {
   body: string;
   /** Size of the body in bytes after content decoding (what `maxBytes` limits). */
   bytes: number;
+  /** The content-decoded body bytes, only when the request asked for `raw`. */
+  raw?: Buffer;
 }
 
 /** The status line and headers of the final response, before its body is read. */
@@ -111,6 +113,17 @@ export interface HttpRequestOptions {
    * @default () => true
    */
   shouldFollowRedirect?: (next: URL, current: URL) => boolean;
+  /**
+   * Extra headers for this request only (e.g. `if-none-match`), over the client's headers.
+   * @default {}
+   */
+  headers?: Readonly<Record<string, string>>;
+  /**
+   * Return the content-decoded body as bytes in `raw` (and `body: ''`) instead of decoding it to
+   * text: for binary payloads such as a gzipped sitemap.
+   * @default false
+   */
+  raw?: boolean;
 }
 
 /** A reusable fetcher with keep-alive connections; create one per crawl, `close` it when done. */
@@ -437,6 +450,7 @@ export function createHttpClient(options: HttpGetOptions = {}): HttpClient {
     const signal = userSignals.length === 0 ? deadline.signal : AbortSignal.any([...userSignals, deadline.signal]);
     const redirects: string[] = [];
     let headers = { ...settings.headers };
+    for (const [name, value] of Object.entries(callOptions.headers ?? {})) headers[name.toLowerCase()] = value;
     try {
       for (;;) {
         checkScheme(url);
@@ -500,6 +514,7 @@ export function createHttpClient(options: HttpGetOptions = {}): HttpClient {
           return { ...head, redirects, body: '', bytes: 0 };
         }
         const { body, bytes } = await readBody(url, res, signal);
+        if (callOptions.raw === true) return { ...head, redirects, body: '', bytes, raw: body };
         return { ...head, redirects, body: decodeText(body, contentTypeHeader), bytes };
       }
     } catch (error) {

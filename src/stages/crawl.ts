@@ -13,6 +13,15 @@
  *   unchanged site yields the same documents in the same order, whatever the network timing.
  * - Backpressure: at most `concurrency` requests are in flight or waiting to be consumed; nothing
  *   more is fetched until the consumer pulls. Breaking out of the loop aborts in-flight requests.
+ * - Discovery: robots.txt of each origin is read before its first page (disallowed pages are
+ *   skipped, `Crawl-delay` spaces requests); sitemaps named there and `/sitemap.xml` (indexes,
+ *   nested, gzipped) add the pages no link reaches, after the start page's own links.
+ * - Sitemaps and `<link rel=canonical>` that name another host are a mirror's copy of production
+ *   (a staging site, a local copy): sitemap URLs are read on the sitemap's own host, canonical
+ *   links out of scope are ignored — the crawl never leaves its scope because of them.
+ * - Incremental: given `history`, a page is not fetched when its sitemap `lastmod` is unchanged,
+ *   and is fetched with `If-None-Match`/`If-Modified-Since` otherwise; an unchanged page yields
+ *   nothing but its stored links are followed. `history.finished`/`queued` resume a killed crawl.
  * - Statistics live on the returned generator (`pages.stats`, updated as the crawl goes) and are
  *   its return value; `onEvent` reports each page and each skip as it happens.
  */
@@ -20,22 +29,33 @@ import { Parser } from 'htmlparser2';
 import { ConfigError, FetchError, describeValue } from '../errors.js';
 import {
   createHttpClient,
+  DEFAULT_USER_AGENT,
   type HttpGetOptions,
   type HttpResponse,
   type ResponseHead,
 } from '../net/http-get.js';
 import type { SourceDocument } from '../types.js';
+import { fetchRobots, type RobotsRules } from '../crawl/robots.js';
+import { readSitemaps, type SitemapEntry } from '../crawl/sitemap.js';
+import { createScope, createTrapGuard, stripSessionIds, type ScopeOptions, type TrapOptions } from '../crawl/scope.js';
+import { RateGate, backoffMs, parseRetryAfter, sleep } from '../crawl/politeness.js';
 
 /** Why a page was not yielded. */
 export type CrawlSkipReason =
-  /** The final response was not 2xx. */
+  /** The final response was not 2xx (nor 304 to a conditional request). */
   | 'status'
   /** Not HTML, Markdown or plain text. */
   | 'content-type'
-  /** It redirects to a page already fetched or queued (the redirect is not followed). */
+  /** It redirects to a page already fetched or queued (the redirect is not followed), or its canonical URL was. */
   | 'duplicate'
   /** It redirects outside the crawl's scope (the redirect is not followed). */
   | 'off-site'
+  /** robots.txt disallows it for our user agent. */
+  | 'robots'
+  /** `<meta name=robots content=noindex>` or `X-Robots-Tag: noindex` (its links are still followed). */
+  | 'noindex'
+  /** Its URL looks like a crawler trap (see `TrapOptions`); not fetched. */
+  | 'trap'
   /** Fetch failures, as `FetchError.reason`. */
   | 'private-address'
   | 'scheme'
@@ -49,6 +69,9 @@ const SKIP_REASONS: readonly CrawlSkipReason[] = [
   'content-type',
   'duplicate',
   'off-site',
+  'robots',
+  'noindex',
+  'trap',
   'private-address',
   'scheme',
   'timeout',
@@ -61,10 +84,43 @@ const SKIP_REASONS: readonly CrawlSkipReason[] = [
 export interface CrawlStats {
   /** Documents yielded. */
   pages: number;
-  /** Requests completed (including those that failed or were skipped). */
+  /** Pages known unchanged (304, or sitemap `lastmod` as before): not yielded, links followed. */
+  unchanged: number;
+  /** Requests completed (including those that failed or were skipped; not robots.txt or sitemaps). */
   fetched: number;
+  /** Requests tried again after a timeout, connection error, 5xx or 429. */
+  retries: number;
+  /** Pages listed by sitemaps. */
+  sitemapPages: number;
   /** Pages not yielded, by reason (every reason present, zero when none). */
   skipped: Record<CrawlSkipReason, number>;
+  /**
+   * True once the crawl has visited every page it could reach; false while it runs and when it
+   * stopped early (`maxPages`, an abort, the consumer breaking out).
+   */
+  complete: boolean;
+}
+
+/** What a previous crawl learned about a page (for incremental crawls). */
+export interface PreviousPage {
+  /** The document URL the page was stored under. */
+  url: string;
+  etag?: string;
+  lastModified?: string;
+  /** The sitemap `lastmod` the page had then. */
+  sitemapLastmod?: string;
+  /** Links the page had (absolute URLs), followed again when the page is unchanged. */
+  links: readonly string[];
+}
+
+/** State carried over from earlier runs: resume an interrupted crawl, re-crawl incrementally. */
+export interface CrawlHistory {
+  /** Page keys (`pageKey`) the interrupted run finished: not fetched again. */
+  finished?: ReadonlySet<string>;
+  /** Pages the interrupted run had queued but not finished, in frontier order: fetched first. */
+  queued?: ReadonlyArray<{ url: string; depth: number }>;
+  /** What the last run knew about a page, by `pageKey`. */
+  previous?: (key: string) => PreviousPage | undefined;
 }
 
 /** Progress of a crawl, reported through `onEvent`. */
@@ -73,17 +129,44 @@ export type CrawlEvent =
       type: 'page';
       /** Normalised final URL of the document. */
       url: string;
+      /** `pageKey` of the URL as requested (the frontier's identity of the page). */
+      key: string;
       status: number;
       contentType: string;
       /** Link distance from the start URL. */
       depth: number;
       /** Decoded body size in bytes. */
       bytes: number;
+      /** Validators for the next crawl's conditional request. */
+      etag?: string;
+      lastModified?: string;
+      sitemapLastmod?: string;
+      /** Links followed from the page (in scope, before dedupe). */
+      links: string[];
+    }
+  | {
+      type: 'unchanged';
+      /** The stored document's URL. */
+      url: string;
+      key: string;
+      depth: number;
+      /** Why it is known unchanged. */
+      reason: 'not-modified' | 'sitemap-lastmod';
+      previous: PreviousPage;
+      /** The sitemap `lastmod` now. */
+      sitemapLastmod?: string;
+    }
+  | {
+      type: 'queued';
+      /** Pages added to the frontier, in order. */
+      pages: Array<{ key: string; url: string; depth: number }>;
     }
   | {
       type: 'skip';
       /** The URL as requested (for failures) or the final URL (for responses). */
       url: string;
+      /** `pageKey` of the URL as requested. */
+      key: string;
       reason: CrawlSkipReason;
       depth: number;
       /** HTTP status, when a response arrived. */
@@ -94,21 +177,72 @@ export type CrawlEvent =
       error?: Error;
       /** One line for logs. */
       message: string;
+    }
+  | {
+      type: 'warning';
+      /** The robots.txt or sitemap concerned. */
+      url: string;
+      message: string;
     };
 
-/** Options of `crawl`: the crawl's own plus every `httpGet` option, applied to each request. */
-export interface CrawlOptions extends HttpGetOptions {
+/** Options of `crawl`: the crawl's own, scope and trap bounds, plus every `httpGet` option. */
+export interface CrawlOptions extends HttpGetOptions, ScopeOptions, TrapOptions {
   /**
-   * Stop after yielding this many documents. Requests are not dispatched beyond what could still
-   * be yielded, so a small `maxPages` also means few requests.
+   * Stop after this many pages (documents yielded plus pages known unchanged). Requests are not
+   * dispatched beyond what could still be yielded, so a small `maxPages` also means few requests.
    * @default 1000
    */
   maxPages?: number;
+  /**
+   * Follow links at most this many hops from the start URL (0: the start page only). Sitemap
+   * pages count as one hop.
+   * @default Infinity
+   */
+  maxDepth?: number;
   /**
    * Maximum number of requests in flight (and of fetched documents waiting for the consumer).
    * @default 8
    */
   concurrency?: number;
+  /**
+   * Obey robots.txt (disallow rules and `Crawl-delay` for `userAgent`). Turn off only for sites
+   * you own.
+   * @default true
+   */
+  robots?: boolean;
+  /**
+   * Read sitemaps (those robots.txt names, and `/sitemap.xml`) to find pages no link reaches.
+   * @default true
+   */
+  sitemaps?: boolean;
+  /**
+   * Least time between two requests to one origin (scheme, host and port), in milliseconds. A robots.txt `Crawl-delay`
+   * larger than this wins.
+   * @default 0
+   */
+  delayMs?: number;
+  /**
+   * Most requests per minute over the whole crawl (pages, robots.txt and sitemaps excepted).
+   * @default undefined (no limit)
+   */
+  maxRequestsPerMinute?: number;
+  /**
+   * Times a request is tried again after a timeout, a connection error, a 5xx or a 429.
+   * @default 2
+   */
+  retries?: number;
+  /**
+   * First backoff before a retry, in milliseconds; doubled each retry, with ±50% jitter.
+   * @default 1000
+   */
+  retryBaseMs?: number;
+  /**
+   * Longest `Retry-After` (429/503) honoured, in milliseconds; a longer one gives up on the page.
+   * @default 120000
+   */
+  maxRetryAfterMs?: number;
+  /** State from earlier runs, for resume and incremental crawls. @default undefined */
+  history?: CrawlHistory;
   /**
    * Called synchronously for every page yielded and every page skipped. An exception thrown here
    * ends the crawl with that exception.
@@ -164,26 +298,56 @@ export function normalizeUrl(url: string | URL): string {
   return parsed.href;
 }
 
-/** Identity of a page: the normalised URL without its scheme. */
-function pageKey(url: string | URL): string {
+/** Identity of a page: the normalised URL without its scheme (http and https of a page are one). */
+export function pageKey(url: string | URL): string {
   const normalized = normalizeUrl(url);
   return normalized.slice(normalized.indexOf('//') + 2);
 }
 
-/** Links of an HTML page: `<a href>`/`<area href>` resolved against `<base href>` and the page URL. */
-export function extractLinks(html: string, pageUrl: string | URL): URL[] {
+/** What the crawler needs from an HTML page. */
+export interface PageLinks {
+  /** `<a href>`/`<area href>` resolved against `<base href>` and the page URL, fragments removed. */
+  links: URL[];
+  /** `<link rel=canonical href>`, resolved. */
+  canonical?: URL;
+  /** `<meta name=robots|ragline content=noindex>` (or `none`). */
+  noindex: boolean;
+  /** `<meta name=robots|ragline content=nofollow>` (or `none`). */
+  nofollow: boolean;
+}
+
+/**
+ * Links, canonical URL and robots directives of an HTML page. `<meta name="ragline">` directives
+ * apply as well as `<meta name="robots">`, like `googlebot` for Google.
+ */
+export function readPageLinks(html: string, pageUrl: string | URL): PageLinks {
   const hrefs: string[] = [];
   let baseHref: string | undefined;
+  let canonicalHref: string | undefined;
+  let noindex = false;
+  let nofollow = false;
   // htmlparser2's callback interface builds no DOM: several times faster than a cheerio load
-  // for the only thing needed here.
+  // for the only things needed here.
   const parser = new Parser(
     {
       onopentag(name, attributes) {
+        if (name === 'meta') {
+          const metaName = attributes['name']?.toLowerCase();
+          if (metaName === 'robots' || metaName === 'ragline') {
+            const content = (attributes['content'] ?? '').toLowerCase();
+            if (/\b(noindex|none)\b/.test(content)) noindex = true;
+            if (/\b(nofollow|none)\b/.test(content)) nofollow = true;
+          }
+          return;
+        }
         const href = attributes['href'];
         if (href === undefined) return;
         if (name === 'a' || name === 'area') hrefs.push(href);
         // Only the first <base href> counts (HTML standard).
         else if (name === 'base' && baseHref === undefined) baseHref = href;
+        else if (name === 'link' && canonicalHref === undefined && /(^|\s)canonical(\s|$)/i.test(attributes['rel'] ?? '')) {
+          canonicalHref = href;
+        }
       },
     },
     { decodeEntities: true, lowerCaseTags: true, lowerCaseAttributeNames: true },
@@ -191,7 +355,8 @@ export function extractLinks(html: string, pageUrl: string | URL): URL[] {
   parser.write(html);
   parser.end();
 
-  let base = new URL(pageUrl);
+  const page = new URL(pageUrl);
+  let base = page;
   if (baseHref !== undefined && URL.canParse(baseHref, base.href)) {
     const candidate = new URL(baseHref, base);
     if (candidate.protocol === 'http:' || candidate.protocol === 'https:') base = candidate;
@@ -205,7 +370,18 @@ export function extractLinks(html: string, pageUrl: string | URL): URL[] {
     link.hash = '';
     links.push(link);
   }
-  return links;
+  const result: PageLinks = { links, noindex, nofollow };
+  if (canonicalHref !== undefined && URL.canParse(canonicalHref.trim(), base.href)) {
+    const canonical = new URL(canonicalHref.trim(), base);
+    canonical.hash = '';
+    if (canonical.protocol === 'http:' || canonical.protocol === 'https:') result.canonical = canonical;
+  }
+  return result;
+}
+
+/** Links of an HTML page: `<a href>`/`<area href>` resolved against `<base href>` and the page URL. */
+export function extractLinks(html: string, pageUrl: string | URL): URL[] {
+  return readPageLinks(html, pageUrl).links;
 }
 
 /** File extension of a URL's last path segment, lower case, without the dot. */
@@ -261,8 +437,6 @@ function positiveInteger(name: string, value: unknown, fallback: number): number
 
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 
-/** The host part that defines scope: hostname plus non-default port (`URL.host`). */
-const scopeKey = (url: URL): string => url.host;
 
 /** A page waiting to be fetched or being fetched. */
 interface Task {
@@ -274,22 +448,33 @@ interface Task {
 }
 
 /** What a request settles with: it never rejects, so an abandoned one cannot go unhandled. */
-type Outcome = { response: HttpResponse } | { error: unknown };
+type Outcome =
+  | { response: HttpResponse }
+  | { error: unknown }
+  | { robots: RobotsRules }
+  | { unchanged: PreviousPage; reason: 'sitemap-lastmod' };
+
+/** Whether a fetch failure is worth trying again. */
+const isTransient = (error: unknown): boolean =>
+  error instanceof FetchError && (error.reason === 'timeout' || error.reason === 'network') && error.status === undefined;
+
+/** A single header value. */
+const headerValue = (value: string | string[] | undefined): string | undefined => (Array.isArray(value) ? value[0] : value);
 
 /**
  * Crawl a site breadth-first from `startUrl`, yielding each reachable HTML, Markdown and
  * plain-text page once as a `SourceDocument` (with its normalised final URL).
  *
- * Failures of individual pages (timeouts, 404s, non-HTML responses, oversized bodies) are
- * counted in `stats.skipped` and reported through `onEvent`; they do not stop the crawl. The
- * start URL is different: if it is refused (private address, bad scheme) or fails, the crawl
- * throws that `FetchError` at once. A malformed start URL or option throws `ConfigError` when
- * `crawl` is called.
+ * Failures of individual pages (timeouts, 404s, non-HTML responses, oversized bodies, robots.txt
+ * disallows) are counted in `stats.skipped` and reported through `onEvent`; they do not stop the
+ * crawl. The start URL is different: if it is refused (private address, bad scheme) or fails,
+ * the crawl throws that `FetchError` at once. A malformed start URL or option throws
+ * `ConfigError` when `crawl` is called.
  *
  * @example
- * const pages = crawl('https://docs.example.com/', { maxPages: 200 });
+ * const pages = crawl('https://docs.example.com/', { maxPages: 200, exclude: ['/blog/*'] });
  * for await (const page of pages) console.log(page.url);
- * console.log(pages.stats); // { pages: 180, fetched: 201, skipped: { status: 3, ... } }
+ * console.log(pages.stats); // { pages: 180, fetched: 201, skipped: { status: 3, ... }, complete: true, ... }
  */
 export function crawl(startUrl: string | URL, options: CrawlOptions = {}): Crawl {
   if (options === null || typeof options !== 'object') {
@@ -316,9 +501,21 @@ export function crawl(startUrl: string | URL, options: CrawlOptions = {}): Crawl
   }
   const maxPages = positiveInteger('maxPages', options.maxPages, 1000);
   const concurrency = positiveInteger('concurrency', options.concurrency, 8);
+  const maxDepth = nonNegative('maxDepth', options.maxDepth, Infinity);
+  const delayMs = nonNegative('delayMs', options.delayMs, 0);
+  const retries = nonNegative('retries', options.retries, 2);
+  const retryBaseMs = nonNegative('retryBaseMs', options.retryBaseMs, 1000);
+  const maxRetryAfterMs = nonNegative('maxRetryAfterMs', options.maxRetryAfterMs, 120_000);
+  const perMinute = options.maxRequestsPerMinute === undefined ? undefined : positiveInteger('maxRequestsPerMinute', options.maxRequestsPerMinute, 1);
+  const obeyRobots = booleanOption('robots', options.robots, true);
+  const readSitemapFiles = booleanOption('sitemaps', options.sitemaps, true);
   if (options.onEvent !== undefined && typeof options.onEvent !== 'function') {
     throw new ConfigError('onEvent', options.onEvent, `onEvent must be a function, got ${describeValue(options.onEvent)}.`);
   }
+  const history = options.history ?? {};
+  const userAgent = options.userAgent ?? DEFAULT_USER_AGENT;
+  const scope = createScope(start, options);
+  const traps = createTrapGuard(options);
   const userSignal = options.signal;
   // Aborted when the consumer stops: cancels the requests still in flight.
   const stopped = new AbortController();
@@ -328,24 +525,82 @@ export function crawl(startUrl: string | URL, options: CrawlOptions = {}): Crawl
 
   const stats: CrawlStats = {
     pages: 0,
+    unchanged: 0,
     fetched: 0,
+    retries: 0,
+    sitemapPages: 0,
     skipped: Object.fromEntries(SKIP_REASONS.map((reason) => [reason, 0])) as Record<CrawlSkipReason, number>,
+    complete: false,
   };
   const emit = (event: CrawlEvent): void => options.onEvent?.(event);
 
+  // robots.txt per origin, fetched once, before the origin's first page.
+  const robotsByOrigin = new Map<string, Promise<RobotsRules | undefined>>();
+  const robotsLoaded = new Map<string, RobotsRules>();
+  const robotsFor = (url: URL): Promise<RobotsRules | undefined> => {
+    if (!obeyRobots) return Promise.resolve(undefined);
+    let rules = robotsByOrigin.get(url.origin);
+    if (rules === undefined) {
+      rules = fetchRobots(client, url, userAgent, signal).then(
+        (loaded) => {
+          robotsLoaded.set(url.origin, loaded);
+          if (loaded.source === 'unreachable') {
+            emit({ type: 'warning', url: loaded.url, message: `${loaded.url} could not be read; RFC 9309 says to crawl nothing of ${url.origin} until it can.` });
+          }
+          return loaded;
+        },
+        (error: unknown) => {
+          if (error instanceof FetchError) return undefined; // the page request will fail the same way
+          throw error;
+        },
+      );
+      robotsByOrigin.set(url.origin, rules);
+    }
+    return rules;
+  };
+  // Keyed by origin, like robots.txt: its Crawl-delay applies to the origin it came from.
+  const hostGate = new RateGate((origin) => Math.max(delayMs, robotsLoaded.get(origin)?.crawlDelayMs ?? 0));
+  const globalGate = new RateGate(() => (perMinute === undefined ? 0 : 60_000 / perMinute));
+
   async function* run(): AsyncGenerator<SourceDocument, CrawlStats, undefined> {
-    const scope = new Set([scopeKey(start)]);
-    const seen = new Set<string>();
+    const seen = new Set<string>(history.finished ?? []);
     // A queue with a moving head: Array#shift would make a large crawl quadratic.
     const frontier: Array<Task | undefined> = [];
     let frontierHead = 0;
     const inFlight: Array<{ task: Task; outcome: Promise<Outcome> }> = [];
+    /** Sitemap `lastmod` by page key. */
+    const lastmods = new Map<string, string>();
+    let truncated = false;
 
-    const enqueue = (url: URL, depth: number): void => {
-      const key = pageKey(url);
-      if (seen.has(key)) return;
-      seen.add(key);
-      frontier.push({ url, key, depth });
+    /** Add pages to the frontier (deduplicated, trap-checked); reports what was queued. */
+    const enqueue = (candidates: Iterable<{ url: URL; depth: number }>, parent?: Task): void => {
+      const queued: Array<{ key: string; url: string; depth: number }> = [];
+      for (const candidate of candidates) {
+        const url = stripSessionIds(candidate.url);
+        const key = pageKey(url);
+        if (seen.has(key)) continue;
+        seen.add(key);
+        const trap = candidate.depth === 0 ? undefined : traps.check(url);
+        if (trap !== undefined) {
+          const task = { url, key, depth: candidate.depth };
+          skip(task, url.href, 'trap', `Not following ${url.href}${parent ? ` (linked from ${parent.url.href})` : ''}: ${trap}.`);
+          continue;
+        }
+        frontier.push({ url, key, depth: candidate.depth });
+        queued.push({ key, url: url.href, depth: candidate.depth });
+      }
+      if (queued.length > 0) emit({ type: 'queued', pages: queued });
+    };
+
+    /** Links of a page that the crawl may follow. */
+    const followable = (links: Iterable<URL | string>, depth: number): Array<{ url: URL; depth: number }> => {
+      if (depth > maxDepth) return [];
+      const out: Array<{ url: URL; depth: number }> = [];
+      for (const link of links) {
+        const url = typeof link === 'string' ? (URL.canParse(link) ? new URL(link) : undefined) : link;
+        if (url !== undefined && scope.admits(url)) out.push({ url, depth });
+      }
+      return out;
     };
 
     const shouldReadBody = (head: ResponseHead): boolean =>
@@ -362,12 +617,56 @@ export function crawl(startUrl: string | URL, options: CrawlOptions = {}): Crawl
       return (next: URL): boolean => {
         const key = pageKey(next);
         if (chain.has(key)) return true;
-        if (task.depth > 0 && !scope.has(scopeKey(next))) return false;
+        if (task.depth > 0 && !scope.contains(next)) return false;
         if (seen.has(key)) return false;
+        // A disallowed target is not fetched (when its origin's rules are known; else the start check applies).
+        if (robotsLoaded.get(next.origin)?.isAllowed(next) === false) return false;
         seen.add(key);
         chain.add(key);
         return true;
       };
+    };
+
+    /** Fetch a task: robots check, politeness, conditional headers, retries. */
+    const fetchTask = async (task: Task): Promise<Outcome> => {
+      const rules = await robotsFor(task.url);
+      if (rules !== undefined && !rules.isAllowed(task.url)) return { robots: rules };
+      const previous = history.previous?.(task.key);
+      const lastmod = lastmods.get(task.key);
+      if (previous !== undefined && lastmod !== undefined && previous.sitemapLastmod === lastmod) {
+        return { unchanged: previous, reason: 'sitemap-lastmod' };
+      }
+      const headers: Record<string, string> = {};
+      if (previous?.etag) headers['if-none-match'] = previous.etag;
+      if (previous?.lastModified) headers['if-modified-since'] = previous.lastModified;
+      const follow = redirectPolicy(task);
+      for (let attempt = 0; ; attempt++) {
+        await hostGate.wait(task.url.origin, signal);
+        await globalGate.wait('*', signal);
+        let response: HttpResponse;
+        try {
+          response = await client.get(task.url, { shouldReadBody, shouldFollowRedirect: follow, headers });
+        } catch (error) {
+          if (attempt < retries && isTransient(error) && !signal.aborted) {
+            stats.retries += 1;
+            await sleep(backoffMs(attempt + 1, retryBaseMs), signal);
+            continue;
+          }
+          throw error;
+        }
+        const { status } = response;
+        if (attempt < retries && (status === 429 || status >= 500)) {
+          const asked = status === 429 || status === 503 ? parseRetryAfter(response.headers['retry-after']) : undefined;
+          if (asked === undefined || asked <= maxRetryAfterMs) {
+            stats.retries += 1;
+            const wait = asked ?? backoffMs(attempt + 1, retryBaseMs);
+            // The whole host is told to slow down, not just this page.
+            hostGate.deferUntil(task.url.origin, Date.now() + wait);
+            continue;
+          }
+        }
+        return { response };
+      }
     };
 
     /** Start requests until `concurrency` are outstanding or nothing more could be yielded. */
@@ -375,43 +674,127 @@ export function crawl(startUrl: string | URL, options: CrawlOptions = {}): Crawl
       while (
         inFlight.length < concurrency &&
         frontierHead < frontier.length &&
-        stats.pages + inFlight.length < maxPages
+        stats.pages + stats.unchanged + inFlight.length < maxPages
       ) {
         const task = frontier[frontierHead];
         frontier[frontierHead++] = undefined; // let the GC have it
         if (task === undefined) continue;
-        const outcome = client
-          .get(task.url, { shouldReadBody, shouldFollowRedirect: redirectPolicy(task) })
-          .then(
-            (response): Outcome => ({ response }),
-            (error: unknown): Outcome => ({ error }),
-          );
+        const outcome = fetchTask(task).then(
+          (settled) => settled,
+          (error: unknown): Outcome => ({ error }),
+        );
         inFlight.push({ task, outcome });
       }
     };
 
-    const skip = (
+    function skip(
       task: Task,
       url: string,
       reason: CrawlSkipReason,
       message: string,
       extra: { status?: number; contentType?: string; error?: Error } = {},
-    ): void => {
+    ): void {
       stats.skipped[reason] += 1;
-      emit({ type: 'skip', url, reason, depth: task.depth, message, ...extra });
+      emit({ type: 'skip', url, key: task.key, reason, depth: task.depth, message, ...extra });
+    }
+
+    /** Pages of the sitemaps of the start URL's origin (robots.txt `Sitemap:` lines and `/sitemap.xml`). */
+    const discoverSitemaps = async (): Promise<SitemapEntry[]> => {
+      if (!readSitemapFiles) return [];
+      const rules = await robotsFor(start);
+      const roots = [...(rules?.sitemaps ?? []), `${start.origin}/sitemap.xml`];
+      return readSitemaps(roots, {
+        client,
+        maxPages: Math.max(maxPages * 2, 1000),
+        signal,
+        // Sitemaps of other hosts are not read: only the site's own say what the site has.
+        allowSitemap: (url) => scope.contains(url) || url.origin === start.origin,
+        onError: (url, error) => emit({ type: 'warning', url, message: error.message }),
+      });
     };
 
-    enqueue(start, 0);
+    /** Sitemap pages, each on the host of the crawl (a mirror's sitemap names production). */
+    const sitemapTasks = (entries: SitemapEntry[]): Array<{ url: URL; depth: number }> => {
+      const candidates: Array<{ url: URL; depth: number }> = [];
+      for (const entry of entries) {
+        if (!URL.canParse(entry.url, start.href)) continue;
+        let url = new URL(entry.url, start);
+        if (url.protocol !== 'http:' && url.protocol !== 'https:') continue;
+        if (!scope.contains(url)) url = new URL(url.pathname + url.search, start);
+        url.hash = '';
+        if (entry.lastmod !== undefined) lastmods.set(pageKey(url), entry.lastmod);
+        candidates.push({ url, depth: 1 });
+      }
+      stats.sitemapPages = candidates.length;
+      return followable(
+        candidates.map((c) => c.url),
+        1,
+      );
+    };
+
+    const sitemapPages = discoverSitemaps().then(
+      (entries) => ({ entries }),
+      (error: unknown) => ({ error }),
+    );
+    let sitemapsQueued = false;
+    const queueSitemapPages = async (): Promise<void> => {
+      if (sitemapsQueued) return;
+      sitemapsQueued = true;
+      const loaded = await sitemapPages;
+      if ('error' in loaded) throw loaded.error;
+      enqueue(sitemapTasks(loaded.entries));
+    };
+
+    const startKey = pageKey(stripSessionIds(start));
+    if (history.queued !== undefined && history.queued.length > 0) {
+      // Resuming: the interrupted run's frontier, in its order.
+      enqueue(
+        history.queued.flatMap((page) => (URL.canParse(page.url) ? [{ url: new URL(page.url), depth: page.depth }] : [])),
+      );
+      if (history.finished?.has(startKey)) await queueSitemapPages();
+    }
+    if (!history.finished?.has(startKey)) enqueue([{ url: start, depth: 0 }]);
+    else await queueSitemapPages();
     try {
       for (;;) {
         dispatch();
         const next = inFlight.shift();
-        if (next === undefined) break;
+        if (next === undefined) {
+          if (!sitemapsQueued) {
+            await queueSitemapPages();
+            continue;
+          }
+          break;
+        }
         const { task } = next;
         const outcome = await next.outcome;
         userSignal?.throwIfAborted();
+        const isStart = task.key === startKey;
+
+        if ('robots' in outcome) {
+          if (isStart) {
+            throw new FetchError(
+              task.url.href,
+              'robots',
+              `${outcome.robots.url} disallows the start URL ${task.url.href} for user agent "${userAgent}"; ` +
+                `set another start URL, or ignore robots.txt (--ignore-robots) if the site is yours.`,
+            );
+          }
+          skip(task, task.url.href, 'robots', `${task.url.href} is disallowed by ${outcome.robots.url}.`);
+          continue;
+        }
+        if ('unchanged' in outcome) {
+          stats.unchanged += 1;
+          emit({ type: 'unchanged', url: outcome.unchanged.url, key: task.key, depth: task.depth, reason: outcome.reason, previous: outcome.unchanged, ...lastmodOf(task) });
+          enqueue(followable(outcome.unchanged.links, task.depth + 1), task);
+          if (isStart) await queueSitemapPages();
+          if (stats.pages + stats.unchanged >= maxPages) {
+            truncated = frontierHead < frontier.length || inFlight.length > 0;
+            break;
+          }
+          continue;
+        }
         stats.fetched += 1;
-        const isStart = task.depth === 0;
 
         if ('error' in outcome) {
           const { error } = outcome;
@@ -432,12 +815,24 @@ export function crawl(startUrl: string | URL, options: CrawlOptions = {}): Crawl
         const url = normalizeUrl(final);
         const details = { status: response.status, contentType: response.contentType };
         // The start URL's final host is in scope: `example.com` → `www.example.com`.
-        if (isStart) scope.add(scopeKey(final));
+        if (isStart) scope.addHost(final);
+        const previous = history.previous?.(task.key);
+        if (response.status === 304 && previous !== undefined) {
+          stats.unchanged += 1;
+          emit({ type: 'unchanged', url: previous.url, key: task.key, depth: task.depth, reason: 'not-modified', previous, ...lastmodOf(task) });
+          enqueue(followable(previous.links, task.depth + 1), task);
+          if (isStart) await queueSitemapPages();
+          if (stats.pages + stats.unchanged >= maxPages) {
+            truncated = frontierHead < frontier.length || inFlight.length > 0;
+            break;
+          }
+          continue;
+        }
         const location = response.headers.location;
         if (REDIRECT_STATUSES.has(response.status) && location !== undefined) {
           // A redirect the policy above declined to follow.
           const target = URL.canParse(location, final.href) ? new URL(location, final) : final;
-          if (scope.has(scopeKey(target))) {
+          if (scope.contains(target)) {
             skip(task, url, 'duplicate', `${url} redirects to ${normalizeUrl(target)}, already crawled.`, details);
           } else {
             skip(task, url, 'off-site', `${url} redirects off-site to ${normalizeUrl(target)}.`, details);
@@ -461,26 +856,93 @@ export function crawl(startUrl: string | URL, options: CrawlOptions = {}): Crawl
           skip(task, url, 'content-type', `${url} is ${response.contentType || 'untyped'}, not a document.`, details);
           continue;
         }
+        const robotsHeader = String(response.headers['x-robots-tag'] ?? '').toLowerCase();
+        let noindex = /\b(noindex|none)\b/.test(robotsHeader);
+        let nofollow = /\b(nofollow|none)\b/.test(robotsHeader);
+        let links: URL[] = [];
+        let documentUrl = url;
+        let duplicateOf: string | undefined;
         if (contentType === 'text/html') {
-          for (const link of extractLinks(response.body, final)) {
-            if (scope.has(scopeKey(link))) enqueue(link, task.depth + 1);
+          const page = readPageLinks(response.body, final);
+          noindex ||= page.noindex;
+          nofollow ||= page.nofollow;
+          links = page.links;
+          // A canonical URL in scope names the page; out of scope (a mirror's), it is ignored.
+          if (page.canonical !== undefined && scope.contains(page.canonical)) {
+            const canonicalKey = pageKey(page.canonical);
+            if (canonicalKey !== pageKey(final) && canonicalKey !== task.key) {
+              if (seen.has(canonicalKey)) duplicateOf = normalizeUrl(page.canonical);
+              else {
+                seen.add(canonicalKey);
+                documentUrl = normalizeUrl(page.canonical);
+              }
+            }
           }
+        }
+        const followed = nofollow ? [] : followable(links, task.depth + 1);
+        enqueue(followed, task);
+        if (isStart) await queueSitemapPages();
+        if (noindex) {
+          skip(task, url, 'noindex', `${url} asks not to be indexed (robots noindex); its links are followed.`, details);
+          continue;
+        }
+        if (duplicateOf !== undefined) {
+          skip(task, url, 'duplicate', `${url} names ${duplicateOf} as its canonical URL, already crawled.`, details);
+          continue;
         }
 
         stats.pages += 1;
-        emit({ type: 'page', url, status: response.status, contentType, depth: task.depth, bytes: response.bytes });
+        const etag = headerValue(response.headers.etag);
+        const lastModified = headerValue(response.headers['last-modified']);
+        emit({
+          type: 'page',
+          url: documentUrl,
+          key: task.key,
+          status: response.status,
+          contentType,
+          depth: task.depth,
+          bytes: response.bytes,
+          ...(etag ? { etag } : {}),
+          ...(lastModified ? { lastModified } : {}),
+          ...lastmodOf(task),
+          links: followed.map((link) => link.url.href),
+        });
         // Keep the pipeline full while the consumer works on this document.
         dispatch();
-        yield { url, contentType, body: response.body, fetchedAt: new Date(), status: response.status, depth: task.depth };
-        if (stats.pages >= maxPages) break;
+        yield { url: documentUrl, contentType, body: response.body, fetchedAt: new Date(), status: response.status, depth: task.depth };
+        if (stats.pages + stats.unchanged >= maxPages) {
+          truncated = frontierHead < frontier.length || inFlight.length > 0;
+          break;
+        }
       }
+      stats.complete = !truncated;
     } finally {
       // Runs on completion, on error and when the consumer breaks out of its loop.
       stopped.abort();
       client.close();
     }
     return stats;
+
+    function lastmodOf(task: Task): { sitemapLastmod?: string } {
+      const lastmod = lastmods.get(task.key);
+      return lastmod === undefined ? {} : { sitemapLastmod: lastmod };
+    }
   }
 
   return Object.assign(run(), { stats });
+}
+
+/** Validate a whole-number option that may be 0 (or Infinity where the default is). */
+function nonNegative(name: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !(Number.isInteger(value) || value === Infinity) || value < 0) {
+    throw new ConfigError(name, value, `${name} must be an integer >= 0, got ${describeValue(value)}.`);
+  }
+  return value;
+}
+
+function booleanOption(name: string, value: unknown, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') throw new ConfigError(name, value, `${name} must be true or false, got ${describeValue(value)}.`);
+  return value;
 }

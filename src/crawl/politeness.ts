@@ -1,0 +1,68 @@
+/**
+ * Politeness: spacing between requests (per host, and per crawl for a requests-per-minute cap),
+ * retries with jittered exponential backoff, and `Retry-After`.
+ */
+
+/** Sleep `ms`, or reject with the signal's reason when it aborts first. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  if (ms <= 0) return signal?.aborted ? Promise.reject(signal.reason) : Promise.resolve();
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(signal.reason);
+      return;
+    }
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/**
+ * Hands out start times at least `interval(key)` apart per key, in call order. A key with a zero
+ * interval costs nothing (no timer).
+ */
+export class RateGate {
+  private readonly next = new Map<string, number>();
+
+  constructor(private readonly interval: (key: string) => number) {}
+
+  /** Resolve when a request for `key` may start; reserves that slot. */
+  async wait(key: string, signal?: AbortSignal): Promise<void> {
+    const interval = Math.max(0, this.interval(key));
+    const now = Date.now();
+    const reserved = this.next.get(key);
+    // Nothing reserved and no spacing: no timer, no map entry (the common case of an unthrottled crawl).
+    if (interval === 0 && (reserved === undefined || reserved <= now)) return;
+    const slot = Math.max(now, reserved ?? 0);
+    this.next.set(key, slot + interval);
+    await sleep(slot - now, signal);
+  }
+
+  /** Push the next slot of `key` back to at least `until` (epoch ms), e.g. after a `Retry-After`. */
+  deferUntil(key: string, until: number): void {
+    this.next.set(key, Math.max(this.next.get(key) ?? 0, until));
+  }
+}
+
+/**
+ * The delay a `Retry-After` header asks for, in milliseconds: delta-seconds or an HTTP date.
+ * Undefined when absent or unreadable.
+ */
+export function parseRetryAfter(header: string | string[] | undefined, now = Date.now()): number | undefined {
+  const value = Array.isArray(header) ? header[0] : header;
+  if (value === undefined || value.trim() === '') return undefined;
+  if (/^\s*\d+\s*$/.test(value)) return Number(value) * 1000;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+/** Backoff before retry number `attempt` (1-based): base·2^(attempt-1), times a jitter in [0.5, 1.5), capped. */
+export function backoffMs(attempt: number, baseMs: number, maxMs = 30_000, random = Math.random): number {
+  return Math.min(maxMs, baseMs * 2 ** (attempt - 1) * (0.5 + random()));
+}
