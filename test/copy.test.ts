@@ -3,7 +3,7 @@ import { freshDatabase, describeEachDatabase } from './support/databases.js';
 import type { Database } from '../src/store/database.js';
 import { copyChunks, decodeVector, encodeVector, supportsCopy } from '../src/store/copy.js';
 import { ensureCollection } from '../src/store/collections.js';
-import { replaceDocument } from '../src/store/documents.js';
+import { replaceDocument, replaceDocuments } from '../src/store/documents.js';
 import { withTransaction } from '../src/store/transaction.js';
 import { createLexicalEmbedding } from '../src/models/local/lexical-embedding.js';
 import type { EmbeddedChunk, EmbeddedDocument } from '../src/types.js';
@@ -123,6 +123,38 @@ describeEachDatabase('binary COPY write path', (backend) => {
     expect(rows.map((r) => r.text)).toEqual(['old one', 'old two']);
   });
 
+  test('several documents are replaced in one write, ids in the order given', async () => {
+    const c = await ensureCollection(db.pool, 'batch', model);
+    const urls = ['https://example.com/z', 'https://example.com/a', 'https://example.com/m'];
+    const first = await replaceDocuments(db.pool, c, urls.map((u) => page(u, [`${u} one`, `${u} two`])), 'x');
+    const again = await replaceDocuments(db.pool, c, urls.map((u, i) => page(u, Array.from({ length: i + 1 }, (_, j) => `${u} v2 ${j}`))), 'x');
+    expect(again).toEqual(first);
+    const { rows } = await db.pool.query<{ source: string; id: string; texts: string[]; chunk_count: number }>(
+      `SELECT d.source, d.id, d.chunk_count, array_agg(k.text ORDER BY k.ordinal) AS texts
+         FROM documents d JOIN chunks k ON k.document_id = d.id WHERE d.collection_id = $1 GROUP BY d.id ORDER BY d.source`,
+      [c.id],
+    );
+    expect(rows.map((r) => [r.source, Number(r.id), r.chunk_count, r.texts])).toEqual([
+      ['https://example.com/a', first[1], 2, ['https://example.com/a v2 0', 'https://example.com/a v2 1']],
+      ['https://example.com/m', first[2], 3, ['https://example.com/m v2 0', 'https://example.com/m v2 1', 'https://example.com/m v2 2']],
+      ['https://example.com/z', first[0], 1, ['https://example.com/z v2 0']],
+    ]);
+  });
+
+  test('a batched write that fails on one document leaves every document as it was', async () => {
+    const c = await ensureCollection(db.pool, 'batch-atomic', model);
+    await replaceDocuments(db.pool, c, [page('https://example.com/ok', ['ok old']), page('https://example.com/bad', ['bad old'])], 'x');
+    await expect(replaceDocuments(db.pool, c, [page('https://example.com/ok', ['ok new']), page('https://example.com/bad', ['bad\u0000new'])], 'x')).rejects.toThrow();
+    const { rows } = await db.pool.query('SELECT k.text FROM chunks k WHERE k.collection_id = $1 ORDER BY k.text', [c.id]);
+    expect(rows.map((r) => r.text)).toEqual(['bad old', 'ok old']);
+  });
+
+  test('the same source twice in one write is refused, naming it', async () => {
+    const c = await ensureCollection(db.pool, 'batch-dup', model);
+    const p = page('https://example.com/twice', ['x']);
+    await expect(replaceDocuments(db.pool, c, [p, p], 'x')).rejects.toThrow(/https:\/\/example\.com\/twice appears twice in one write/);
+  });
+
   if (backend === 'postgres') {
     test('two documents copied in one transaction each get only their own chunks', async () => {
       const c = await ensureCollection(db.pool, 'two-in-one', model);
@@ -134,7 +166,7 @@ describeEachDatabase('binary COPY write path', (backend) => {
             [c.id, url],
           );
           const id = Number(rows[0]!.id);
-          expect(await copyChunks(client, c.id, id, 'T', [chunk(0, `${url} zero`), chunk(1, `${url} one`)])).toBe(2);
+          expect(await copyChunks(client, c.id, [{ documentId: id, title: 'T', chunks: [chunk(0, `${url} zero`), chunk(1, `${url} one`)] }])).toBe(2);
           out.push(id);
         }
         return out;
@@ -153,7 +185,7 @@ describeEachDatabase('binary COPY write path', (backend) => {
           `INSERT INTO documents (collection_id, source, content_hash, fetched_at) VALUES ($1, 'https://example.com/e', 'h', now()) RETURNING id`,
           [c.id],
         );
-        return copyChunks(client, c.id, Number(rows[0]!.id), 'T', [chunk(0, 'bad\u0000text')]).catch((e: unknown) => e);
+        return copyChunks(client, c.id, [{ documentId: Number(rows[0]!.id), title: 'T', chunks: [chunk(0, 'bad\u0000text')] }]).catch((e: unknown) => e);
       }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(StoreError);
       expect((err as Error).message).toMatch(/Binary COPY into ragline_chunk_stage/);

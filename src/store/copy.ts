@@ -59,6 +59,14 @@ export class BinaryCopyWriter {
     return this.push(b);
   }
 
+  /** A `bigint` (ids) from a safe integer. */
+  int8(n: number): this {
+    const b = Buffer.allocUnsafe(12);
+    b.writeInt32BE(8, 0);
+    b.writeBigInt64BE(BigInt(n), 4);
+    return this.push(b);
+  }
+
   text(s: string): this {
     return this.field(Buffer.from(s, 'utf8'));
   }
@@ -105,7 +113,8 @@ export class BinaryCopyWriter {
     return this.take();
   }
 
-  private field(bytes: Buffer): this {
+  /** A field already in the column type's binary form. */
+  field(bytes: Buffer): this {
     this.push(int32(bytes.length));
     return this.push(bytes);
   }
@@ -152,39 +161,46 @@ export async function copyBinary<T>(client: pg.PoolClient, target: string, rows:
   return stream.rowCount;
 }
 
-/** Columns of the staging table, in COPY order. */
-const STAGE_COLUMNS = 'ordinal, text, token_count, heading_path, text_hash, metadata, embedding';
-
-function encodeChunk(w: BinaryCopyWriter, c: EmbeddedChunk): void {
-  w.row(7).int4(c.ordinal).text(c.text).int4(c.tokenCount).textArray(c.headingPath).text(c.textHash).jsonb(c.metadata).vector(c.embedding);
+/** The chunks of one document, as {@link copyChunks} writes them. */
+export interface DocumentChunks {
+  documentId: number;
+  /** The document title, weighted with the heading path in the keyword-search vector. */
+  title: string;
+  chunks: readonly EmbeddedChunk[];
 }
 
+/** Columns of the staging table, in COPY order. */
+const STAGE_COLUMNS = 'document_id, ordinal, text, token_count, heading_path, text_hash, metadata, embedding';
+
 /**
- * Insert a document's chunks through binary COPY: the rows go into a session-local staging table
- * (emptied at every commit), then one INSERT ... SELECT adds the collection and document ids and
- * computes the keyword-search vector. Call it inside the transaction that deleted the document's
- * old chunks, so that readers see the old chunks or the new ones, never a mix.
+ * Insert documents' chunks through binary COPY: the rows go into a session-local staging table,
+ * then one INSERT ... SELECT adds the collection id and computes the keyword-search vectors. Call
+ * it inside the transaction that deleted the documents' old chunks, so that readers see the old
+ * chunks or the new ones, never a mix.
  * @returns the number of chunks inserted
  */
-export async function copyChunks(client: pg.PoolClient, collectionId: number, documentId: number, title: string, chunks: readonly EmbeddedChunk[]): Promise<number> {
-  if (chunks.length === 0) return 0;
-  // A temporary table lives as long as the connection; ON COMMIT DELETE ROWS empties it after
-  // each transaction, so a pooled connection reuses it without catalog churn.
+export async function copyChunks(client: pg.PoolClient, collectionId: number, documents: readonly DocumentChunks[]): Promise<number> {
+  const rows = documents.flatMap((d) => d.chunks.map((c) => [d.documentId, c] as const));
+  if (rows.length === 0) return 0;
+  // A temporary table lives as long as the connection, so a pooled connection creates it once;
+  // ON COMMIT DELETE ROWS guarantees that nothing staged outlives a failed transaction.
   await client.query(
     `CREATE TEMP TABLE IF NOT EXISTS ragline_chunk_stage (
-       ordinal integer, text text, token_count integer, heading_path text[], text_hash text, metadata jsonb, embedding vector
+       document_id bigint, ordinal integer, text text, token_count integer, heading_path text[], text_hash text, metadata jsonb, embedding vector
      ) ON COMMIT DELETE ROWS`,
   );
-  await copyBinary(client, `ragline_chunk_stage (${STAGE_COLUMNS})`, chunks, encodeChunk);
-  // Moving the rows out (DELETE ... RETURNING) leaves the stage empty for a next document in the
-  // same transaction, in the same round trip.
+  await copyBinary(client, `ragline_chunk_stage (${STAGE_COLUMNS})`, rows, (w, [documentId, c]) => {
+    w.row(8).int8(documentId).int4(c.ordinal).text(c.text).int4(c.tokenCount).textArray(c.headingPath).text(c.textHash).jsonb(c.metadata).vector(c.embedding);
+  });
+  // Moving the rows out (DELETE ... RETURNING) leaves the stage empty for the next call in the
+  // same transaction, in the same round trip. Titles travel once per document, not per chunk.
   const { rowCount } = await client.query(
     `WITH s AS (DELETE FROM ragline_chunk_stage RETURNING *)
      INSERT INTO chunks (collection_id, document_id, ordinal, text, token_count, heading_path, text_hash, metadata, embedding, tsv)
-     SELECT ${sqlInt(collectionId)}, ${sqlInt(documentId)}, s.ordinal, s.text, s.token_count, s.heading_path, s.text_hash, s.metadata, s.embedding,
-            setweight(to_tsvector('english', $1 || ' ' || array_to_string(s.heading_path, ' ')), 'A') || setweight(to_tsvector('english', s.text), 'B')
-       FROM s`,
-    [title],
+     SELECT ${sqlInt(collectionId)}, s.document_id, s.ordinal, s.text, s.token_count, s.heading_path, s.text_hash, s.metadata, s.embedding,
+            setweight(to_tsvector('english', d.title || ' ' || array_to_string(s.heading_path, ' ')), 'A') || setweight(to_tsvector('english', s.text), 'B')
+       FROM s JOIN unnest($1::bigint[], $2::text[]) AS d(id, title) ON d.id = s.document_id`,
+    [documents.map((d) => d.documentId), documents.map((d) => d.title)],
   );
   return rowCount ?? 0;
 }

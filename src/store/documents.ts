@@ -4,6 +4,7 @@ import type { EmbeddingModel } from '../models/spec.js';
 import type { Collection } from './collections.js';
 import { fromVectorText, toVectorText } from './vector-sql.js';
 import { withTransaction } from './transaction.js';
+import { StoreError } from '../errors.js';
 import { copyChunks, supportsCopy } from './copy.js';
 
 /** What the store remembers about a document, to decide whether it changed. */
@@ -45,53 +46,86 @@ export async function findCachedEmbeddings(pool: pg.Pool, model: EmbeddingModel,
 
 /**
  * Write a document and replace all its chunks in one transaction: readers see the old chunks or
- * the new ones, never a mix, and a crash half-way leaves the old ones. On a Postgres server the
- * chunks travel by binary COPY (vectors as float4, never decimal text); on the embedded database,
- * which has no COPY, by one `unnest` INSERT.
+ * the new ones, never a mix, and a crash half-way leaves the old ones.
  * @returns the document id
  */
 export async function replaceDocument(pool: pg.Pool, collection: Collection, doc: EmbeddedDocument, chunking: string): Promise<number> {
-  const d = doc.document;
+  return (await replaceDocuments(pool, collection, [doc], chunking))[0]!;
+}
+
+/**
+ * Write several documents and replace all their chunks in one transaction — one COPY and one
+ * commit for the lot, which is where bulk loads spend their time. On a Postgres server the chunks
+ * travel by binary COPY (vectors as float4, never decimal text); on the embedded database, which
+ * has no COPY, by one `unnest` INSERT per document.
+ * @returns the document ids, in the order of `docs`
+ */
+export async function replaceDocuments(pool: pg.Pool, collection: Collection, docs: readonly EmbeddedDocument[], chunking: string): Promise<number[]> {
+  if (docs.length === 0) return [];
+  const sources = docs.map((d) => d.document.url);
+  const repeated = sources.find((s, i) => sources.indexOf(s) !== i);
+  if (repeated) throw new StoreError(`The document ${repeated} appears twice in one write: pass each source once.`);
   return withTransaction(pool, async (client) => {
-    const { rows } = await client.query<{ id: string }>(
+    // Sorted by source, so that two writers upserting overlapping pages lock them in one order.
+    const { rows } = await client.query<{ id: string; source: string }>(
       `INSERT INTO documents (collection_id, source, title, content_type, content_hash, chunking, chunk_count, token_count, fetched_at, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now())
+       SELECT $1, d.source, d.title, d.content_type, d.content_hash, $2, d.chunk_count, d.token_count, d.fetched_at, now()
+         FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::int[], $8::int[], $9::timestamptz[])
+              AS d(source, title, content_type, content_hash, chunk_count, token_count, fetched_at)
+        ORDER BY d.source
        ON CONFLICT (collection_id, source) DO UPDATE SET
          title = EXCLUDED.title, content_type = EXCLUDED.content_type, content_hash = EXCLUDED.content_hash,
          chunking = EXCLUDED.chunking, chunk_count = EXCLUDED.chunk_count, token_count = EXCLUDED.token_count,
          fetched_at = EXCLUDED.fetched_at, updated_at = now()
-       RETURNING id`,
-      [collection.id, d.url, d.title, d.contentType, d.contentHash, chunking, doc.chunks.length, doc.chunks.reduce((n, c) => n + c.tokenCount, 0), d.fetchedAt],
+       RETURNING id, source`,
+      [
+        collection.id,
+        chunking,
+        sources,
+        docs.map((d) => d.document.title),
+        docs.map((d) => d.document.contentType),
+        docs.map((d) => d.document.contentHash),
+        docs.map((d) => d.chunks.length),
+        docs.map((d) => d.chunks.reduce((n, c) => n + c.tokenCount, 0)),
+        docs.map((d) => d.document.fetchedAt),
+      ],
     );
-    const documentId = Number(rows[0]!.id);
-    await client.query('DELETE FROM chunks WHERE document_id = $1', [documentId]);
-    if (doc.chunks.length > 0 && supportsCopy(pool)) {
-      await copyChunks(client, collection.id, documentId, d.title, doc.chunks);
-    } else if (doc.chunks.length > 0) {
-      // One statement per document: arrays in, rows out. Heading paths travel as JSON because a
-      // Postgres array of ragged arrays does not exist.
-      await client.query(
-        `INSERT INTO chunks (collection_id, document_id, ordinal, text, token_count, heading_path, text_hash, metadata, embedding, tsv)
-         SELECT $1, $2, r.ordinal, r.text, r.token_count,
-                ARRAY(SELECT jsonb_array_elements_text(r.heading_path)), r.text_hash, r.metadata, r.embedding::vector,
-                setweight(to_tsvector('english', $3 || ' ' || array_to_string(ARRAY(SELECT jsonb_array_elements_text(r.heading_path)), ' ')), 'A')
-                  || setweight(to_tsvector('english', r.text), 'B')
-           FROM unnest($4::int[], $5::text[], $6::int[], $7::jsonb[], $8::text[], $9::jsonb[], $10::text[])
-                AS r(ordinal, text, token_count, heading_path, text_hash, metadata, embedding)`,
-        [
-          collection.id,
-          documentId,
-          d.title,
-          doc.chunks.map((c) => c.ordinal),
-          doc.chunks.map((c) => c.text),
-          doc.chunks.map((c) => c.tokenCount),
-          doc.chunks.map((c) => JSON.stringify(c.headingPath)),
-          doc.chunks.map((c) => c.textHash),
-          doc.chunks.map((c) => JSON.stringify(c.metadata)),
-          doc.chunks.map((c) => toVectorText(c.embedding)),
-        ],
-      );
+    const idOf = new Map(rows.map((r) => [r.source, Number(r.id)]));
+    const ids = sources.map((s) => idOf.get(s)!);
+    await client.query('DELETE FROM chunks WHERE document_id = ANY($1::bigint[])', [ids]);
+    if (supportsCopy(pool)) {
+      await copyChunks(client, collection.id, docs.map((d, i) => ({ documentId: ids[i]!, title: d.document.title, chunks: d.chunks })));
+    } else {
+      for (const [i, d] of docs.entries()) await insertChunks(client, collection.id, ids[i]!, d);
     }
-    return documentId;
+    return ids;
   });
+}
+
+/** The `unnest` write of one document's chunks, for databases without COPY. */
+async function insertChunks(client: pg.PoolClient, collectionId: number, documentId: number, doc: EmbeddedDocument): Promise<void> {
+  if (doc.chunks.length === 0) return;
+  // One statement per document: arrays in, rows out. Heading paths travel as JSON because a
+  // Postgres array of ragged arrays does not exist.
+  await client.query(
+    `INSERT INTO chunks (collection_id, document_id, ordinal, text, token_count, heading_path, text_hash, metadata, embedding, tsv)
+     SELECT $1, $2, r.ordinal, r.text, r.token_count,
+            ARRAY(SELECT jsonb_array_elements_text(r.heading_path)), r.text_hash, r.metadata, r.embedding::vector,
+            setweight(to_tsvector('english', $3 || ' ' || array_to_string(ARRAY(SELECT jsonb_array_elements_text(r.heading_path)), ' ')), 'A')
+              || setweight(to_tsvector('english', r.text), 'B')
+       FROM unnest($4::int[], $5::text[], $6::int[], $7::jsonb[], $8::text[], $9::jsonb[], $10::text[])
+            AS r(ordinal, text, token_count, heading_path, text_hash, metadata, embedding)`,
+    [
+      collectionId,
+      documentId,
+      doc.document.title,
+      doc.chunks.map((c) => c.ordinal),
+      doc.chunks.map((c) => c.text),
+      doc.chunks.map((c) => c.tokenCount),
+      doc.chunks.map((c) => JSON.stringify(c.headingPath)),
+      doc.chunks.map((c) => c.textHash),
+      doc.chunks.map((c) => JSON.stringify(c.metadata)),
+      doc.chunks.map((c) => toVectorText(c.embedding)),
+    ],
+  );
 }
