@@ -184,6 +184,7 @@ export const PAGE_HTML = `<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover">
 <title>Ask the docs — ragline</title>
+<link rel="icon" href="data:,">
 <style>${STYLE}</style>
 </head>
 <body>

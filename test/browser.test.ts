@@ -1,0 +1,93 @@
+/**
+ * The chat page in real headless Chromium (Debian's `chromium`, driven by playwright-core): ask a
+ * question, watch the answer stream in, follow a citation to its source page, and check that the
+ * page fits a phone. Screenshots go to test/artifacts/.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { chromium, type Browser } from 'playwright-core';
+import { startServerFixture, type ServerFixture } from './support/server-fixture.js';
+import { packageRoot } from '../src/package-root.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ARTIFACTS = path.join(packageRoot(), 'test', 'artifacts');
+const describeWithChromium = existsSync(CHROMIUM) ? describe : describe.skip;
+const title = existsSync(CHROMIUM) ? 'chat page in Chromium' : `chat page in Chromium — skipped: ${CHROMIUM} is not installed (apt-get install chromium)`;
+
+describeWithChromium(title, () => {
+  let f: ServerFixture;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    await mkdir(ARTIFACTS, { recursive: true });
+    // Words streamed 25 ms apart, so the test can see a partial answer.
+    f = await startServerFixture('pglite', { standIn: { streamDelayMs: 25 } });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await f?.close();
+  });
+
+  test('asks, streams the answer, and links its citation to the source page', async () => {
+    const context = await browser.newContext({ viewport: { width: 1100, height: 760 } });
+    const page = await context.newPage();
+    const problems: string[] = [];
+    page.on('console', (m) => m.type() === 'error' && problems.push(m.text()));
+    page.on('pageerror', (e) => problems.push(e.message));
+    await page.goto(f.server.url);
+    await page.waitForSelector('#collection option[value="docs"]', { state: 'attached' });
+    await page.fill('#q', 'How do I schedule a cron job in a specific time zone?');
+    await page.press('#q', 'Enter');
+
+    // While the answer is still streaming, the sources list and the first citation are already shown.
+    await page.waitForSelector('.bot[aria-busy="true"] .cite');
+    const partial = await page.textContent('.bot > div');
+    await page.waitForSelector('.bot[data-done="true"]');
+    const answer = (await page.textContent('.bot > div'))!;
+    expect(partial!.length).toBeLessThan(answer.length);
+    expect(answer).toMatch(/^From the documentation \[1\]\. Stand-in reply: How do I schedule a cron job in a specific time zone\?$/);
+
+    const cite = page.locator('.bot a.cite').first();
+    const href = await cite.getAttribute('href');
+    expect(href).toMatch(new RegExp(`^${f.site.url}guide/`));
+    expect(await page.locator('.sources li').count()).toBeGreaterThan(0);
+    expect(await page.locator('.sources li').first().locator('a').getAttribute('href')).toBe(href);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'chat-desktop.png') });
+
+    // The citation opens the source page in a new tab, and that page is the one cited.
+    const [source] = await Promise.all([context.waitForEvent('page'), cite.click()]);
+    await source.waitForLoadState('domcontentloaded');
+    expect(source.url()).toBe(href);
+    expect(await source.title()).toMatch(/Tidewater docs/);
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  test('fits a phone screen and keeps the conversation for a follow-up', async () => {
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
+    const page = await context.newPage();
+    await page.goto(f.server.url);
+    await page.waitForSelector('#collection option[value="docs"]', { state: 'attached' });
+    await page.fill('#q', 'How are failing jobs retried?');
+    await page.click('#send');
+    await page.waitForSelector('.bot[data-done="true"]');
+    f.standIn.requests.length = 0;
+    await page.fill('#q', 'And how many times by default?');
+    await page.click('#send');
+    await page.waitForSelector('.bot:nth-of-type(4)[data-done="true"]');
+    // The follow-up went out with the history and was rewritten before retrieval.
+    const rewrite = f.standIn.requests.find((r) => r.path === '/v1/chat/completions')!.body as { messages: Array<{ content: string }> };
+    expect(rewrite.messages[1]!.content).toContain('User: How are failing jobs retried?');
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    const box = (await page.locator('#send').boundingBox())!;
+    expect(box.x + box.width).toBeLessThanOrEqual(390);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'chat-phone.png') });
+    await context.close();
+  });
+});
