@@ -1,5 +1,5 @@
 import PQueue from 'p-queue';
-import { ConfigError, InputError, describeValue } from '../errors.js';
+import { ConfigError, InputError, ModelError, describeValue } from '../errors.js';
 import type { EmbeddingModel } from '../models/spec.js';
 import type { Chunk, ChunkedDocument, EmbeddedChunk, EmbeddedDocument } from '../types.js';
 import { batchBy, splitBy } from '../iter/batch-by.js';
@@ -54,6 +54,25 @@ export async function* embed(source: AsyncIterable<ChunkedDocument>, options: Em
   }
   const queue = new PQueue({ concurrency });
 
+  /**
+   * Embed a batch; when the API refuses it as invalid (a 400, never retried), find the chunk at
+   * fault by halving the batch, so the error names its URL and ordinal.
+   */
+  const embedNaming = async (batch: Chunk[]): Promise<{ embeddings: Float32Array[]; usage: { inputTokens: number } }> => {
+    try {
+      return await model.embed({ inputs: batch.map((c) => c.embeddingInput), ...(options.signal ? { signal: options.signal } : {}) });
+    } catch (err) {
+      if (!(err instanceof ModelError) || err.status === undefined || err.status < 400 || err.status >= 500 || err.status === 401 || err.status === 403 || err.status === 404 || err.status === 429) throw err;
+      if (batch.length === 1) {
+        const c = batch[0]!;
+        throw new InputError(c.url, `Chunk ${c.ordinal} of ${c.url} (${c.tokenCount} tokens) was refused by ${model.modelId}: ${err.message}`, { cause: err });
+      }
+      const half = Math.ceil(batch.length / 2);
+      const [a, b] = await Promise.all([embedNaming(batch.slice(0, half)), embedNaming(batch.slice(half))]);
+      return { embeddings: [...a.embeddings, ...b.embeddings], usage: { inputTokens: a.usage.inputTokens + b.usage.inputTokens } };
+    }
+  };
+
   const embedWindow = async (docs: ChunkedDocument[]): Promise<EmbeddedDocument[]> => {
     const all = docs.flatMap((d) => d.chunks);
     for (const c of all) {
@@ -77,7 +96,7 @@ export async function* embed(source: AsyncIterable<ChunkedDocument>, options: Em
         queue.add(async () => {
           options.signal?.throwIfAborted();
           const started = performance.now();
-          const result = await model.embed({ inputs: batch.map((c) => c.embeddingInput), ...(options.signal ? { signal: options.signal } : {}) });
+          const result = await embedNaming(batch);
           batch.forEach((c, i) => {
             fresh.set(c.textHash, result.embeddings[i]!);
             tokensByHash.set(c.textHash, c.tokenCount);

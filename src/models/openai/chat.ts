@@ -1,7 +1,19 @@
 import type OpenAI from 'openai';
 import type { ChatModel, ChatRequest, ChatStreamPart, JsonSchemaResponseFormat } from '../spec.js';
 import { chatModelInfo, type ChatModelOverrides } from '../catalog.js';
-import { isOpenAIHost, openAIClient, toModelError, type OpenAIConnectionOptions } from './client.js';
+import { isOpenAIHost, openAIClient, rateLimiterFor, toModelError, type OpenAIConnectionOptions } from './client.js';
+import { getTokenizer } from '../tokenizer.js';
+import { sendWithRetries } from './send.js';
+
+/**
+ * Tokens a chat request spends of the TPM budget, as OpenAI counts it before answering: the prompt
+ * (content plus a few tokens of framing per message) and the whole `max_tokens`.
+ */
+export function estimateChatTokens(request: Pick<ChatRequest, 'messages' | 'maxOutputTokens'>, encoding: ChatModel['encoding']): number {
+  const tokenizer = getTokenizer(encoding);
+  const prompt = request.messages.reduce((n, m) => n + 4 + tokenizer.count(m.content), 3);
+  return prompt + request.maxOutputTokens;
+}
 
 /** Options of an OpenAI (or compatible) chat model. */
 export interface OpenAIChatOptions extends OpenAIConnectionOptions, ChatModelOverrides {
@@ -24,24 +36,34 @@ export function createOpenAIChat(options: OpenAIChatOptions = {}): ChatModel {
     maxOutputTokens: info.maxOutputTokens,
     encoding: info.encoding,
     async *stream(request: ChatRequest): AsyncGenerator<ChatStreamPart> {
-      let stream;
-      try {
-        stream = await client.chat.completions.create(
-          {
-            model: info.id,
-            messages: request.messages.map((m) => ({ role: m.role, content: m.content })),
-            stream: true,
-            // OpenAI deprecated max_tokens (reasoning models reject it); older compatible servers
-            // only know max_tokens.
-            ...(openai ? { max_completion_tokens: request.maxOutputTokens, stream_options: { include_usage: true } } : { max_tokens: request.maxOutputTokens }),
-            ...(info.reasoning ? {} : { temperature: request.temperature ?? 0 }),
-            ...(request.responseFormat ? { response_format: jsonSchemaFormat(request.responseFormat) } : {}),
-          },
-          request.signal ? { signal: request.signal } : undefined,
-        );
-      } catch (err) {
-        throw toModelError(err, info.id, `Chat completion with ${info.id}`);
-      }
+      const limiter = rateLimiterFor(client, info.id, options);
+      const { data: stream } = await sendWithRetries(
+        {
+          limiter,
+          tokens: estimateChatTokens(request, info.encoding),
+          model: info.id,
+          what: `Chat completion with ${info.id}`,
+          ...(options.maxRetries !== undefined ? { maxRetries: options.maxRetries } : {}),
+          ...(request.signal ? { signal: request.signal } : {}),
+        },
+        // Only the start of the stream is retried: text already yielded cannot be taken back.
+        (signal) =>
+          client.chat.completions
+            .create(
+              {
+                model: info.id,
+                messages: request.messages.map((m) => ({ role: m.role, content: m.content })),
+                stream: true,
+                // OpenAI deprecated max_tokens (reasoning models reject it); older compatible servers
+                // only know max_tokens.
+                ...(openai ? { max_completion_tokens: request.maxOutputTokens, stream_options: { include_usage: true } } : { max_tokens: request.maxOutputTokens }),
+                ...(info.reasoning ? {} : { temperature: request.temperature ?? 0 }),
+                ...(request.responseFormat ? { response_format: jsonSchemaFormat(request.responseFormat) } : {}),
+              },
+              signal ? { signal } : undefined,
+            )
+            .withResponse(),
+      );
       let finishReason: 'stop' | 'length' | 'other' = 'other';
       let usage: { inputTokens: number; outputTokens: number } | undefined;
       try {

@@ -1,5 +1,6 @@
 import OpenAI from 'openai';
 import { ModelError } from '../../errors.js';
+import { sharedRateLimiter, type RateLimiter, type RateLimits } from './rate-limiter.js';
 
 /** How to reach an OpenAI-compatible API. */
 export interface OpenAIConnectionOptions {
@@ -14,10 +15,29 @@ export interface OpenAIConnectionOptions {
    */
   baseURL?: string;
   /**
-   * Retries of failed requests (408, 409, 429, 5xx, connection errors), with the SDK's backoff.
-   * @default 2
+   * Retries of failed requests (429 except `insufficient_quota`, 408, 409, 5xx, timeouts, connection
+   * errors), by ragline's scheduler: `retry-after` honoured, else exponential backoff with jitter.
+   * The SDK's own retries are off.
+   * @default 6
    */
   maxRetries?: number;
+  /**
+   * The account's budgets for this model, as a start: the `x-ratelimit-*` headers of the first
+   * response replace them. Without them (and on servers that send no such headers: Ollama, vLLM,
+   * LM Studio, llama.cpp, LocalAI) only the adaptive concurrency limits the rate.
+   * @default unknown until the server announces them
+   */
+  rateLimits?: RateLimits;
+  /**
+   * Most requests in flight at once on this key and model, across the whole process.
+   * @default 32
+   */
+  maxConcurrency?: number;
+  /**
+   * The scheduler to send through.
+   * @default the process-wide one of this API key, base URL and model (`sharedRateLimiter`)
+   */
+  rateLimiter?: RateLimiter;
   /**
    * Request timeout in milliseconds.
    * @default 600000
@@ -27,18 +47,30 @@ export interface OpenAIConnectionOptions {
   client?: OpenAI;
 }
 
-/** Create (or reuse) the official SDK client for these options. */
+/**
+ * Create (or reuse) the official SDK client for these options. Its own retries are off: requests go
+ * through `sendWithRetries`, which knows the rate limits.
+ */
 export function openAIClient(options: OpenAIConnectionOptions = {}): OpenAI {
-  if (options.client) return options.client;
+  if (options.client) return options.client.withOptions({ maxRetries: 0 });
   const baseURL = options.baseURL ?? process.env.OPENAI_BASE_URL ?? undefined;
   // Compatible servers (Ollama, vLLM, llama.cpp) often need no key, but the SDK insists on one.
   const apiKey = options.apiKey ?? process.env.OPENAI_API_KEY ?? (baseURL ? 'unused' : undefined);
   return new OpenAI({
     apiKey,
     baseURL: baseURL || undefined,
-    maxRetries: options.maxRetries ?? 2,
+    maxRetries: 0,
     timeout: options.timeoutMs ?? 600_000,
   });
+}
+
+/** The scheduler for requests of `model` through `client`: the given one, else the shared one. */
+export function rateLimiterFor(client: OpenAI, model: string, options: OpenAIConnectionOptions = {}): RateLimiter {
+  if (options.rateLimiter) return options.rateLimiter;
+  return sharedRateLimiter(
+    { apiKey: client.apiKey ?? '', baseURL: client.baseURL, model },
+    { ...options.rateLimits, ...(options.maxConcurrency !== undefined ? { maxConcurrency: options.maxConcurrency } : {}) },
+  );
 }
 
 /** Whether the client talks to OpenAI itself rather than a compatible server. */

@@ -2,8 +2,10 @@ import type OpenAI from 'openai';
 import type { EmbeddingModel, EmbedRequest, EmbedResult } from '../spec.js';
 import { embeddingModelInfo, EMBEDDING_REQUEST_LIMITS } from '../catalog.js';
 import { ConfigError, ModelError, describeValue } from '../../errors.js';
-import { isOpenAIHost, openAIClient, toModelError, type OpenAIConnectionOptions } from './client.js';
-import type { TokenizerEncoding } from '../tokenizer.js';
+import { isOpenAIHost, openAIClient, rateLimiterFor, type OpenAIConnectionOptions } from './client.js';
+import { getTokenizer, type TokenizerEncoding } from '../tokenizer.js';
+import { sendWithRetries } from './send.js';
+import type OpenAIType from 'openai';
 
 /** Options of an OpenAI (or compatible) embedding model. */
 export interface OpenAIEmbeddingOptions extends OpenAIConnectionOptions {
@@ -68,20 +70,76 @@ export function createOpenAIEmbedding(options: OpenAIEmbeddingOptions = {}): Emb
     maxInputsPerCall: EMBEDDING_REQUEST_LIMITS.maxInputs,
     maxTokensPerCall: EMBEDDING_REQUEST_LIMITS.maxTokens,
     async embed(request: EmbedRequest): Promise<EmbedResult> {
-      let response;
-      try {
-        response = await client.embeddings.create(
-          {
-            model: modelId,
-            input: request.inputs as string[],
-            encoding_format: format,
-            ...(sendDimensions ? { dimensions } : {}),
-          },
-          request.signal ? { signal: request.signal } : undefined,
-        );
-      } catch (err) {
-        throw toModelError(err, modelId, `Embedding ${request.inputs.length} inputs with ${modelId}`);
+      const tokenizer = getTokenizer(encoding);
+      const counts = request.inputs.map((text) => tokenizer.count(text));
+      return embedCounted(request.inputs, counts, request.signal);
+    },
+  };
+
+  /**
+   * One request, or several when the account's per-minute token budget is smaller than the
+   * request would need (or so small that one request would hold the whole minute): the pieces go
+   * through the scheduler side by side and come back in input order.
+   */
+  async function embedCounted(inputs: readonly string[], counts: number[], signal: AbortSignal | undefined): Promise<EmbedResult> {
+    const limiter = rateLimiterFor(client, modelId, options);
+    const total = counts.reduce((a, b) => a + b, 0);
+    const tpm = limiter.tokensPerMinute;
+    // A sixth of a minute's budget per request keeps several in flight and the last one short.
+    const cap = tpm === undefined ? Infinity : Math.max(1, Math.floor(tpm / 6));
+    if (total > cap && inputs.length > 1) {
+      const pieces: Array<{ inputs: string[]; counts: number[] }> = [];
+      let current = { inputs: [] as string[], counts: [] as number[], tokens: 0 };
+      inputs.forEach((text, i) => {
+        const n = counts[i]!;
+        if (current.inputs.length > 0 && current.tokens + n > cap) {
+          pieces.push(current);
+          current = { inputs: [], counts: [], tokens: 0 };
+        }
+        current.inputs.push(text);
+        current.counts.push(n);
+        current.tokens += n;
+      });
+      pieces.push(current);
+      const results = await Promise.all(pieces.map((p) => embedCounted(p.inputs, p.counts, signal)));
+      return {
+        embeddings: results.flatMap((r) => r.embeddings),
+        usage: { inputTokens: results.reduce((n, r) => n + r.usage.inputTokens, 0), outputTokens: 0 },
+      };
+    }
+    let response: OpenAIType.CreateEmbeddingResponse;
+    try {
+      ({ data: response } = await sendWithRetries(
+        {
+          limiter,
+          tokens: total,
+          model: modelId,
+          what: `Embedding ${inputs.length} inputs with ${modelId}`,
+          ...(options.maxRetries !== undefined ? { maxRetries: options.maxRetries } : {}),
+          ...(signal ? { signal } : {}),
+        },
+        (sig) =>
+          client.embeddings
+            .create(
+              {
+                model: modelId,
+                input: inputs as string[],
+                encoding_format: format,
+                ...(sendDimensions ? { dimensions } : {}),
+              },
+              sig ? { signal: sig } : undefined,
+            )
+            .withResponse(),
+      ));
+    } catch (err) {
+      // The budget was unknown and one request turned out larger than a minute's tokens: the 429
+      // told the limiter the real budget, so split to it.
+      if (err instanceof ModelError && err.code === 'request_too_large' && inputs.length > 1 && limiter.tokensPerMinute !== undefined && total > limiter.tokensPerMinute / 6) {
+        return embedCounted(inputs, counts, signal);
       }
+      throw err;
+    }
+    const request = { inputs };
       const embeddings = new Array<Float32Array>(request.inputs.length);
       for (const item of response.data) {
         const raw = item.embedding as unknown;
@@ -96,6 +154,5 @@ export function createOpenAIEmbedding(options: OpenAIEmbeddingOptions = {}): Emb
       }
       const tokens = response.usage?.prompt_tokens ?? 0;
       return { embeddings, usage: { inputTokens: tokens, outputTokens: 0 } };
-    },
-  };
+  }
 }
