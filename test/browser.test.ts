@@ -83,7 +83,8 @@ describeWithChromium(title, () => {
     // The follow-up went out with the history and was rewritten before retrieval.
     const rewrite = f.standIn.requests.find((r) => r.path === '/v1/chat/completions')!.body as { messages: Array<{ content: string }> };
     expect(rewrite.messages[1]!.content).toContain('User: How are failing jobs retried?');
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    // A string: this file is compiled without the DOM library.
+    const overflow = (await page.evaluate('document.documentElement.scrollWidth - window.innerWidth')) as number;
     expect(overflow).toBeLessThanOrEqual(0);
     const box = (await page.locator('#send').boundingBox())!;
     expect(box.x + box.width).toBeLessThanOrEqual(390);
