@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { ConfigError } from '../errors.js';
 import { describeModels, resolveChatModel } from '../models/resolve.js';
 import { openAIClient } from '../models/openai/client.js';
-import { startServer } from '../server/server.js';
+import { checkServerOptions, startServer } from '../server/server.js';
 import { addCollectionOption, addModelOptions, modelSelection, parseInteger, status, withDatabase, type ModelFlags } from './context.js';
 
 interface ServeFlags extends ModelFlags {
@@ -35,6 +35,8 @@ export function serveCommand(): Command {
   cmd.addHelpText('after', '\nThe answer streams as server-sent events with `Accept: text/event-stream`; sources come first.');
   return cmd.action(async (flags: ServeFlags) => {
     const apiKeys = [...(flags.apiKey ?? []), ...(process.env.RAGLINE_API_KEYS ?? '').split(',').map((k) => k.trim()).filter(Boolean)];
+    // Refuse an unsafe setup before opening anything.
+    checkServerOptions({ host: flags.host, apiKeys });
     const { provider, reason, selection } = modelSelection(flags);
     if (flags.moderate && provider !== 'openai') {
       throw new ConfigError('moderate', true, '--moderate needs the moderation endpoint: set OPENAI_API_KEY or OPENAI_BASE_URL (the offline models have none).');
