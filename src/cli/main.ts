@@ -7,6 +7,7 @@ import { askCommand } from './ask-command.js';
 import { collectionsCommand } from './collections-command.js';
 import { demoCommand } from './demo-command.js';
 import { serveCommand } from './serve-command.js';
+import { minutesCommand } from './minutes-command.js';
 import { reportError } from './context.js';
 
 const program = new Command('ragline')
@@ -24,7 +25,7 @@ Environment:
   RAGLINE_DEBUG      print stack traces and causes of errors`,
   );
 
-for (const cmd of [ingestCommand(), searchCommand(), askCommand(), collectionsCommand(), demoCommand(), serveCommand()]) program.addCommand(cmd);
+for (const cmd of [ingestCommand(), searchCommand(), askCommand(), collectionsCommand(), demoCommand(), serveCommand(), minutesCommand()]) program.addCommand(cmd);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.exitCode = reportError(err);

@@ -1,0 +1,85 @@
+import path from 'node:path';
+import { Command } from 'commander';
+import { meetingMinutes, isAudioFile } from '../../pipelines/meeting-minutes.js';
+import { describeModels, resolveChatModel } from '../models/resolve.js';
+import { createOpenAITranscription } from '../models/openai/transcription.js';
+import { parseFormats, planOutputs, writeOutputs, type OutputFormat } from '../meetings/write-outputs.js';
+import { formatClock } from '../meetings/transcript.js';
+import { ingestEmbeddingModel } from './ingest-command.js';
+import { addModelOptions, modelSelection, parseInteger, status, withDatabase, type ModelFlags } from './context.js';
+
+interface MinutesFlags extends ModelFlags {
+  out?: string;
+  format?: OutputFormat[];
+  template?: string;
+  instructions?: string;
+  title?: string;
+  collection: string;
+  store: boolean;
+  chunkTokens?: number;
+  reserveOutputTokens?: number;
+  transcriptionModel?: string;
+  concurrency: number;
+  json?: boolean;
+}
+
+export function minutesCommand(): Command {
+  const cmd = new Command('minutes')
+    .description('minutes of a meeting from its audio or transcript (vtt, srt, txt), and the meeting made searchable')
+    .argument('<input>', 'audio/video (mp3, mp4, m4a, wav, webm, ogg, flac, ...) or a transcript (.vtt, .srt, .txt)')
+    .option('-o, --out <path>', 'a file (its extension is the format) or a folder (one file per format); default: the current folder')
+    .option('-f, --format <list>', 'formats, comma-separated: md, json, docx (minutes); txt, srt, vtt (transcript); default md', parseFormats)
+    .option('-t, --template <name|file>', 'kind of meeting: general, standup, board, retro — or a file of instructions', 'general')
+    .option('--instructions <text>', 'further instructions for the minutes')
+    .option('--title <title>', "the meeting's title (default: the input's file name)")
+    .option('-c, --collection <name>', 'collection the transcript is stored in for search', 'meetings')
+    .option('--no-store', 'do not store the transcript for search')
+    .option('--chunk-tokens <n>', 'transcript tokens per chat call at most (longer transcripts are map-reduced)', parseInteger('chunk-tokens', 200))
+    .option('--reserve-output-tokens <n>', 'tokens kept for each reply', parseInteger('reserve-output-tokens', 256))
+    .option('--transcription-model <id>', 'speech-to-text model (default whisper-1); OPENAI_TRANSCRIPTION_BASE_URL picks another server')
+    .option('--concurrency <n>', 'chat calls and audio pieces in flight at once', parseInteger('concurrency'), 4)
+    .option('--json', 'print a JSON summary of what was done on stdout');
+  addModelOptions(cmd, { embedding: true, chat: true });
+  return cmd.action(async (input: string, flags: MinutesFlags) => {
+    const plan = planOutputs({ input, ...(flags.out ? { out: flags.out } : {}), ...(flags.format ? { formats: flags.format } : {}) });
+    const { provider, reason, selection } = modelSelection(flags);
+    const chat = provider === 'local' ? undefined : resolveChatModel(provider, selection);
+    const transcription = provider === 'openai' && isAudioFile(input) ? createOpenAITranscription(flags.transcriptionModel ? { model: flags.transcriptionModel } : {}) : undefined;
+    const run = async (db?: Parameters<Parameters<typeof withDatabase>[0]>[0], signal?: AbortSignal) => {
+      const embedding = db ? (await ingestEmbeddingModel(db, flags)).model : undefined;
+      status(
+        `${describeModels({ ...(embedding ? { embedding } : {}), ...(chat ? { chat } : {}) }, reason)}${chat ? '' : ' — minutes: local/extractive (sentences of the meeting, nothing paraphrased)'}${transcription ? `, transcription ${transcription.provider}/${transcription.modelId}` : ''}`,
+      );
+      const started = performance.now();
+      const result = await meetingMinutes({
+        input,
+        ...(flags.title ? { title: flags.title } : {}),
+        ...(chat ? { chat } : {}),
+        template: flags.template ?? 'general',
+        ...(flags.instructions ? { instructions: flags.instructions } : {}),
+        ...(flags.chunkTokens ? { maxChunkTokens: flags.chunkTokens } : {}),
+        ...(flags.reserveOutputTokens ? { reserveOutputTokens: flags.reserveOutputTokens } : {}),
+        concurrency: flags.concurrency,
+        ...(transcription ? { transcription, audio: { concurrency: flags.concurrency, ...(db ? { pool: db.pool } : {}), onPiece: (e) => status(`  audio piece ${e.index + 1}/${e.of} ${formatClock(e.start)}–${formatClock(e.end)}${e.resumed ? ' (already transcribed)' : ''}`) } } : {}),
+        ...(db && embedding ? { db, embedding, collection: flags.collection } : {}),
+        onCall: (e) => status(`  ${e.step} ${e.part}/${e.of}: ${e.promptTokens} prompt + ${e.outputTokens} output tokens, ${e.ms} ms`),
+        ...(signal ? { signal } : {}),
+      });
+      const written = await writeOutputs(result.record, plan);
+      const t = result.record.transcript;
+      const ms = Math.round(performance.now() - started);
+      status(
+        `Minutes of "${result.record.title}" (${formatClock(t.duration)}, ${t.segments.length} segments): ${result.record.minutes.key_points.length} key points, ${result.record.minutes.decisions.length} decisions, ${result.record.minutes.action_items.length} action items` +
+          (result.stats.calls ? ` — ${result.stats.chunks} chunk(s), ${result.stats.calls} calls, ${result.stats.promptTokens} prompt + ${result.stats.outputTokens} output tokens` : '') +
+          `, ${ms} ms`,
+      );
+      for (const w of written) status(`Wrote ${path.relative(process.cwd(), w.path) || w.path}`);
+      if (result.ingest) status(`Stored ${result.ingest.passages} passages in "${result.ingest.collection}" (${result.ingest.stored} new or changed, ${result.ingest.removed} removed): ragline ask "..." --collection ${result.ingest.collection}`);
+      if (flags.json) {
+        process.stdout.write(`${JSON.stringify({ title: result.record.title, generator: result.record.generator, duration: t.duration, segments: t.segments.length, stats: result.stats, files: written, ingest: result.ingest ?? null, ms }, null, 2)}\n`);
+      }
+    };
+    if (flags.store) await withDatabase((db, signal) => run(db, signal));
+    else await run();
+  });
+}

@@ -1,0 +1,236 @@
+/**
+ * The meeting-minutes pipeline end to end: transcripts in; minutes as Markdown, JSON, DOCX and the
+ * transcript as txt/srt/vtt out; the meeting stored as passages a question can cite by time — on
+ * both stores, through the OpenAI stand-in, and through the built CLI.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { inflateRawSync } from 'node:zlib';
+import { packageRoot } from '../src/package-root.js';
+import { describeEachDatabase, freshDatabase } from './support/databases.js';
+import { startOpenAIStandIn, type OpenAIStandIn } from './stand-in/openai-stand-in.js';
+import { structuredRespond } from './stand-in/structured.js';
+import { createOpenAIChat } from '../src/models/openai/chat.js';
+import { createOpenAIEmbedding } from '../src/models/openai/embedding.js';
+import { createLexicalEmbedding } from '../src/models/local/lexical-embedding.js';
+import { createExtractiveChat } from '../src/models/local/extractive-chat.js';
+import { meetingMinutes, readTranscript } from '../pipelines/meeting-minutes.js';
+import { ask, search } from '../pipelines/website-qa.js';
+import { parseTranscript } from '../src/meetings/parse-transcript.js';
+import { formatClock, parseClock } from '../src/meetings/transcript.js';
+import { toSrt, toTxt, toVtt } from '../src/meetings/write-transcript.js';
+import { minutesDocx, minutesJson, minutesMarkdown, type MeetingRecord } from '../src/meetings/render-minutes.js';
+import { parseFormats, planOutputs } from '../src/meetings/write-outputs.js';
+import { extractiveMinutes } from '../src/models/local/minutes.js';
+import type { Database } from '../src/store/database.js';
+import { ConfigError, InputError } from '../src/errors.js';
+
+const fixtures = path.join(packageRoot(), 'test/fixtures/transcripts');
+const fixture = (name: string) => path.join(fixtures, name);
+const corpora = path.join(packageRoot(), '..', 'shared', 'corpora', 'transcripts');
+
+/** The entries of a zip file (a .docx), inflated. */
+function unzip(buf: Buffer): Map<string, string> {
+  const out = new Map<string, string>();
+  const eocd = buf.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
+  let at = buf.readUInt32LE(eocd + 16);
+  for (let i = 0; i < buf.readUInt16LE(eocd + 10); i++) {
+    const method = buf.readUInt16LE(at + 10);
+    const size = buf.readUInt32LE(at + 20);
+    const nameLength = buf.readUInt16LE(at + 28);
+    const name = buf.toString('utf8', at + 46, at + 46 + nameLength);
+    const local = buf.readUInt32LE(at + 42);
+    const data = buf.subarray(local + 30 + buf.readUInt16LE(local + 26) + buf.readUInt16LE(local + 28)).subarray(0, size);
+    out.set(name, (method === 8 ? inflateRawSync(data) : data).toString('utf8'));
+    at += 46 + nameLength + buf.readUInt16LE(at + 30) + buf.readUInt16LE(at + 32);
+  }
+  return out;
+}
+
+function record(): MeetingRecord {
+  const transcript = parseTranscript(readFileSync(fixture('teams-budget.vtt'), 'utf8'));
+  return { title: 'Q3 budget review', source: 'file:///meetings/teams-budget.vtt', transcript, minutes: extractiveMinutes(transcript), generator: 'local/extractive-minutes-v1', createdAt: new Date('2026-01-02T03:04:05Z') };
+}
+
+describe('outputs', () => {
+  test('Markdown has a heading per section and the action items with owner, due date and time', () => {
+    const md = minutesMarkdown(record());
+    expect(md.split('\n').filter((l) => l.startsWith('## '))).toEqual(['## Abstract Summary', '## Key Points', '## Decisions', '## Action Items', '## Sentiment']);
+    expect(md).toContain('- I will send the revised forecast to finance by Friday. (owner: Aisha Khan; due: Friday; at 00:00:33)');
+    expect(md).toContain('(owner: not stated; at 00:00:41)');
+  });
+
+  test('JSON has the minutes fields and the transcript segments in seconds', () => {
+    const json = JSON.parse(minutesJson(record())) as Record<string, unknown>;
+    for (const key of ['abstract_summary', 'key_points', 'decisions', 'action_items', 'sentiment', 'segments']) expect(json).toHaveProperty(key);
+    expect((json.segments as unknown[])[0]).toEqual({ start: 3.12, end: 7.48, speaker: 'Priya Raman', text: "Good morning everyone, let's start with the Q3 budget review." });
+    expect(json.duration).toBe(62);
+  });
+
+  test('DOCX is a Word document with the title and a heading per section, as in the tutorial', async () => {
+    const docx = await minutesDocx(record());
+    const xml = unzip(docx).get('word/document.xml')!;
+    const headings = [...xml.matchAll(/<w:pStyle w:val="(Title|Heading1)"\/>.*?<w:t[^>]*>([^<]*)<\/w:t>/g)].map((m) => `${m[1]}: ${m[2]}`);
+    expect(headings).toEqual(['Title: Q3 budget review', 'Heading1: Abstract Summary', 'Heading1: Key Points', 'Heading1: Decisions', 'Heading1: Action Items', 'Heading1: Sentiment']);
+    expect(xml).toContain('We decided to cap advertising at 20 thousand a month starting in October.');
+  });
+
+  test('the transcript written as vtt and srt reads back the same, speakers and times included', () => {
+    const { transcript } = record();
+    const strip = (segs: typeof transcript.segments) => segs.map(({ start, end, speaker, text }) => ({ start, end, speaker, text }));
+    expect(strip(parseTranscript(toVtt(transcript.segments)).segments)).toEqual(strip(transcript.segments));
+    expect(strip(parseTranscript(toSrt(transcript.segments)).segments)).toEqual(strip(transcript.segments));
+    expect(toTxt(transcript.segments).split('\n')[0]).toBe("[00:00:03] Priya Raman: Good morning everyone, let's start with the Q3 budget review.");
+    const oakland = parseTranscript(readFileSync(fixture('oakland-excerpt.vtt'), 'utf8'));
+    expect(parseTranscript(toVtt(oakland.segments)).segments.filter((s) => s.speakerChange)).toHaveLength(oakland.segments.filter((s) => s.speakerChange).length);
+  });
+
+  test('--out names a file or a folder; formats and files must agree; the input is never overwritten', () => {
+    expect(planOutputs({ input: 'a/standup.vtt', out: 'minutes.docx' })).toEqual([{ format: 'docx', path: path.resolve('minutes.docx') }]);
+    expect(planOutputs({ input: 'a/standup.vtt', out: 'out/', formats: ['md', 'json'] }).map((p) => p.path)).toEqual([path.resolve('out/standup.md'), path.resolve('out/standup.json')]);
+    expect(planOutputs({ input: 'a/standup.vtt', out: 'a', formats: ['vtt'] })[0]!.path).toBe(path.resolve('a/standup.transcript.vtt'));
+    expect(() => planOutputs({ input: 'x.vtt', out: 'minutes.md', formats: ['md', 'json'] })).toThrow(ConfigError);
+    expect(() => parseFormats('md,pdf')).toThrow('Unknown format "pdf": use md, json, docx, txt, srt, vtt');
+    expect(parseFormats('MD, .json')).toEqual(['md', 'json']);
+  });
+});
+
+describe('reading inputs', () => {
+  test('a missing file, an unknown extension and an empty transcript are clear errors', async () => {
+    await expect(readTranscript('/nonexistent/meeting.vtt')).rejects.toThrow('No such file: /nonexistent/meeting.vtt.');
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'ragline-inputs-'));
+    try {
+      await writeFile(path.join(dir, 'notes.pdf'), 'x');
+      await expect(readTranscript(path.join(dir, 'notes.pdf'))).rejects.toThrow(/give a transcript \(\.vtt, \.srt, \.txt\) or audio/);
+      await writeFile(path.join(dir, 'empty.vtt'), 'WEBVTT\n\n');
+      await expect(readTranscript(path.join(dir, 'empty.vtt'))).rejects.toThrow(InputError);
+      await writeFile(path.join(dir, 'talk.mp3'), Buffer.from([0xff, 0xfb, 0x90, 0x00]));
+      await expect(readTranscript(path.join(dir, 'talk.mp3'))).rejects.toThrow(/is audio: transcribing it needs OPENAI_API_KEY or OPENAI_BASE_URL/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describeEachDatabase('meeting pipeline', (backend) => {
+  let db: Database & { drop(): Promise<void> };
+  let standIn: OpenAIStandIn;
+  const connection = () => ({ apiKey: 'test', baseURL: standIn.url, maxRetries: 0 });
+
+  beforeAll(async () => {
+    [db, standIn] = await Promise.all([freshDatabase(backend), startOpenAIStandIn({ respond: structuredRespond() })]);
+  });
+  afterAll(async () => {
+    await Promise.all([db?.drop(), standIn?.close()]);
+  });
+
+  test('minutes through the API and the meeting stored as passages with speakers and times', async () => {
+    const result = await meetingMinutes({
+      input: fixture('zoom-standup.vtt'),
+      title: 'Daily standup',
+      chat: createOpenAIChat({ ...connection(), model: 'gpt-4o-mini' }),
+      template: 'standup',
+      db,
+      embedding: createOpenAIEmbedding(connection()),
+    });
+    expect(result.record.generator).toBe('openai/gpt-4o-mini');
+    expect(result.stats.calls).toBe(1);
+    expect(result.ingest).toMatchObject({ collection: 'meetings', stored: result.ingest!.passages, removed: 0 });
+    const { rows } = await db.pool.query<{ source: string; title: string; metadata: Record<string, unknown> }>(
+      `SELECT d.source, d.title, k.metadata FROM chunks k JOIN documents d ON d.id = k.document_id ORDER BY k.id`,
+    );
+    expect(rows[0]!.source).toMatch(/^file:\/\/.*zoom-standup\.vtt#t=1$/);
+    expect(rows[0]!.title).toBe('Daily standup at 00:00:01');
+    expect(rows[0]!.metadata).toMatchObject({ meetingTitle: 'Daily standup', start: 1.5, time: '00:00:01', speakers: expect.arrayContaining(['Lena Fischer', 'Marco Rossi']) });
+  });
+
+  test('a question over the meetings collection cites the meeting and the time', async () => {
+    const transcript = await readTranscript(fixture('oakland-excerpt.vtt'));
+    await meetingMinutes({ input: fixture('oakland-excerpt.vtt'), title: 'Oakland council', db, embedding: createLexicalEmbedding(), collection: 'council' });
+    const results = await search({ db, collection: 'council', query: 'councilmember kalb roll call', k: 3 });
+    expect(results[0]!.title).toMatch(/^Oakland council at \d\d:\d\d:\d\d$/);
+    expect(results[0]!.url).toMatch(/#t=\d+$/);
+    const answer = await ask({ db, collection: 'council', question: 'Who is excused from the meeting?', chat: createExtractiveChat() });
+    const cited = answer.sources.find((s) => s.cited)!;
+    const seconds = Number(/#t=(\d+)$/.exec(cited.url)![1]);
+    // The title says the time the URL points at, and the passage from there says who is excused.
+    expect(cited.title).toBe(`Oakland council at ${formatClock(seconds)}`);
+    expect(seconds).toBeGreaterThanOrEqual(Math.floor(transcript.segments[0]!.start));
+    const line = cited.passages.join('\n').split('\n').find((l) => /excused/.test(l))!;
+    expect(parseClock(/^\[([\d:]+)\]/.exec(line)![1]!)!).toBeGreaterThanOrEqual(seconds);
+  });
+
+  test('storing the same meeting again changes nothing; a re-cut meeting leaves no stale passages', async () => {
+    const embedding = createLexicalEmbedding();
+    const again = await meetingMinutes({ input: fixture('oakland-excerpt.vtt'), title: 'Oakland council', db, embedding, collection: 'council' });
+    expect(again.ingest).toMatchObject({ stored: 0, removed: 0 });
+    const { ingestMeeting } = await import('../pipelines/meeting-minutes.js');
+    const transcript = await readTranscript(fixture('oakland-excerpt.vtt'));
+    const url = again.record.source;
+    const recut = await ingestMeeting({ db, embedding, transcript, url, title: 'Oakland council', collection: 'council', passageTokens: 80 });
+    const { rows } = await db.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM documents d JOIN collections c ON c.id = d.collection_id WHERE c.name = 'council'`);
+    expect(rows[0]!.n).toBe(recut.passages);
+    expect(recut.removed).toBeGreaterThan(0);
+  });
+});
+
+describe('ragline minutes (built CLI)', () => {
+  const bin = path.join(packageRoot(), 'dist/src/cli/main.js');
+  let dir: string;
+  let standIn: OpenAIStandIn;
+  const run = (args: string[], env: NodeJS.ProcessEnv) =>
+    new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+      const child = spawn(process.execPath, [bin, ...args], { cwd: dir, env: { PATH: process.env.PATH, HOME: process.env.HOME, RAGLINE_DATA_DIR: path.join(dir, '.ragline'), ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code, stdout, stderr }));
+    });
+
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'ragline-minutes-cli-'));
+    standIn = await startOpenAIStandIn({ respond: structuredRespond() });
+  });
+  afterAll(async () => {
+    await standIn?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test('offline: writes the formats asked for into a folder, then ask cites the meeting at a time', async () => {
+    const made = await run(['minutes', fixture('teams-budget.vtt'), '--out', 'out', '--format', 'md,json,docx,vtt', '--title', 'Q3 budget review'], {});
+    expect(made.stderr).toContain('minutes: local/extractive');
+    expect(made.code).toBe(0);
+    expect((await readdir(path.join(dir, 'out'))).sort()).toEqual(['teams-budget.docx', 'teams-budget.json', 'teams-budget.md', 'teams-budget.vtt']);
+    expect(await readFile(path.join(dir, 'out', 'teams-budget.md'), 'utf8')).toContain('## Action Items');
+    const asked = await run(['ask', 'What', 'did', 'we', 'decide', 'about', 'advertising?', '--collection', 'meetings'], {});
+    expect(asked.code).toBe(0);
+    expect(asked.stdout).toMatch(/\[1\] Q3 budget review at 00:00:\d\d/);
+  });
+
+  test('an unknown template is one clear line and exit code 1', async () => {
+    const r = await run(['minutes', fixture('zoom-standup.vtt'), '--template', 'weekly', '--no-store'], {});
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n').at(-1)).toBe('ragline: Unknown template "weekly": use one of general, standup, board, retro, or the path of a file of instructions.');
+  });
+
+  const haveCorpora = existsSync(corpora);
+  (haveCorpora ? test : test.skip)(`the 73-minute Boston captions become md, json and docx through the stand-in with an 8k-window model${haveCorpora ? '' : ' — skipped: ../shared/corpora is absent'}`, async () => {
+    standIn.requests.length = 0;
+    const r = await run(
+      ['minutes', path.join(corpora, 'boston_city_council_captions.vtt'), '--out', 'boston', '--format', 'md,json,docx', '--chat-model', 'gpt-4', '--template', 'board', '--title', 'Boston City Council', '--json'],
+      { OPENAI_BASE_URL: standIn.url, OPENAI_API_KEY: 'test' },
+    );
+    expect(r.code).toBe(0);
+    const summary = JSON.parse(r.stdout) as { stats: { chunks: number; calls: number }; segments: number };
+    expect(summary.stats.chunks).toBeGreaterThan(1);
+    expect(standIn.requests.every((q) => q.status === 200)).toBe(true);
+    expect(standIn.requests.filter((q) => q.path === '/v1/chat/completions')).toHaveLength(summary.stats.calls);
+    const json = JSON.parse(await readFile(path.join(dir, 'boston', 'boston_city_council_captions.json'), 'utf8')) as { segments: unknown[] };
+    expect(json.segments).toHaveLength(summary.segments);
+  });
+});
