@@ -68,8 +68,15 @@ describe('rate limiter bookkeeping', () => {
     expect(limiter.state().remainingTokens).toBeLessThanOrEqual(994_900 + 10);
   });
 
-  test('a server without rate-limit headers leaves the budgets unknown and requests unthrottled', async () => {
+  test('a server without rate-limit headers leaves the budgets unknown and requests unthrottled after the first', async () => {
     const limiter = new RateLimiter();
+    const probe = await limiter.acquire(1000);
+    let second = false;
+    const waiting = limiter.acquire(1000).then((p) => ((second = true), p));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(second).toBe(false); // the first request probes alone
+    limiter.release(probe, { 'content-type': 'application/json' }, 'ok');
+    limiter.release(await waiting, { 'content-type': 'application/json' }, 'ok');
     const permits = await Promise.all([1, 2, 3].map(() => limiter.acquire(1000)));
     for (const p of permits) limiter.release(p, { 'content-type': 'application/json' }, 'ok');
     expect(limiter.state()).toMatchObject({ requestsPerMinute: undefined, tokensPerMinute: undefined, learnedFromHeaders: false, inFlight: 0 });

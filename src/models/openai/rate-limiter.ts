@@ -202,6 +202,7 @@ export class RateLimiter {
   private seq = 0;
   private pausedUntil = 0;
   private learned = false;
+  private answered = false;
   private turn: Promise<void> = Promise.resolve();
   private waiting = 0;
   private slotWaiters: Array<() => void> = [];
@@ -270,7 +271,10 @@ export class RateLimiter {
           await sleep(wait, signal);
           continue;
         }
-        if (this.inFlight.size >= this.concurrency) {
+        // Until the first answer, nothing is known: one request probes alone, so a burst cannot
+        // draw a 429 on every request for a budget the server was about to announce.
+        const allowed = this.answered || this.requests || this.tokens ? this.concurrency : 1;
+        if (this.inFlight.size >= allowed) {
           await this.slotFreed(signal);
           continue;
         }
@@ -301,8 +305,9 @@ export class RateLimiter {
   /**
    * Give a permit back. `headers` are the response's (success or error); `outcome` says how it went:
    * `ok`, `rate-limited` (a 429: concurrency halves, everyone pauses for `retryAfterMs` when given),
-   * `server-error` (concurrency halves), `not-sent` (the tokens are refunded: the request never
-   * reached the server's budget, e.g. a connection refused).
+   * `server-error` (concurrency halves), `not-sent` (the request never reached the server's budget,
+   * e.g. a connection refused), `failed` (anything else). Error answers are refunded: the server
+   * charges only the requests it serves.
    */
   release(
     permit: Permit,
@@ -311,11 +316,14 @@ export class RateLimiter {
     retryAfter?: number,
   ): void {
     if (!this.inFlight.delete(permit.seq)) return;
-    this.learn(permit, headers);
-    if (outcome === 'not-sent') {
+    if (headers !== undefined || outcome === 'ok') this.answered = true;
+    // An error answer (429, 5xx) or no request at all spends nothing of the server's budget. The
+    // refund comes before learning, so a server that says less is left still wins.
+    if (outcome === 'not-sent' || ((outcome === 'rate-limited' || outcome === 'server-error') && headers !== undefined)) {
       this.requests?.refund(1);
       this.tokens?.refund(permit.tokens);
     }
+    this.learn(permit, headers);
     if (outcome === 'rate-limited' || outcome === 'server-error') {
       this.concurrency = Math.max(1, Math.floor(this.concurrency / 2));
     } else if (outcome === 'ok' && this.waiting > 0 && this.concurrency < this.maxConcurrency) {
