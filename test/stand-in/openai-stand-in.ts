@@ -36,6 +36,7 @@ import {
 } from './api-errors.js';
 import { featureHashEmbedding, float32ToBase64 } from './embedding.js';
 import { moderationsResponse } from './moderations.js';
+import { handleAudioTranscription, type StandInTranscriber } from './audio.js';
 import {
   CL100K,
   EMBEDDING_LIMITS,
@@ -174,6 +175,11 @@ export interface OpenAIStandInOptions {
    * @default 1000
    */
   faultRetryAfterMs?: number;
+  /**
+   * What `/v1/audio/transcriptions` hears in an upload (see audio.ts): the stand-in cannot recognise speech.
+   * @default measuringTranscriber — no words, the length of WAV audio
+   */
+  transcribe?: StandInTranscriber;
 }
 
 /** A running stand-in. */
@@ -370,6 +376,13 @@ export async function startOpenAIStandIn(options: OpenAIStandInOptions = {}): Pr
     const requestId = `req_${randomBytes(16).toString('hex')}`;
     const method = req.method ?? 'GET';
     const path = new URL(req.url ?? '/', 'http://stand-in').pathname.replace(/\/+$/, '') || '/';
+    if (method === 'POST' && path === '/v1/audio/transcriptions') {
+      // Multipart audio, read as bytes by its own handler (audio.ts); recorded like the rest.
+      const audioEntry: RecordedRequest = { method, path, body: undefined, status: 0, headers: req.headers, responseHeaders: {} };
+      requests.push(audioEntry);
+      Object.assign(audioEntry, await handleAudioTranscription(req, res, options.transcribe ? { transcribe: options.transcribe } : {}));
+      return;
+    }
     const raw = await readBody(req);
     const entry: RecordedRequest = { method, path, body: undefined, status: 0, headers: req.headers, responseHeaders: {} };
     requests.push(entry);
