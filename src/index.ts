@@ -27,6 +27,10 @@ export * from './stages/embed.js';
 export * from './stages/store.js';
 
 export { httpGet, type HttpGetOptions, type HttpResponse } from './net/http-get.js';
+export { parseRobots, fetchRobots, type RobotsRules } from './crawl/robots.js';
+export { parseSitemap, readSitemaps, type SitemapEntry, type ParsedSitemap, type ReadSitemapsOptions } from './crawl/sitemap.js';
+export { compilePattern, stripSessionIds, CRAWL_SCOPES, type CrawlScope, type ScopeOptions, type TrapOptions } from './crawl/scope.js';
+export { openCrawlState, type CrawlState, type OpenCrawlStateOptions } from './store/crawl-state.js';
 export { isPrivateAddress } from './net/address-guard.js';
 export { serveStatic, type StaticServer, type StaticServerOptions } from './net/static-server.js';
 
@@ -34,7 +38,26 @@ export { openDatabase, type Database, type DatabaseOptions } from './store/datab
 export { migrate, readMigrations, type Migration } from './store/migrate.js';
 export * from './store/collections.js';
 export * from './store/documents.js';
+export { copyBinary, copyChunks, encodeVector, decodeVector, supportsCopy, BinaryCopyWriter, type DocumentChunks } from './store/copy.js';
+export * from './jobs/queue.js';
+export * from './jobs/sources.js';
+export * from './jobs/worker.js';
 export * from './store/search.js';
 
 export * from './ask/prompt.js';
 export * from './ask/pack-context.js';
+
+export * from './meetings/transcript.js';
+export * from './meetings/parse-transcript.js';
+export * from './meetings/write-transcript.js';
+export * from './meetings/transcript-lines.js';
+export * from './meetings/minutes.js';
+export * from './meetings/templates.js';
+export * from './meetings/generate-minutes.js';
+export * from './meetings/render-minutes.js';
+export * from './meetings/write-outputs.js';
+export * from './meetings/meeting-passages.js';
+export * from './meetings/split-audio.js';
+export * from './meetings/transcribe-audio.js';
+export { createOpenAITranscription, TRANSCRIPTION_MODELS, MAX_AUDIO_UPLOAD_BYTES, type OpenAITranscriptionOptions, type TranscriptionModelInfo } from './models/openai/transcription.js';
+export { extractiveMinutes, EXTRACTIVE_MINUTES_ID, type ExtractiveMinutesOptions } from './models/local/minutes.js';

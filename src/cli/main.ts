@@ -8,6 +8,8 @@ import { collectionsCommand } from './collections-command.js';
 import { demoCommand } from './demo-command.js';
 import { serveCommand } from './serve-command.js';
 import { minutesCommand } from './minutes-command.js';
+import { jobsCommand } from './jobs-command.js';
+import { workerCommand } from './worker-command.js';
 import { reportError } from './context.js';
 
 const program = new Command('ragline')
@@ -25,7 +27,7 @@ Environment:
   RAGLINE_DEBUG      print stack traces and causes of errors`,
   );
 
-for (const cmd of [ingestCommand(), searchCommand(), askCommand(), collectionsCommand(), demoCommand(), serveCommand(), minutesCommand()]) program.addCommand(cmd);
+for (const cmd of [ingestCommand(), searchCommand(), askCommand(), collectionsCommand(), demoCommand(), serveCommand(), minutesCommand(), jobsCommand(), workerCommand()]) program.addCommand(cmd);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.exitCode = reportError(err);

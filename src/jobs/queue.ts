@@ -31,6 +31,10 @@ export interface JobIngestOptions {
   /** HTTP timeout per request, ms. */
   timeoutMs?: number;
   allowPrivateNetwork?: boolean;
+  /** Chunks per embedding request. */
+  embedBatchSize?: number;
+  /** Embedding requests in flight. */
+  embedConcurrency?: number;
   /** The embedding model, for a collection that does not exist yet (else the collection's own is used). */
   model?: { provider?: 'openai' | 'local'; embeddingModel?: string; dimensions?: number };
 }

@@ -189,6 +189,7 @@ export function startWorker(options: WorkerOptions): Worker {
           ...(o.timeoutMs ? { timeoutMs: o.timeoutMs } : {}),
           allowPrivateNetwork: o.allowPrivateNetwork === true,
         },
+        embed: { ...(o.embedBatchSize ? { batchSize: o.embedBatchSize } : {}), ...(o.embedConcurrency ? { concurrency: o.embedConcurrency } : {}) },
         signal: controller.signal,
         onProgress: (p) => {
           progress.pages = p.documents;

@@ -1,0 +1,176 @@
+import { Command, Option } from 'commander';
+import { ConfigError, describeValue } from '../errors.js';
+import { cancelJob, listJobs, requireJob, retryJob, JOB_STATES, type Job, type JobIngestOptions, type JobState } from '../jobs/queue.js';
+import { queueIngest } from '../../pipelines/batch-ingest.js';
+import { addModelOptions, parseInteger, status, withDatabase, type ModelFlags } from './context.js';
+import { formatInt, snippet } from './format.js';
+
+interface AddFlags extends ModelFlags {
+  collection: string;
+  maxPages?: number;
+  concurrency?: number;
+  chunkTokens?: number;
+  chunkOverlap?: number;
+  timeout?: number;
+  allowPrivateNetwork?: boolean;
+  embedBatchSize?: number;
+  embedConcurrency?: number;
+  maxAttempts: number;
+  json?: boolean;
+}
+
+function parseId(value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 1) throw new ConfigError('id', value, `Expected a job id (an integer from 1 and up), got ${describeValue(value)}.`);
+  return n;
+}
+
+/** A job as `--json` prints it: the stored job with `error` and ISO dates. */
+function jobJson(j: Job): Record<string, unknown> {
+  return { ...j };
+}
+
+function printJobs(jobs: readonly Job[]): void {
+  const table = [
+    ['ID', 'STATE', 'TRIES', 'COLLECTION', 'KIND', 'PAGES', 'CHUNKS', 'SOURCE', 'ERROR'],
+    ...jobs.map((j) => [String(j.id), j.state, `${j.attempts}/${j.maxAttempts}`, j.collection, j.kind, formatInt(j.pages), formatInt(j.chunks), j.source, j.error ? snippet(j.error, 60) : '']),
+  ];
+  const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
+  const right = new Set([0, 2, 5, 6]);
+  for (const row of table) {
+    process.stdout.write(`${row.map((cell, i) => (i === row.length - 1 ? cell : right.has(i) ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join('  ').trimEnd()}\n`);
+  }
+}
+
+function describeJob(j: Job): string {
+  const when = (d: Date | null) => (d ? d.toISOString() : '-');
+  return [
+    `Job ${j.id}: ${j.state} (attempt ${j.attempts} of ${j.maxAttempts})`,
+    `  source      ${j.source} (${j.kind})`,
+    `  collection  ${j.collection}`,
+    `  progress    ${formatInt(j.pages)} pages, ${formatInt(j.chunks)} chunks, ${formatInt(j.tokens)} tokens`,
+    j.leaseOwner ? `  lease       ${j.leaseOwner} until ${when(j.leaseExpiresAt)}` : '',
+    j.state === 'failed' ? `  next try    ${when(j.runAfter)}` : '',
+    j.error ? `  error       ${j.error}` : '',
+    `  created     ${when(j.createdAt)}   started ${when(j.startedAt)}   finished ${when(j.finishedAt)}`,
+    Object.keys(j.options).length ? `  options     ${JSON.stringify(j.options)}` : '',
+  ]
+    .filter(Boolean)
+    .join('\n');
+}
+
+function addCommand(): Command {
+  const cmd = new Command('add')
+    .description('queue ingestion jobs: one per start URL, folder or file; one per page of a sitemap; a file of URLs (one a line) adds each')
+    .argument('<sources...>', 'start URLs, sitemap URLs (.xml), files, folders, or files listing URLs')
+    .option('-c, --collection <name>', 'collection to ingest into', 'default')
+    .option('--max-pages <n>', 'page limit of each site crawl', parseInteger('max-pages'))
+    .option('--concurrency <n>', 'pages fetched at once by each crawl', parseInteger('concurrency'))
+    .option('--chunk-tokens <n>', 'largest chunk in tokens', parseInteger('chunk-tokens', 32))
+    .option('--chunk-overlap <n>', 'tokens repeated between consecutive chunks', parseInteger('chunk-overlap', 0))
+    .option('--timeout <ms>', 'timeout of each HTTP request', parseInteger('timeout'))
+    .option('--allow-private-network', 'allow crawling loopback and private addresses (local sites)', false)
+    .option('--embed-batch-size <n>', 'chunks per embedding request', parseInteger('embed-batch-size'))
+    .option('--embed-concurrency <n>', 'embedding requests in flight per job', parseInteger('embed-concurrency'))
+    .option('--max-attempts <n>', 'attempts before a job is dead', parseInteger('max-attempts'), 3)
+    .option('--json', 'print the queued jobs as JSON')
+    .addHelpText(
+      'after',
+      '\nPaths must be readable by the workers (same machine or shared disk). Run `ragline worker` to process the queue.\n\nExamples:\n  ragline jobs add https://docs.example.com --collection docs\n  ragline jobs add https://example.com/sitemap.xml urls.txt ./handbook --collection docs',
+    );
+  addModelOptions(cmd, { embedding: true });
+  return cmd.action(async (sources: string[], flags: AddFlags) => {
+    await withDatabase(async (db, signal) => {
+      const model = {
+        ...(flags.provider ? { provider: flags.provider } : {}),
+        ...(flags.embeddingModel ? { embeddingModel: flags.embeddingModel } : {}),
+        ...(flags.dimensions ? { dimensions: flags.dimensions } : {}),
+      };
+      const ingest: JobIngestOptions = {
+        ...(flags.maxPages ? { maxPages: flags.maxPages } : {}),
+        ...(flags.concurrency ? { concurrency: flags.concurrency } : {}),
+        ...(flags.chunkTokens ? { chunkTokens: flags.chunkTokens } : {}),
+        ...(flags.chunkOverlap ? { chunkOverlap: flags.chunkOverlap } : {}),
+        ...(flags.timeout ? { timeoutMs: flags.timeout } : {}),
+        ...(flags.allowPrivateNetwork ? { allowPrivateNetwork: true } : {}),
+        ...(flags.embedBatchSize ? { embedBatchSize: flags.embedBatchSize } : {}),
+        ...(flags.embedConcurrency ? { embedConcurrency: flags.embedConcurrency } : {}),
+        ...(Object.keys(model).length ? { model } : {}),
+      };
+      const jobs = await queueIngest({ db, sources, collection: flags.collection, ingest, maxAttempts: flags.maxAttempts, expand: { signal } });
+      if (flags.json) {
+        process.stdout.write(`${JSON.stringify(jobs.map(jobJson), null, 2)}\n`);
+        return;
+      }
+      status(`Store: ${db.description}`);
+      const ids = jobs.map((j) => j.id);
+      status(
+        `Queued ${jobs.length} job${jobs.length === 1 ? '' : 's'} for "${flags.collection}"${ids.length ? ` (ids ${ids[0]}${ids.length > 1 ? `-${ids[ids.length - 1]}` : ''})` : ''}: run \`ragline worker\` to process them.${db.kind === 'pglite' ? ' The embedded database is used by one process at a time: set DATABASE_URL to run several workers.' : ''}`,
+      );
+    });
+  });
+}
+
+function listCommand(): Command {
+  return new Command('list')
+    .description('list jobs, newest first')
+    .addOption(new Option('--state <state>', 'only jobs in this state').choices(JOB_STATES))
+    .option('-c, --collection <name>', 'only jobs of this collection')
+    .option('--limit <n>', 'at most this many jobs', parseInteger('limit'), 100)
+    .option('--json', 'print a JSON array of jobs (id, state, attempts, error, source, collection, progress, timestamps)')
+    .action(async (flags: { state?: JobState; collection?: string; limit: number; json?: boolean }) => {
+      await withDatabase(async (db) => {
+        const jobs = await listJobs(db.pool, { ...(flags.state ? { state: flags.state } : {}), ...(flags.collection ? { collection: flags.collection } : {}), limit: flags.limit });
+        if (flags.json) {
+          process.stdout.write(`${JSON.stringify(jobs.map(jobJson), null, 2)}\n`);
+          return;
+        }
+        if (jobs.length === 0) {
+          process.stdout.write('No jobs: add some with `ragline jobs add <url|folder|sitemap|file-of-urls>... --collection <name>`.\n');
+          return;
+        }
+        printJobs(jobs);
+      });
+    });
+}
+
+function showCommand(): Command {
+  return new Command('show')
+    .description('show one job: state, attempts, lease, progress and last error')
+    .argument('<id>', 'job id', parseId)
+    .option('--json', 'print the job as JSON')
+    .action(async (id: number, flags: { json?: boolean }) => {
+      await withDatabase(async (db) => {
+        const job = await requireJob(db.pool, id);
+        process.stdout.write(flags.json ? `${JSON.stringify(jobJson(job), null, 2)}\n` : `${describeJob(job)}\n`);
+      });
+    });
+}
+
+function changeCommand(name: 'cancel' | 'retry'): Command {
+  const description =
+    name === 'cancel'
+      ? 'cancel queued, failed or running jobs (a running job stops at its next lease renewal; what it stored stays)'
+      : 'queue failed, dead or cancelled jobs again, now, with their attempts reset';
+  return new Command(name)
+    .description(description)
+    .argument('<ids...>', 'job ids')
+    .action(async (ids: string[]) => {
+      await withDatabase(async (db) => {
+        for (const id of ids.map(parseId)) {
+          const job = name === 'cancel' ? await cancelJob(db.pool, id) : await retryJob(db.pool, id);
+          status(`Job ${job.id} is ${job.state}.`);
+        }
+      });
+    });
+}
+
+export function jobsCommand(): Command {
+  return new Command('jobs')
+    .description('durable ingestion jobs in the database: add, list, show, cancel, retry (`ragline worker` runs them)')
+    .addCommand(addCommand())
+    .addCommand(listCommand())
+    .addCommand(showCommand())
+    .addCommand(changeCommand('cancel'))
+    .addCommand(changeCommand('retry'));
+}

@@ -1,0 +1,89 @@
+import { Command } from 'commander';
+import { openDatabase } from '../store/database.js';
+import { startWorker, type WorkerEvent } from '../jobs/worker.js';
+import { parseInteger, status } from './context.js';
+import { formatInt } from './format.js';
+
+interface WorkerFlags {
+  concurrency: number;
+  exitWhenIdle?: boolean;
+  leaseSeconds: number;
+  pollMs: number;
+  retryDelaySeconds: number;
+  graceSeconds: number;
+  json?: boolean;
+}
+
+function describeEvent(e: WorkerEvent): string | undefined {
+  switch (e.type) {
+    case 'start':
+      return `job ${e.job.id} started (attempt ${e.job.attempts} of ${e.job.maxAttempts}): ${e.job.source} -> ${e.job.collection}`;
+    case 'done':
+      return `job ${e.job.id} done: ${formatInt(e.summary.documents)} pages (${e.summary.new} new, ${e.summary.changed} changed, ${e.summary.unchanged} unchanged), ${formatInt(e.summary.chunks)} chunks written`;
+    case 'failed':
+      return `job ${e.job.id} ${e.state === 'dead' ? 'is dead' : e.state === 'failed' ? 'failed, will be retried' : 'failed'}: ${e.error instanceof Error ? e.error.message : String(e.error)}`;
+    case 'released':
+      return `job ${e.job.id} released to the queue (${formatInt(e.progress.pages)} pages stored so far are kept)`;
+    case 'lost':
+      return `job ${e.job.id} stopped: ${e.reason}`;
+    case 'error':
+      return `cannot read the queue (${e.error instanceof Error ? e.error.message : String(e.error)}); trying again`;
+    case 'idle':
+      return undefined;
+  }
+}
+
+export function workerCommand(): Command {
+  return new Command('worker')
+    .description('run queued ingestion jobs (`ragline jobs add`); start several, on several machines, against one Postgres server')
+    .option('--concurrency <n>', 'jobs run at once by this worker', parseInteger('concurrency'), 1)
+    .option('--exit-when-idle', 'exit once no job is queued, waiting for a retry or running (batch runs)')
+    .option('--lease-seconds <n>', "a dead worker's job is picked up again this long after its last lease renewal", parseInteger('lease-seconds'), 30)
+    .option('--retry-delay-seconds <n>', 'backoff after a failed attempt, doubled at each further attempt', parseInteger('retry-delay-seconds', 0), 10)
+    .option('--poll-ms <n>', 'how often an idle worker looks for jobs', parseInteger('poll-ms'), 1000)
+    .option('--grace-seconds <n>', 'on SIGTERM/SIGINT, time given to running jobs to finish before they are released to the queue', parseInteger('grace-seconds', 0), 30)
+    .option('--json', 'print one JSON line per job event on stdout')
+    .addHelpText(
+      'after',
+      '\nOn the embedded database (no DATABASE_URL) one process holds the data folder, so a single worker runs there.\nSIGTERM or Ctrl-C: stop taking jobs, let running ones finish within --grace-seconds, then release them; a second signal releases at once.\n\nExamples:\n  ragline worker --concurrency 4\n  ragline worker --exit-when-idle',
+    )
+    .action(async (flags: WorkerFlags) => {
+      const db = await openDatabase();
+      let signals = 0;
+      try {
+        const worker = startWorker({
+          db,
+          concurrency: flags.concurrency,
+          leaseMs: flags.leaseSeconds * 1000,
+          pollMs: flags.pollMs,
+          retryDelayMs: flags.retryDelaySeconds * 1000,
+          exitWhenIdle: flags.exitWhenIdle === true,
+          onEvent: (e) => {
+            if (flags.json && e.type !== 'idle') {
+              const { type, ...rest } = e as WorkerEvent & { job?: { id: number; state: string } };
+              process.stdout.write(`${JSON.stringify({ type, jobId: rest.job?.id, ...('state' in rest ? { state: rest.state } : {}), ...('error' in rest ? { error: String((rest.error as Error)?.message ?? rest.error) } : {}) })}\n`);
+            }
+            const line = describeEvent(e);
+            if (line) status(line);
+          },
+        });
+        const onSignal = () => {
+          signals++;
+          if (signals === 1) status(`Stopping: no new jobs; running jobs get ${flags.graceSeconds} s to finish, then go back to the queue (signal again to release them now)...`);
+          void worker.stop({ graceMs: signals === 1 ? flags.graceSeconds * 1000 : 0 });
+        };
+        process.on('SIGTERM', onSignal);
+        process.on('SIGINT', onSignal);
+        status(`Worker ${worker.id} on ${db.description}, ${flags.concurrency} job${flags.concurrency === 1 ? '' : 's'} at a time${flags.exitWhenIdle ? ', until the queue is idle' : ''}.`);
+        try {
+          const s = await worker.finished;
+          status(`Worker ${s.workerId} stopped: ${s.done} done, ${s.failed} failed attempts, ${s.released} released, ${s.lost} lost.`);
+        } finally {
+          process.off('SIGTERM', onSignal);
+          process.off('SIGINT', onSignal);
+        }
+      } finally {
+        await db.close();
+      }
+    });
+}

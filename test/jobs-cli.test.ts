@@ -1,0 +1,241 @@
+/**
+ * `ragline jobs` and `ragline worker` as users run them: the built CLI in child processes. On the
+ * server: three workers sharing a queue, and workers killed with SIGKILL mid-job, then rerun.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { cp, mkdtemp, readdir, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { describeEachDatabase, freshDatabase, serverUrl } from './support/databases.js';
+import type { Database } from '../src/store/database.js';
+import { serveStatic, type StaticServer } from '../src/net/static-server.js';
+import { packageRoot } from '../src/package-root.js';
+import { startOpenAIStandIn, type OpenAIStandIn } from './stand-in/openai-stand-in.js';
+
+const bin = path.join(packageRoot(), 'dist', 'src', 'cli', 'main.js');
+const demoSite = path.join(packageRoot(), 'demo-site');
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+interface Run {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+function start(args: string[], env: NodeJS.ProcessEnv): { child: ChildProcess; done: Promise<Run> } {
+  const child = spawn(process.execPath, [bin, ...args], { env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const done = new Promise<Run>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
+  return { child, done };
+}
+
+const run = (args: string[], env: NodeJS.ProcessEnv) => start(args, env).done;
+
+async function json<T>(args: string[], env: NodeJS.ProcessEnv): Promise<T> {
+  const r = await run(args, env);
+  if (r.code !== 0) throw new Error(`ragline ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
+  return JSON.parse(r.stdout) as T;
+}
+
+interface JobJson {
+  id: number;
+  state: string;
+  attempts: number;
+  error: string | null;
+  source: string;
+  pages: number;
+  chunks: number;
+}
+
+describeEachDatabase('ragline jobs and worker commands', (backend) => {
+  let env: NodeJS.ProcessEnv;
+  let dataDir: string;
+  let drop: (() => Promise<void>) | undefined;
+  beforeAll(async () => {
+    dataDir = await mkdtemp(path.join(os.tmpdir(), 'ragline-jobs-cli-'));
+    if (backend === 'postgres') {
+      const db = await freshDatabase('postgres');
+      await db.close();
+      env = { DATABASE_URL: db.url };
+      drop = () => db.drop();
+    } else {
+      env = { RAGLINE_DATA_DIR: path.join(dataDir, 'store') };
+    }
+  });
+  afterAll(async () => {
+    await drop?.();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  test('jobs add, list --json, worker --exit-when-idle, show --json: every job done once', async () => {
+    const added = await json<JobJson[]>(['jobs', 'add', path.join(demoSite, 'faq'), path.join(demoSite, 'guide'), '-c', 'cli', '--json'], env);
+    expect(added.map((j) => [j.state, j.attempts, j.error])).toEqual([
+      ['queued', 0, null],
+      ['queued', 0, null],
+    ]);
+    const w = await run(['worker', '--exit-when-idle', '--poll-ms', '50'], env);
+    expect(w.code).toBe(0);
+    for (const j of added) expect(w.stderr).toContain(`job ${j.id} done`);
+    const listed = await json<JobJson[]>(['jobs', 'list', '--json', '-c', 'cli'], env);
+    expect(listed.map((j) => [j.id, j.state, j.attempts, j.error])).toEqual(added.map((j) => [j.id, 'done', 1, null]).reverse());
+    const shown = await json<JobJson>(['jobs', 'show', String(added[0]!.id), '--json'], env);
+    expect(shown).toMatchObject({ id: added[0]!.id, state: 'done', attempts: 1, error: null });
+    expect(shown.chunks).toBeGreaterThan(0);
+  });
+
+  test('a job whose folder vanished is dead with its error; cancel and retry work by id', async () => {
+    const folder = path.join(dataDir, 'vanishing');
+    await cp(path.join(demoSite, 'faq'), folder, { recursive: true });
+    const [gone] = await json<JobJson[]>(['jobs', 'add', folder, '-c', 'cli2', '--json'], env);
+    const [other] = await json<JobJson[]>(['jobs', 'add', path.join(demoSite, 'reference'), '-c', 'cli2', '--json'], env);
+    await rm(folder, { recursive: true });
+
+    const cancel = await run(['jobs', 'cancel', String(other!.id)], env);
+    expect(cancel.stderr).toContain(`Job ${other!.id} is cancelled.`);
+    expect((await run(['worker', '--exit-when-idle', '--poll-ms', '50'], env)).code).toBe(0);
+
+    const dead = await json<JobJson>(['jobs', 'show', String(gone!.id), '--json'], env);
+    expect(dead).toMatchObject({ state: 'dead', attempts: 1 });
+    expect(dead.error).toMatch(/no such file or folder exists/);
+    expect((await json<JobJson>(['jobs', 'show', String(other!.id), '--json'], env)).state).toBe('cancelled');
+
+    const retry = await run(['jobs', 'retry', String(other!.id)], env);
+    expect(retry.stderr).toContain(`Job ${other!.id} is queued.`);
+    expect((await run(['worker', '--exit-when-idle', '--poll-ms', '50'], env)).code).toBe(0);
+    expect((await json<JobJson>(['jobs', 'show', String(other!.id), '--json'], env)).state).toBe('done');
+
+    const text = await run(['jobs', 'list', '--state', 'dead'], env);
+    expect(text.stdout).toMatch(new RegExp(`^\\s*${gone!.id}\\s+dead\\s+1/3\\s+cli2\\s+path`, 'm'));
+  });
+
+  test('mistakes fail with one line: an unknown job, a missing source, a bad state', async () => {
+    const unknown = await run(['jobs', 'show', '999999'], env);
+    expect([unknown.code, unknown.stderr.trim()]).toEqual([1, 'ragline: No job 999999: `ragline jobs list` shows the jobs there are.']);
+    const missing = await run(['jobs', 'add', './no/such/folder'], env);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/^ragline: Cannot add "\.\/no\/such\/folder": it is not an http\(s\) URL and no such file or folder exists\.\n$/);
+    const state = await run(['jobs', 'list', '--state', 'stuck'], env);
+    expect(state.code).toBe(1);
+    expect(state.stderr).toMatch(/Allowed choices are queued, running, done, failed, dead, cancelled/);
+  });
+});
+
+/** Chunk rows of a collection, comparable across collections: source, ordinal, text hash, vector. */
+async function chunkRows(db: Database, collection: string): Promise<string[]> {
+  const { rows } = await db.pool.query<{ k: string }>(
+    `SELECT d.source || '#' || k.ordinal || ':' || k.text_hash || ':' || md5(k.embedding::text) AS k
+       FROM chunks k JOIN documents d ON d.id = k.document_id JOIN collections c ON c.id = k.collection_id
+      WHERE c.name = $1 ORDER BY 1`,
+    [collection],
+  );
+  return rows.map((r) => r.k);
+}
+
+(serverUrl ? describe : describe.skip)(
+  serverUrl ? 'workers sharing a Postgres server' : 'workers sharing a Postgres server — skipped: DATABASE_URL is not set (several worker processes need a server)',
+  () => {
+    let db: Database & { url?: string; drop(): Promise<void> };
+    let env: NodeJS.ProcessEnv;
+    let standIn: OpenAIStandIn;
+    let site: StaticServer;
+    beforeAll(async () => {
+      db = await freshDatabase('postgres');
+      // Every embedding request takes a while, so that jobs overlap and a kill lands mid-job.
+      standIn = await startOpenAIStandIn({ latencyMs: 120 });
+      site = await serveStatic(demoSite);
+      env = { DATABASE_URL: db.url, OPENAI_BASE_URL: standIn.url, OPENAI_API_KEY: 'test-key' };
+    });
+    afterAll(async () => {
+      await site?.close();
+      await standIn?.close();
+      await db?.drop();
+    });
+
+    const documents = async (collection: string) =>
+      (await db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM documents d JOIN collections c ON c.id = d.collection_id WHERE c.name = $1', [collection])).rows[0]?.n ?? 0;
+    const jobState = async (id: number) => (await db.pool.query<{ state: string; attempts: number; last_error: string | null }>('SELECT state, attempts, last_error FROM jobs WHERE id = $1', [id])).rows[0]!;
+
+    test('three worker processes share many jobs: each done exactly once, the chunks those of a single worker', async () => {
+      const files = (await readdir(demoSite, { recursive: true })).filter((f) => /\.(html|md)$/.test(f)).map((f) => path.join(demoSite, f));
+      expect(files.length).toBeGreaterThan(8);
+      await json<JobJson[]>(['jobs', 'add', ...files, '-c', 'single', '--json'], env);
+      expect((await run(['worker', '--exit-when-idle', '--poll-ms', '50'], env)).code).toBe(0);
+
+      const jobs = await json<JobJson[]>(['jobs', 'add', ...files, '-c', 'three', '--json'], env);
+      const workers = await Promise.all([1, 2, 3].map(() => run(['worker', '--exit-when-idle', '--poll-ms', '50', '--json'], env)));
+      const events = workers.flatMap((w, i) => {
+        expect(w.code).toBe(0);
+        return w.stdout
+          .trim()
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => ({ worker: i, ...(JSON.parse(l) as { type: string; jobId: number }) }));
+      });
+      const done = events.filter((e) => e.type === 'done').map((e) => e.jobId);
+      const started = events.filter((e) => e.type === 'start').map((e) => e.jobId);
+      expect([...done].sort((a, b) => a - b)).toEqual(jobs.map((j) => j.id));
+      expect([...started].sort((a, b) => a - b)).toEqual(jobs.map((j) => j.id));
+      // The work was shared: more than one worker finished jobs.
+      expect(new Set(events.filter((e) => e.type === 'done').map((e) => e.worker)).size).toBeGreaterThan(1);
+      const listed = await json<JobJson[]>(['jobs', 'list', '-c', 'three', '--json'], env);
+      expect(listed.every((j) => j.state === 'done' && j.attempts === 1)).toBe(true);
+      const single = await chunkRows(db, 'single');
+      expect(single.length).toBeGreaterThan(files.length);
+      expect(await chunkRows(db, 'three')).toEqual(single);
+    });
+
+    test('a worker killed with SIGKILL mid-job three times, then rerun: the same chunks as an uninterrupted run, none lost or duplicated', async () => {
+      const addArgs = (c: string) => ['jobs', 'add', site.url, '-c', c, '--allow-private-network', '--embed-batch-size', '3', '--embed-concurrency', '1', '--json'];
+      await json<JobJson[]>(addArgs('uninterrupted'), env);
+      expect((await run(['worker', '--exit-when-idle', '--poll-ms', '50'], env)).code).toBe(0);
+      const total = await documents('uninterrupted');
+      expect(total).toBeGreaterThan(5);
+
+      // Each kill spends an attempt: allow more than the three kills.
+      const [job] = await json<JobJson[]>([...addArgs('killed'), '--max-attempts', '5'], env);
+      for (let kill = 1; kill <= 3; kill++) {
+        const before = await documents('killed');
+        const w = start(['worker', '--lease-seconds', '1', '--poll-ms', '50'], env);
+        // Kill once this attempt has stored at least one more page, while pages remain.
+        for (let waited = 0; (await documents('killed')) <= before && waited < 30_000; waited += 20) await sleep(20);
+        const stored = await documents('killed');
+        expect(stored).toBeLessThan(total);
+        w.child.kill('SIGKILL');
+        expect((await w.done).signal).toBe('SIGKILL');
+        // Killed mid-job: the job is still leased to the dead worker.
+        expect(await jobState(job!.id)).toMatchObject({ state: 'running', attempts: kill });
+      }
+      const last = await run(['worker', '--exit-when-idle', '--lease-seconds', '1', '--poll-ms', '50'], env);
+      expect(last.code).toBe(0);
+      const final = await jobState(job!.id);
+      expect(final).toMatchObject({ state: 'done', attempts: 4 });
+      expect(final.last_error).toMatch(/attempt 3: worker .* stopped renewing its lease/);
+      expect(await documents('killed')).toBe(total);
+      expect(await chunkRows(db, 'killed')).toEqual(await chunkRows(db, 'uninterrupted'));
+    });
+
+    test('SIGTERM releases the running job to the queue, its attempt not counted, and the worker exits cleanly', async () => {
+      const [job] = await json<JobJson[]>(
+        ['jobs', 'add', site.url, '-c', 'terminated', '--allow-private-network', '--embed-batch-size', '3', '--embed-concurrency', '1', '--json'],
+        env,
+      );
+      const w = start(['worker', '--grace-seconds', '0', '--poll-ms', '50'], env);
+      for (let waited = 0; (await documents('terminated')) === 0 && waited < 30_000; waited += 20) await sleep(20);
+      w.child.kill('SIGTERM');
+      const r = await w.done;
+      expect(r.code).toBe(0);
+      expect(r.stderr).toContain(`job ${job!.id} released to the queue`);
+      expect(await jobState(job!.id)).toMatchObject({ state: 'queued', attempts: 0 });
+      // The next worker finishes it.
+      expect((await run(['worker', '--exit-when-idle', '--poll-ms', '50'], env)).code).toBe(0);
+      expect(await jobState(job!.id)).toMatchObject({ state: 'done', attempts: 1 });
+    });
+  },
+);
