@@ -14,6 +14,8 @@ import { readFiles } from '../src/stages/read-files.js';
 import { extract } from '../src/stages/extract.js';
 import { chunk, chunkingFingerprint, type ChunkOptions } from '../src/stages/chunk.js';
 import { embed, type EmbedOptions } from '../src/stages/embed.js';
+import { estimateIngest } from '../src/embed/estimate.js';
+import { embeddingCost } from '../src/models/cost.js';
 import { skipUnchanged, store, type DocumentOutcome } from '../src/stages/store.js';
 import type { Database } from '../src/store/database.js';
 import { dropCollection, ensureCollection, getCollection, requireCollection, type Collection } from '../src/store/collections.js';
@@ -58,6 +60,12 @@ export interface IngestOptions {
   onProgress?: (progress: IngestProgress) => void;
   /** Every crawl event (skips with their reasons, pages). */
   onCrawlEvent?: (event: CrawlEvent) => void;
+  /**
+   * Only count: crawl (or read), extract and chunk, then report pages, chunks, tokens and the
+   * estimated price, without calling the embedding API or writing to the store.
+   * @default false
+   */
+  dryRun?: boolean;
   signal?: AbortSignal;
 }
 
@@ -81,6 +89,12 @@ export interface IngestSummary {
   embeddedTokens: number;
   /** Chunks whose vectors were reused from the store. */
   cachedChunks: number;
+  /** US dollars for `embeddedTokens` at the catalog price (an estimate); absent when the model has no price. */
+  costUsd?: number;
+  /** Set by `dryRun`: the counts say what a real run would do; nothing was embedded or written. */
+  dryRun?: boolean;
+  /** With `dryRun`: the price of the same embedding through the Batch API. */
+  batchCostUsd?: number;
   ms: number;
 }
 
@@ -113,6 +127,7 @@ function sourceDocuments(options: IngestOptions, onStats: (stats: Readonly<Crawl
  */
 export async function ingest(options: IngestOptions): Promise<IngestSummary> {
   const started = performance.now();
+  if (options.dryRun) return dryRunIngest(options, started);
   const { pool } = options.db;
   const name = options.collection ?? 'default';
   const existed = (await getCollection(pool, name)) !== undefined;
@@ -124,6 +139,22 @@ export async function ingest(options: IngestOptions): Promise<IngestSummary> {
     if (!existed && (await countDocuments(pool, collection.id)) === 0) await dropCollection(pool, name).catch(() => undefined);
     throw err;
   }
+}
+
+/** `ingest` with `dryRun`: the estimate in the shape of a summary. */
+async function dryRunIngest(options: IngestOptions, started: number): Promise<IngestSummary> {
+  let crawlStats: Readonly<CrawlStats> | undefined;
+  const name = options.collection ?? 'default';
+  const { tokens: _tokens, ...estimate } = await estimateIngest({
+    pool: options.db.pool,
+    collection: name,
+    documents: sourceDocuments(options, (s) => (crawlStats = s)),
+    embedding: options.embedding,
+    ...(options.chunk ? { chunk: options.chunk } : {}),
+  });
+  const skipped: Record<string, number> = {};
+  for (const [reason, n] of Object.entries(crawlStats?.skipped ?? {})) if (n > 0) skipped[reason] = n;
+  return Object.assign({ removed: 0, resumed: false }, { collection: name, source: options.source, skipped, ...estimate, dryRun: true, ms: Math.round(performance.now() - started) });
 }
 
 async function countDocuments(pool: Database['pool'], collectionId: number): Promise<number> {
@@ -204,6 +235,8 @@ async function runIngest(options: IngestOptions, collection: Collection, started
   if (crawlStats) {
     for (const [reason, n] of Object.entries(crawlStats.skipped)) if (n > 0) summary.skipped[reason] = n;
   }
+  const cost = embeddingCost(options.embedding.modelId, summary.embeddedTokens);
+  if (cost !== undefined) summary.costUsd = cost;
   summary.ms = Math.round(performance.now() - started);
   return summary;
 }

@@ -7,6 +7,7 @@ import type { Database } from '../store/database.js';
 import { addCollectionOption, addModelOptions, modelSelection, parseInteger, status, withDatabase, type ModelFlags } from './context.js';
 import { createProgressBar } from './progress.js';
 import { displayUrl, formatInt, formatMs } from './format.js';
+import { formatUsd } from '../models/cost.js';
 
 interface IngestFlags extends ModelFlags {
   collection: string;
@@ -17,6 +18,7 @@ interface IngestFlags extends ModelFlags {
   allowPrivateNetwork?: boolean;
   timeout?: number;
   json?: boolean;
+  dryRun?: boolean;
 }
 
 /**
@@ -32,14 +34,24 @@ export async function ingestEmbeddingModel(db: Database, flags: ModelFlags & { c
   return { model: resolveEmbeddingModel(provider, selection), reason };
 }
 
+/** The one line of `ingest --dry-run`. */
+function dryRunLine(s: IngestSummary): string {
+  const price = s.costUsd === undefined ? 'no price known for this model' : `≈ ${formatUsd(s.costUsd)}${s.batchCostUsd !== undefined ? ` (${formatUsd(s.batchCostUsd)} with --batch-api)` : ''}`;
+  return (
+    `Dry run for "${s.collection}": ${formatInt(s.documents)} pages (${s.new} new, ${s.changed} changed, ${s.unchanged} unchanged${s.empty ? `, ${s.empty} without text` : ''}) ` +
+    `· ${formatInt(s.chunks)} chunks · ${formatInt(s.embeddedTokens)} tokens to embed (${formatInt(s.cachedChunks)} chunks reused) · ${price}; nothing was embedded or written.`
+  );
+}
+
 export function summaryLine(s: IngestSummary): string {
+  if (s.dryRun) return dryRunLine(s);
   const skipped = Object.entries(s.skipped);
   const skippedTotal = skipped.reduce((n, [, v]) => n + v, 0);
   return [
     `Ingested ${formatInt(s.documents)} documents into "${s.collection}" in ${formatMs(s.ms)}:`,
     `${s.new} new, ${s.changed} changed, ${s.unchanged} unchanged${s.empty ? `, ${s.empty} without text` : ''}`,
     `· ${formatInt(s.chunks)} chunks written (${formatInt(s.embeddedChunks)} embedded, ${formatInt(s.cachedChunks)} reused)`,
-    `· ${formatInt(s.embeddedTokens)} tokens embedded`,
+    `· ${formatInt(s.embeddedTokens)} tokens embedded${s.costUsd !== undefined ? ` (${formatUsd(s.costUsd)})` : ''}`,
     skippedTotal ? `· ${skippedTotal} URLs skipped (${skipped.map(([k, v]) => `${k} ${v}`).join(', ')})` : '',
   ]
     .filter(Boolean)
@@ -57,6 +69,7 @@ export function ingestCommand(): Command {
     .option('--timeout <ms>', 'timeout of each HTTP request', parseInteger('timeout'), 30_000)
     .option('--allow-private-network', 'allow crawling loopback and private addresses (local sites)', false)
     .option('--json', 'print the summary as JSON')
+    .option('--dry-run', 'count pages, chunks and tokens and estimate the price, without embedding or writing anything')
     .addHelpText('after', '\nExamples:\n  ragline ingest https://docs.example.com --collection docs\n  ragline ingest ./site --collection docs --chunk-tokens 300');
   addCollectionOption(cmd);
   addModelOptions(cmd, { embedding: true });
@@ -81,6 +94,7 @@ export function ingestCommand(): Command {
             allowPrivateNetwork: flags.allowPrivateNetwork === true,
           },
           signal,
+          ...(flags.dryRun ? { dryRun: true } : {}),
           onProgress: (p) => bar.update(p.documents, p.maxPages ? Math.max(p.fetched, p.documents) : undefined, `docs · ${formatInt(p.chunks)} chunks · ${formatInt(p.tokens)} tokens · ${displayUrl(p.url)}`),
         });
       } finally {
