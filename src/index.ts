@@ -61,18 +61,3 @@ export * from './meetings/split-audio.js';
 export * from './meetings/transcribe-audio.js';
 export { createOpenAITranscription, TRANSCRIPTION_MODELS, MAX_AUDIO_UPLOAD_BYTES, type OpenAITranscriptionOptions, type TranscriptionModelInfo } from './models/openai/transcription.js';
 export { extractiveMinutes, EXTRACTIVE_MINUTES_ID, type ExtractiveMinutesOptions } from './models/local/minutes.js';
-
-export * from './meetings/transcript.js';
-export * from './meetings/parse-transcript.js';
-export * from './meetings/write-transcript.js';
-export * from './meetings/transcript-lines.js';
-export * from './meetings/minutes.js';
-export * from './meetings/templates.js';
-export * from './meetings/generate-minutes.js';
-export * from './meetings/render-minutes.js';
-export * from './meetings/write-outputs.js';
-export * from './meetings/meeting-passages.js';
-export * from './meetings/split-audio.js';
-export * from './meetings/transcribe-audio.js';
-export { createOpenAITranscription, TRANSCRIPTION_MODELS, MAX_AUDIO_UPLOAD_BYTES, type OpenAITranscriptionOptions, type TranscriptionModelInfo } from './models/openai/transcription.js';
-export { extractiveMinutes, EXTRACTIVE_MINUTES_ID, type ExtractiveMinutesOptions } from './models/local/minutes.js';
