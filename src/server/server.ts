@@ -3,6 +3,7 @@
  * one model client, bounded queues in front of the model and the searches, API keys and per-key
  * rate limits, and every client disconnect cancelling its work down to the model call.
  */
+import { setMaxListeners } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type OpenAI from 'openai';
@@ -180,7 +181,8 @@ export async function startServer(options: ServerOptions): Promise<RaglineServer
   registerApiRoutes(router, api);
   registerOpenAIRoutes(router, api);
 
-  const closing = new AbortController();
+  /** Work in flight, cancelled when the server closes. */
+  const inFlight = new Set<AbortController>();
 
   /** CORS headers for an allowed origin; true when the request was a preflight, now answered. */
   function applyCors(req: IncomingMessage, res: ServerResponse): boolean {
@@ -203,12 +205,16 @@ export async function startServer(options: ServerOptions): Promise<RaglineServer
     const method = req.method ?? 'GET';
     const url = new URL(req.url ?? '/', 'http://localhost');
     const controller = new AbortController();
+    inFlight.add(controller);
     // A response closed before it finished means the client left: stop its work.
     res.on('close', () => {
+      inFlight.delete(controller);
       if (!res.writableFinished) controller.abort(new RaglineError('aborted', 'The client disconnected.'));
       log?.(`${method} ${url.pathname} ${res.writableFinished ? res.statusCode : `${res.statusCode} (client left)`} ${Math.round(performance.now() - started)}ms ${client}`);
     });
-    const signal = AbortSignal.any([controller.signal, closing.signal]);
+    const { signal } = controller;
+    // The model client, the search and the queue each listen to it; more than 10 is expected.
+    setMaxListeners(50, signal);
     let client = '-';
     try {
       if (applyCors(req, res)) return;
@@ -252,7 +258,7 @@ export async function startServer(options: ServerOptions): Promise<RaglineServer
     port: address.port,
     host,
     close() {
-      closing.abort(new RaglineError('aborted', 'The server is closing.'));
+      for (const controller of inFlight) controller.abort(new RaglineError('aborted', 'The server is closing.'));
       return new Promise<void>((resolve, reject) => {
         server.close((err) => (err ? reject(err) : resolve()));
         server.closeAllConnections();
