@@ -47,6 +47,10 @@ export * from './store/search.js';
 export * from './ask/prompt.js';
 export * from './ask/pack-context.js';
 
+export { startServer, checkServerOptions, type ServerOptions, type RaglineServer } from './server/server.js';
+export { HttpError } from './server/http.js';
+export { standaloneQuestion, type HistoryMessage } from './server/conversation.js';
+
 export * from './meetings/transcript.js';
 export * from './meetings/parse-transcript.js';
 export * from './meetings/write-transcript.js';
