@@ -9,12 +9,14 @@
 import { existsSync } from 'node:fs';
 import { ConfigError } from '../src/errors.js';
 import { pipe } from '../src/iter/pipe.js';
-import { crawl, type CrawlEvent, type CrawlOptions, type CrawlStats } from '../src/stages/crawl.js';
+import { crawl, normalizeUrl, type CrawlEvent, type CrawlHistory, type CrawlOptions, type CrawlStats } from '../src/stages/crawl.js';
+import { openCrawlState, type CrawlState } from '../src/store/crawl-state.js';
 import { readFiles } from '../src/stages/read-files.js';
 import { extract } from '../src/stages/extract.js';
 import { chunk, chunkingFingerprint, type ChunkOptions } from '../src/stages/chunk.js';
 import { embed, type EmbedOptions } from '../src/stages/embed.js';
 import { estimateIngest } from '../src/embed/estimate.js';
+import { embedWithBatchApi, type BatchApiOptions } from '../src/embed/batch-api.js';
 import { embeddingCost } from '../src/models/cost.js';
 import { skipUnchanged, store, type DocumentOutcome } from '../src/stages/store.js';
 import type { Database } from '../src/store/database.js';
@@ -66,6 +68,21 @@ export interface IngestOptions {
    * @default false
    */
   dryRun?: boolean;
+  /**
+   * Embed through OpenAI's Batch API (half price, results within 24 h): request files are uploaded
+   * as batches recorded in the store, polled, and their vectors stored; an interrupted ingest picks
+   * its batches up again. `true` or the batch options (poll interval, limits, events).
+   * @default false
+   */
+  batchApi?: boolean | Omit<BatchApiOptions, 'pool' | 'model' | 'cache' | 'signal'>;
+  /**
+   * Keep the crawl's frontier and page state in the store (per collection and start URL): an
+   * interrupted crawl resumes where it stopped, and a re-crawl sends conditional requests, skips
+   * pages whose sitemap lastmod is unchanged and removes pages that are gone. Off: every run
+   * crawls from scratch and removes nothing.
+   * @default true
+   */
+  incremental?: boolean;
   signal?: AbortSignal;
 }
 
@@ -80,6 +97,10 @@ export interface IngestSummary {
   unchanged: number;
   /** Documents without readable text. */
   empty: number;
+  /** Documents removed because their page is gone (404/410, noindex, unreachable in a complete crawl). */
+  removed: number;
+  /** True when this ingest continued an interrupted crawl of the same collection and start URL. */
+  resumed: boolean;
   /** URLs the crawler skipped (errors, non-HTML, off-site redirects), by reason. */
   skipped: Record<string, number>;
   /** Chunks written by this run. */
@@ -98,13 +119,19 @@ export interface IngestSummary {
   ms: number;
 }
 
-function sourceDocuments(options: IngestOptions, onStats: (stats: Readonly<CrawlStats>) => void): AsyncIterable<SourceDocument> {
+function sourceDocuments(
+  options: IngestOptions,
+  onStats: (stats: Readonly<CrawlStats>) => void,
+  state?: { history: CrawlHistory; record: (event: CrawlEvent) => void },
+): AsyncIterable<SourceDocument> {
   if (/^https?:\/\//i.test(options.source)) {
     const pages = crawl(options.source, {
       ...options.crawl,
       ...(options.signal ? { signal: options.signal } : {}),
+      ...(state ? { history: state.history } : {}),
       onEvent: (event) => {
         onStats(pages.stats);
+        state?.record(event);
         options.onCrawlEvent?.(event);
       },
     });
@@ -178,6 +205,8 @@ async function runIngest(options: IngestOptions, collection: Collection, started
     changed: 0,
     unchanged: 0,
     empty: 0,
+    removed: 0,
+    resumed: false,
     skipped: {},
     chunks: 0,
     embeddedChunks: 0,
@@ -186,6 +215,12 @@ async function runIngest(options: IngestOptions, collection: Collection, started
     ms: 0,
   };
   let crawlStats: Readonly<CrawlStats> | undefined;
+  const isCrawl = /^https?:\/\//i.test(options.source);
+  let crawlState: CrawlState | undefined;
+  if (isCrawl && options.incremental !== false) {
+    crawlState = await openCrawlState({ pool, collectionId: collection.id, startUrl: normalizeUrl(options.source), chunking });
+    summary.resumed = crawlState.resumed;
+  }
   const progress = (url: string, outcome: DocumentOutcome) =>
     options.onProgress?.({
       documents: summary.documents + summary.empty,
@@ -197,8 +232,20 @@ async function runIngest(options: IngestOptions, collection: Collection, started
       outcome,
     });
 
+  const state = crawlState && {
+    history: crawlState.history,
+    record: (event: CrawlEvent) => {
+      crawlState!.record(event);
+      // Known unchanged without fetching (sitemap lastmod) or by a 304: its document stays as stored.
+      if (event.type === 'unchanged') {
+        summary.unchanged++;
+        summary.documents++;
+        progress(event.url, 'unchanged');
+      }
+    },
+  };
   const stored = pipe(
-    sourceDocuments(options, (s) => (crawlStats = s)),
+    sourceDocuments(options, (s) => (crawlStats = s), state),
     (docs) => extract(docs),
     (docs) =>
       skipUnchanged(docs, {
@@ -206,6 +253,7 @@ async function runIngest(options: IngestOptions, collection: Collection, started
         collection,
         chunking,
         onSkip: (doc, outcome) => {
+          crawlState?.settled(doc.url, doc.contentHash);
           if (outcome === 'unchanged') {
             summary.unchanged++;
             summary.documents++;
@@ -215,7 +263,15 @@ async function runIngest(options: IngestOptions, collection: Collection, started
       }),
     (docs) => chunk(docs, chunkOptions),
     (docs) =>
-      embed(docs, {
+      options.batchApi
+        ? embedWithBatchApi(docs, {
+            ...(options.batchApi === true ? {} : options.batchApi),
+            pool,
+            model: options.embedding,
+            cache: (hashes) => findCachedEmbeddings(pool, options.embedding, hashes),
+            ...(options.signal ? { signal: options.signal } : {}),
+          })
+        : embed(docs, {
         ...options.embed,
         model: options.embedding,
         cache: (hashes) => findCachedEmbeddings(pool, options.embedding, hashes),
@@ -223,17 +279,29 @@ async function runIngest(options: IngestOptions, collection: Collection, started
       }),
     (docs) => store(docs, { pool, collection, chunking }),
   );
-  for await (const doc of stored) {
-    summary.documents++;
-    summary[doc.outcome]++;
-    summary.chunks += doc.chunks;
-    summary.cachedChunks += doc.cachedChunks;
-    summary.embeddedChunks += doc.chunks - doc.cachedChunks;
-    summary.embeddedTokens += doc.embeddedTokens;
-    progress(doc.url, doc.outcome);
+  try {
+    for await (const doc of stored) {
+      crawlState?.settled(doc.url);
+      summary.documents++;
+      summary[doc.outcome]++;
+      summary.chunks += doc.chunks;
+      summary.cachedChunks += doc.cachedChunks;
+      summary.embeddedChunks += doc.chunks - doc.cachedChunks;
+      summary.embeddedTokens += doc.embeddedTokens;
+      progress(doc.url, doc.outcome);
+    }
+  } catch (err) {
+    // The run stays open: the next ingest of this collection and start URL resumes it.
+    await crawlState?.flush().catch(() => undefined);
+    throw err;
   }
   if (crawlStats) {
     for (const [reason, n] of Object.entries(crawlStats.skipped)) if (n > 0) summary.skipped[reason] = n;
+  }
+  if (crawlState) {
+    // Only a crawl that reached every page may conclude that the pages it did not reach are gone.
+    await crawlState.finish(crawlStats?.complete === true);
+    summary.removed = crawlState.removed.length;
   }
   const cost = embeddingCost(options.embedding.modelId, summary.embeddedTokens);
   if (cost !== undefined) summary.costUsd = cost;

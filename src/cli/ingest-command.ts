@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { ingest, type IngestSummary } from '../../pipelines/website-qa.js';
 import { getCollection } from '../store/collections.js';
 import { describeModels, embeddingModelForCollection, resolveEmbeddingModel } from '../models/resolve.js';
@@ -17,6 +17,15 @@ interface IngestFlags extends ModelFlags {
   chunkOverlap?: number;
   allowPrivateNetwork?: boolean;
   timeout?: number;
+  maxDepth?: number;
+  scope?: 'host' | 'domain' | 'prefix';
+  include?: string[];
+  exclude?: string[];
+  userAgent?: string;
+  maxRequestsPerMinute?: number;
+  delay?: number;
+  ignoreRobots?: boolean;
+  embedBatchSize?: number;
   json?: boolean;
   dryRun?: boolean;
 }
@@ -34,6 +43,12 @@ export async function ingestEmbeddingModel(db: Database, flags: ModelFlags & { c
   return { model: resolveEmbeddingModel(provider, selection), reason };
 }
 
+/** Commander accumulator of a repeatable option; rejects an empty pattern. */
+function collect(value: string, previous: string[]): string[] {
+  if (value.trim() === '') throw new InvalidArgumentError('the pattern is empty.');
+  return [...previous, value];
+}
+
 /** The one line of `ingest --dry-run`. */
 function dryRunLine(s: IngestSummary): string {
   const price = s.costUsd === undefined ? 'no price known for this model' : `≈ ${formatUsd(s.costUsd)}${s.batchCostUsd !== undefined ? ` (${formatUsd(s.batchCostUsd)} with --batch-api)` : ''}`;
@@ -49,7 +64,7 @@ export function summaryLine(s: IngestSummary): string {
   const skippedTotal = skipped.reduce((n, [, v]) => n + v, 0);
   return [
     `Ingested ${formatInt(s.documents)} documents into "${s.collection}" in ${formatMs(s.ms)}:`,
-    `${s.new} new, ${s.changed} changed, ${s.unchanged} unchanged${s.empty ? `, ${s.empty} without text` : ''}`,
+    `${s.new} new, ${s.changed} changed, ${s.unchanged} unchanged${s.removed ? `, ${s.removed} removed` : ''}${s.empty ? `, ${s.empty} without text` : ''}${s.resumed ? ' (resumed an interrupted crawl)' : ''}`,
     `· ${formatInt(s.chunks)} chunks written (${formatInt(s.embeddedChunks)} embedded, ${formatInt(s.cachedChunks)} reused)`,
     `· ${formatInt(s.embeddedTokens)} tokens embedded${s.costUsd !== undefined ? ` (${formatUsd(s.costUsd)})` : ''}`,
     skippedTotal ? `· ${skippedTotal} URLs skipped (${skipped.map(([k, v]) => `${k} ${v}`).join(', ')})` : '',
@@ -68,6 +83,15 @@ export function ingestCommand(): Command {
     .option('--chunk-overlap <n>', 'tokens repeated between consecutive chunks', parseInteger('chunk-overlap', 0), 0)
     .option('--timeout <ms>', 'timeout of each HTTP request', parseInteger('timeout'), 30_000)
     .option('--allow-private-network', 'allow crawling loopback and private addresses (local sites)', false)
+    .option('--max-depth <n>', 'follow links at most this many hops from the start URL', parseInteger('max-depth', 0))
+    .addOption(new Option('--scope <scope>', 'which URLs to crawl: the start host, its domain and subdomains, or URLs under the start URL\'s folder').choices(['host', 'domain', 'prefix']).default('host'))
+    .option('--include <pattern>', 'only follow links matching this glob on path and query (/docs/*) or re:regex on the whole URL; repeatable', collect, [])
+    .option('--exclude <pattern>', 'never follow links matching this glob or re:regex; repeatable', collect, [])
+    .option('--user-agent <ua>', 'User-Agent sent, and matched against robots.txt groups (default: ragline/<version> (+project URL))')
+    .option('--max-requests-per-minute <n>', 'cap on page requests per minute over the crawl', parseInteger('max-requests-per-minute'))
+    .option('--delay <ms>', 'least time between two requests to the site (robots.txt Crawl-delay wins if longer)', parseInteger('delay', 0))
+    .option('--embed-batch-size <n>', 'chunks per embedding request (smaller: pages reach the store, and a resumable state, sooner)', parseInteger('embed-batch-size'))
+    .option('--ignore-robots', 'do not read robots.txt (only for sites you own or may crawl regardless)', false)
     .option('--json', 'print the summary as JSON')
     .option('--dry-run', 'count pages, chunks and tokens and estimate the price, without embedding or writing anything')
     .addHelpText('after', '\nExamples:\n  ragline ingest https://docs.example.com --collection docs\n  ragline ingest ./site --collection docs --chunk-tokens 300');
@@ -92,7 +116,16 @@ export function ingestCommand(): Command {
             ...(flags.concurrency ? { concurrency: flags.concurrency } : {}),
             ...(flags.timeout ? { timeoutMs: flags.timeout } : {}),
             allowPrivateNetwork: flags.allowPrivateNetwork === true,
+            ...(flags.maxDepth !== undefined ? { maxDepth: flags.maxDepth } : {}),
+            ...(flags.scope ? { scope: flags.scope } : {}),
+            ...(flags.include?.length ? { include: flags.include } : {}),
+            ...(flags.exclude?.length ? { exclude: flags.exclude } : {}),
+            ...(flags.userAgent ? { userAgent: flags.userAgent } : {}),
+            ...(flags.maxRequestsPerMinute ? { maxRequestsPerMinute: flags.maxRequestsPerMinute } : {}),
+            ...(flags.delay ? { delayMs: flags.delay } : {}),
+            ...(flags.ignoreRobots ? { robots: false } : {}),
           },
+          ...(flags.embedBatchSize ? { embed: { batchSize: flags.embedBatchSize } } : {}),
           signal,
           ...(flags.dryRun ? { dryRun: true } : {}),
           onProgress: (p) => bar.update(p.documents, p.maxPages ? Math.max(p.fetched, p.documents) : undefined, `docs · ${formatInt(p.chunks)} chunks · ${formatInt(p.tokens)} tokens · ${displayUrl(p.url)}`),
