@@ -169,6 +169,15 @@ export interface DocumentChunks {
   chunks: readonly EmbeddedChunk[];
 }
 
+/**
+ * The session-local staging table. A temporary table lives as long as the connection, so a pooled
+ * connection creates it once; ON COMMIT DELETE ROWS guarantees that nothing staged outlives a
+ * transaction.
+ */
+export const STAGE_TABLE_DDL = `CREATE TEMP TABLE IF NOT EXISTS ragline_chunk_stage (
+  document_id bigint, ordinal integer, text text, token_count integer, heading_path text[], text_hash text, metadata jsonb, embedding vector
+) ON COMMIT DELETE ROWS`;
+
 /** Columns of the staging table, in COPY order. */
 const STAGE_COLUMNS = 'document_id, ordinal, text, token_count, heading_path, text_hash, metadata, embedding';
 
@@ -179,16 +188,15 @@ const STAGE_COLUMNS = 'document_id, ordinal, text, token_count, heading_path, te
  * chunks or the new ones, never a mix.
  * @returns the number of chunks inserted
  */
-export async function copyChunks(client: pg.PoolClient, collectionId: number, documents: readonly DocumentChunks[]): Promise<number> {
+export async function copyChunks(
+  client: pg.PoolClient,
+  collectionId: number,
+  documents: readonly DocumentChunks[],
+  options: { /** The caller already ran {@link STAGE_TABLE_DDL} in this transaction. */ staged?: boolean } = {},
+): Promise<number> {
   const rows = documents.flatMap((d) => d.chunks.map((c) => [d.documentId, c] as const));
   if (rows.length === 0) return 0;
-  // A temporary table lives as long as the connection, so a pooled connection creates it once;
-  // ON COMMIT DELETE ROWS guarantees that nothing staged outlives a failed transaction.
-  await client.query(
-    `CREATE TEMP TABLE IF NOT EXISTS ragline_chunk_stage (
-       document_id bigint, ordinal integer, text text, token_count integer, heading_path text[], text_hash text, metadata jsonb, embedding vector
-     ) ON COMMIT DELETE ROWS`,
-  );
+  if (!options.staged) await client.query(STAGE_TABLE_DDL);
   await copyBinary(client, `ragline_chunk_stage (${STAGE_COLUMNS})`, rows, (w, [documentId, c]) => {
     w.row(8).int8(documentId).int4(c.ordinal).text(c.text).int4(c.tokenCount).textArray(c.headingPath).text(c.textHash).jsonb(c.metadata).vector(c.embedding);
   });

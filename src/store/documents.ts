@@ -3,9 +3,8 @@ import type { EmbeddedDocument } from '../types.js';
 import type { EmbeddingModel } from '../models/spec.js';
 import type { Collection } from './collections.js';
 import { fromVectorText, toVectorText } from './vector-sql.js';
-import { withTransaction } from './transaction.js';
 import { StoreError } from '../errors.js';
-import { copyChunks, supportsCopy } from './copy.js';
+import { STAGE_TABLE_DDL, copyChunks, supportsCopy } from './copy.js';
 
 /** What the store remembers about a document, to decide whether it changed. */
 export interface StoredDocumentState {
@@ -65,10 +64,15 @@ export async function replaceDocuments(pool: pg.Pool, collection: Collection, do
   const sources = docs.map((d) => d.document.url);
   const repeated = sources.find((s, i) => sources.indexOf(s) !== i);
   if (repeated) throw new StoreError(`The document ${repeated} appears twice in one write: pass each source once.`);
-  return withTransaction(pool, async (client) => {
+  const copy = supportsCopy(pool);
+  // The server path opens its transaction and the COPY staging table in one round trip: a page
+  // written alone pays for round trips and the commit more than for its rows.
+  return transaction(pool, copy ? `BEGIN; ${STAGE_TABLE_DDL}` : 'BEGIN', async (client) => {
     // Sorted by source, so that two writers upserting overlapping pages lock them in one order.
+    // The old chunks go in the same statement (they are in its snapshot; new documents have none).
     const { rows } = await client.query<{ id: string; source: string }>(
-      `INSERT INTO documents (collection_id, source, title, content_type, content_hash, chunking, chunk_count, token_count, fetched_at, updated_at)
+      `WITH d AS (
+       INSERT INTO documents (collection_id, source, title, content_type, content_hash, chunking, chunk_count, token_count, fetched_at, updated_at)
        SELECT $1, d.source, d.title, d.content_type, d.content_hash, $2, d.chunk_count, d.token_count, d.fetched_at, now()
          FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::int[], $8::int[], $9::timestamptz[])
               AS d(source, title, content_type, content_hash, chunk_count, token_count, fetched_at)
@@ -77,7 +81,9 @@ export async function replaceDocuments(pool: pg.Pool, collection: Collection, do
          title = EXCLUDED.title, content_type = EXCLUDED.content_type, content_hash = EXCLUDED.content_hash,
          chunking = EXCLUDED.chunking, chunk_count = EXCLUDED.chunk_count, token_count = EXCLUDED.token_count,
          fetched_at = EXCLUDED.fetched_at, updated_at = now()
-       RETURNING id, source`,
+       RETURNING id, source
+       ), gone AS (DELETE FROM chunks WHERE document_id IN (SELECT id FROM d))
+       SELECT id, source FROM d`,
       [
         collection.id,
         chunking,
@@ -92,14 +98,29 @@ export async function replaceDocuments(pool: pg.Pool, collection: Collection, do
     );
     const idOf = new Map(rows.map((r) => [r.source, Number(r.id)]));
     const ids = sources.map((s) => idOf.get(s)!);
-    await client.query('DELETE FROM chunks WHERE document_id = ANY($1::bigint[])', [ids]);
-    if (supportsCopy(pool)) {
-      await copyChunks(client, collection.id, docs.map((d, i) => ({ documentId: ids[i]!, title: d.document.title, chunks: d.chunks })));
+    if (copy) {
+      await copyChunks(client, collection.id, docs.map((d, i) => ({ documentId: ids[i]!, title: d.document.title, chunks: d.chunks })), { staged: true });
     } else {
       for (const [i, d] of docs.entries()) await insertChunks(client, collection.id, ids[i]!, d);
     }
     return ids;
   });
+}
+
+/** `withTransaction`, opened by `begin` (which may also prepare the session in the same round trip). */
+async function transaction<T>(pool: pg.Pool, begin: string, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query(begin);
+    const result = await fn(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+  }
 }
 
 /** The `unnest` write of one document's chunks, for databases without COPY. */
