@@ -28,6 +28,7 @@ interface IngestFlags extends ModelFlags {
   embedBatchSize?: number;
   json?: boolean;
   dryRun?: boolean;
+  batchApi?: boolean;
 }
 
 /**
@@ -94,6 +95,7 @@ export function ingestCommand(): Command {
     .option('--ignore-robots', 'do not read robots.txt (only for sites you own or may crawl regardless)', false)
     .option('--json', 'print the summary as JSON')
     .option('--dry-run', 'count pages, chunks and tokens and estimate the price, without embedding or writing anything')
+    .option('--batch-api', 'embed through the OpenAI Batch API: half price, results within 24 h; run again after an interruption to pick the batches up')
     .addHelpText('after', '\nExamples:\n  ragline ingest https://docs.example.com --collection docs\n  ragline ingest ./site --collection docs --chunk-tokens 300');
   addCollectionOption(cmd);
   addModelOptions(cmd, { embedding: true });
@@ -128,6 +130,7 @@ export function ingestCommand(): Command {
           ...(flags.embedBatchSize ? { embed: { batchSize: flags.embedBatchSize } } : {}),
           signal,
           ...(flags.dryRun ? { dryRun: true } : {}),
+          ...(flags.batchApi ? { batchApi: { onEvent: (e) => status(e.type === 'status' ? `Batch ${e.batchId}: ${e.status} (${e.completed}/${e.total} requests)` : `Batch ${e.batchId}: ${e.type}`) } } : {}),
           onProgress: (p) => bar.update(p.documents, p.maxPages ? Math.max(p.fetched, p.documents) : undefined, `docs · ${formatInt(p.chunks)} chunks · ${formatInt(p.tokens)} tokens · ${displayUrl(p.url)}`),
         });
       } finally {

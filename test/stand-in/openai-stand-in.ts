@@ -48,6 +48,7 @@ import {
   type PlainMessage,
 } from './models.js';
 import { RefillingBudget, formatOpenAIDuration } from './rate-limit.js';
+import { createBatchRoutes } from './batches.js';
 
 export { featureHashEmbedding } from './embedding.js';
 export { formatOpenAIDuration } from './rate-limit.js';
@@ -366,6 +367,9 @@ export async function startOpenAIStandIn(options: OpenAIStandInOptions = {}): Pr
     return { fault, kind, source: 'random' };
   }
 
+  // Batch lines are answered like /v1/embeddings requests, without rate limits or faults.
+  const batchRoutes = createBatchRoutes({ embeddings: (body) => embeddingsResponse(planEmbeddings(resolveModel(body, 'embedding'), body)) });
+
   const server: Server = createServer((req, res) => {
     // Only reading the body can fail outside `handle`'s own error handling (the client went away).
     handle(req, res).catch(() => res.destroy());
@@ -386,6 +390,7 @@ export async function startOpenAIStandIn(options: OpenAIStandInOptions = {}): Pr
     const raw = await readBody(req);
     const entry: RecordedRequest = { method, path, body: undefined, status: 0, headers: req.headers, responseHeaders: {} };
     requests.push(entry);
+    if (await batchRoutes.handle(req, res, raw, entry)) return;
     res.on('close', () => {
       if (!res.writableFinished) entry.clientClosed = true;
     });

@@ -41,8 +41,18 @@ export function decodeBase64Floats(b64: string): Float32Array {
   return out;
 }
 
+/** An OpenAI embedding model, with what the Batch API needs to send the same requests. */
+export interface OpenAIEmbeddingModel extends EmbeddingModel {
+  /** The SDK client it sends through (its own retries off). */
+  readonly client: OpenAIType;
+  /** The body of an embeddings request for `inputs`, exactly as `embed` sends it. */
+  requestBody(inputs: readonly string[]): OpenAIType.EmbeddingCreateParams;
+  /** Decode one `data[].embedding` of a response (float array or base64) and check its length. */
+  decode(raw: unknown): Float32Array;
+}
+
 /** An embedding model served by the OpenAI API or any OpenAI-compatible server. */
-export function createOpenAIEmbedding(options: OpenAIEmbeddingOptions = {}): EmbeddingModel {
+export function createOpenAIEmbedding(options: OpenAIEmbeddingOptions = {}): OpenAIEmbeddingModel {
   const modelId = options.model ?? 'text-embedding-3-small';
   const info = embeddingModelInfo(modelId);
   const dimensions = options.dimensions ?? info?.dimensions;
@@ -61,11 +71,28 @@ export function createOpenAIEmbedding(options: OpenAIEmbeddingOptions = {}): Emb
   const sendDimensions = info?.supportsDimensions === true && dimensions !== info.dimensions;
   const encoding: TokenizerEncoding = info?.encoding ?? 'cl100k_base';
 
+  const requestBody = (inputs: readonly string[]): OpenAIType.EmbeddingCreateParams => ({
+    model: modelId,
+    input: inputs as string[],
+    encoding_format: format,
+    ...(sendDimensions ? { dimensions } : {}),
+  });
+  const decode = (raw: unknown): Float32Array => {
+    const vector = typeof raw === 'string' ? decodeBase64Floats(raw) : Float32Array.from(raw as number[]);
+    if (vector.length !== dimensions) {
+      throw new ModelError('openai', modelId, `${modelId} returned ${vector.length} dimensions where ${dimensions} were expected: set --dimensions ${vector.length} or check the server's model.`);
+    }
+    return vector;
+  };
+
   return {
     provider: 'openai',
     modelId,
     dimensions,
     encoding,
+    client,
+    requestBody,
+    decode,
     maxInputTokens: options.maxInputTokens ?? info?.maxInputTokens ?? 8191,
     maxInputsPerCall: EMBEDDING_REQUEST_LIMITS.maxInputs,
     maxTokensPerCall: EMBEDDING_REQUEST_LIMITS.maxTokens,
@@ -120,15 +147,7 @@ export function createOpenAIEmbedding(options: OpenAIEmbeddingOptions = {}): Emb
         },
         (sig) =>
           client.embeddings
-            .create(
-              {
-                model: modelId,
-                input: inputs as string[],
-                encoding_format: format,
-                ...(sendDimensions ? { dimensions } : {}),
-              },
-              sig ? { signal: sig } : undefined,
-            )
+            .create(requestBody(inputs), sig ? { signal: sig } : undefined)
             .withResponse(),
       ));
     } catch (err) {
@@ -139,20 +158,12 @@ export function createOpenAIEmbedding(options: OpenAIEmbeddingOptions = {}): Emb
       }
       throw err;
     }
-    const request = { inputs };
-      const embeddings = new Array<Float32Array>(request.inputs.length);
-      for (const item of response.data) {
-        const raw = item.embedding as unknown;
-        const vector = typeof raw === 'string' ? decodeBase64Floats(raw) : Float32Array.from(raw as number[]);
-        if (vector.length !== dimensions) {
-          throw new ModelError('openai', modelId, `${modelId} returned ${vector.length} dimensions where ${dimensions} were expected: set --dimensions ${vector.length} or check the server's model.`);
-        }
-        embeddings[item.index] = vector;
-      }
-      if (embeddings.some((e) => e === undefined) || response.data.length !== request.inputs.length) {
-        throw new ModelError('openai', modelId, `${modelId} returned ${response.data.length} embeddings for ${request.inputs.length} inputs.`);
-      }
-      const tokens = response.usage?.prompt_tokens ?? 0;
-      return { embeddings, usage: { inputTokens: tokens, outputTokens: 0 } };
+    const embeddings = new Array<Float32Array>(inputs.length);
+    for (const item of response.data) embeddings[item.index] = decode(item.embedding as unknown);
+    if (embeddings.some((e) => e === undefined) || response.data.length !== inputs.length) {
+      throw new ModelError('openai', modelId, `${modelId} returned ${response.data.length} embeddings for ${inputs.length} inputs.`);
+    }
+    const tokens = response.usage?.prompt_tokens ?? 0;
+    return { embeddings, usage: { inputTokens: tokens, outputTokens: 0 } };
   }
 }
