@@ -13,9 +13,15 @@ export type * from './models/spec.js';
 export { getTokenizer, type Tokenizer, type TokenizerEncoding } from './models/tokenizer.js';
 export * from './models/catalog.js';
 export * from './models/resolve.js';
-export { createOpenAIEmbedding, decodeBase64Floats, type OpenAIEmbeddingOptions } from './models/openai/embedding.js';
+export { createOpenAIEmbedding, decodeBase64Floats, type OpenAIEmbeddingOptions, type OpenAIEmbeddingModel } from './models/openai/embedding.js';
 export { createOpenAIChat, type OpenAIChatOptions } from './models/openai/chat.js';
-export { openAIClient, type OpenAIConnectionOptions } from './models/openai/client.js';
+export { openAIClient, rateLimiterFor, type OpenAIConnectionOptions } from './models/openai/client.js';
+export { RateLimiter, sharedRateLimiter, resetSharedRateLimiters, parseOpenAIDuration, retryAfterMs, type RateLimits, type RateLimiterOptions, type RateLimiterState, type RateLimiterKey, type Permit } from './models/openai/rate-limiter.js';
+export { sendWithRetries, type SendOptions } from './models/openai/send.js';
+export { estimateChatTokens } from './models/openai/chat.js';
+export * from './models/cost.js';
+export * from './embed/estimate.js';
+export * from './embed/batch-api.js';
 export { createLexicalEmbedding, lexicalVector, LEXICAL_EMBEDDING_ID, type LexicalEmbeddingOptions } from './models/local/lexical-embedding.js';
 export { createExtractiveChat, extractAnswer, EXTRACTIVE_CHAT_ID, DONT_KNOW } from './models/local/extractive-chat.js';
 

@@ -17,8 +17,18 @@ import type { EmbeddingModel } from '../models/spec.js';
 import { withTransaction } from '../store/transaction.js';
 import type { Chunk, ChunkedDocument, EmbeddedChunk, EmbeddedDocument } from '../types.js';
 
+/** Limits on one batch. */
+export interface BatchLimits {
+  /** Request lines in the file. */
+  maxRequests: number;
+  /** Size of the file in bytes. */
+  maxBytes: number;
+  /** Embedding inputs over all lines. */
+  maxEmbeddingInputs: number;
+}
+
 /** The Batch API's limits on one batch. */
-export const BATCH_API_LIMITS = { maxRequests: 50_000, maxBytes: 200 * 1024 * 1024, maxEmbeddingInputs: 50_000 } as const;
+export const BATCH_API_LIMITS: Readonly<BatchLimits> = { maxRequests: 50_000, maxBytes: 200 * 1024 * 1024, maxEmbeddingInputs: 50_000 };
 
 /** Batch statuses after which nothing more happens. */
 const FINAL = new Set(['completed', 'failed', 'expired', 'cancelled']);
@@ -52,7 +62,7 @@ export interface BatchApiOptions {
    * Limits of one batch; lower them to split a backfill into more batches.
    * @default BATCH_API_LIMITS
    */
-  limits?: Partial<typeof BATCH_API_LIMITS>;
+  limits?: Partial<BatchLimits>;
   onEvent?: (event: BatchEvent) => void;
   signal?: AbortSignal;
 }
