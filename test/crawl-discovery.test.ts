@@ -428,6 +428,13 @@ describe('crawler traps', () => {
   });
   afterAll(() => site.close());
 
+  test('an endless calendar is cut where its chain of pages grows past maxShapeChain', async () => {
+    const { docs } = await run(`${site.base}/`, { sitemaps: false });
+    const calendar = paths(docs).filter((p) => p.startsWith('/calendar'));
+    // month=1 is the first of its shape (depth 1); months 2-31 are up to 30 hops further.
+    expect(calendar).toHaveLength(31);
+  });
+
   test('endless calendars, session ids, growing query strings and repeating paths are bounded', async () => {
     const { docs, events } = await run(`${site.base}/`, { maxUrlsPerShape: 20, sitemaps: false });
     const calendar = paths(docs).filter((p) => p.startsWith('/calendar'));

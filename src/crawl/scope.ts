@@ -141,16 +141,23 @@ export interface TrapOptions {
   maxRepeatedSegments?: number;
   /**
    * Most URLs followed per shape: the path with digit runs as `#` plus the sorted query
-   * parameter names. Bounds endless calendars (`/cal/2031/07/`, `?month=...`) and paginations.
-   * @default 500
+   * parameter names (`/cal/#/#/?`, `/list?page`). A backstop for huge generated spaces.
+   * @default 10000
    */
   maxUrlsPerShape?: number;
+  /**
+   * Most link hops a shape may reach beyond the first page of that shape: an endless calendar or
+   * a "next" chain links each page from the previous one, so its depth keeps growing, while the
+   * numbered pages of a real site hang off a few indexes at similar depths.
+   * @default 30
+   */
+  maxShapeChain?: number;
 }
 
 /** Counts URL shapes and says which URLs look like a trap. */
 export interface TrapGuard {
-  /** A one-line reason when `url` looks like a crawler trap; counts the URL's shape otherwise. */
-  check(url: URL): string | undefined;
+  /** A one-line reason when `url` (found `depth` hops from the start) looks like a crawler trap; counts the URL's shape otherwise. */
+  check(url: URL, depth?: number): string | undefined;
 }
 
 export function createTrapGuard(options: TrapOptions = {}): TrapGuard {
@@ -165,10 +172,12 @@ export function createTrapGuard(options: TrapOptions = {}): TrapGuard {
   const maxUrlLength = number('maxUrlLength', 2048);
   const maxQueryParameters = number('maxQueryParameters', 12);
   const maxRepeatedSegments = number('maxRepeatedSegments', 3);
-  const maxUrlsPerShape = number('maxUrlsPerShape', 500);
+  const maxUrlsPerShape = number('maxUrlsPerShape', 10_000);
+  const maxShapeChain = number('maxShapeChain', 30);
   const shapes = new Map<string, number>();
+  const shallowest = new Map<string, number>();
   return {
-    check(url) {
+    check(url, depth = 0) {
       if (url.href.length > maxUrlLength) return `its URL is longer than ${maxUrlLength} characters`;
       const params = [...new URLSearchParams(url.search).keys()];
       if (params.length > maxQueryParameters) return `it has more than ${maxQueryParameters} query parameters`;
@@ -182,7 +191,10 @@ export function createTrapGuard(options: TrapOptions = {}): TrapGuard {
       const shape = `${url.host}${url.pathname.replace(/\d+/g, '#')}?${[...new Set(params)].sort().join('&')}`;
       const seen = (shapes.get(shape) ?? 0) + 1;
       if (seen > maxUrlsPerShape) return `more than ${maxUrlsPerShape} URLs share its shape ${shape}`;
+      const first = shallowest.get(shape) ?? depth;
+      if (depth - first > maxShapeChain) return `it is ${depth - first} links down a chain of pages shaped ${shape}`;
       shapes.set(shape, seen);
+      shallowest.set(shape, Math.min(first, depth));
       return undefined;
     },
   };

@@ -580,7 +580,7 @@ export function crawl(startUrl: string | URL, options: CrawlOptions = {}): Crawl
         const key = pageKey(url);
         if (seen.has(key)) continue;
         seen.add(key);
-        const trap = candidate.depth === 0 ? undefined : traps.check(url);
+        const trap = candidate.depth === 0 ? undefined : traps.check(url, candidate.depth);
         if (trap !== undefined) {
           const task = { url, key, depth: candidate.depth };
           skip(task, url.href, 'trap', `Not following ${url.href}${parent ? ` (linked from ${parent.url.href})` : ''}: ${trap}.`);
