@@ -28,6 +28,7 @@ import { expandSources } from '../src/jobs/sources.js';
 import { batchIngest } from '../pipelines/batch-ingest.js';
 import { createLexicalEmbedding } from '../src/models/local/lexical-embedding.js';
 import { ConfigError } from '../src/errors.js';
+import { buildCollectionIndex, collectionIndexName, dropCollectionIndex, ensureCollection, hasCollectionIndex } from '../src/store/collections.js';
 
 const demoSite = path.join(packageRoot(), 'demo-site');
 const none = { pages: 0, chunks: 0, tokens: 0 };
@@ -368,5 +369,42 @@ describeEachDatabase('job worker', (backend) => {
     const twice = (await chunkSet('twice')).map((k) => k.replace(/^[^#]*demo-site/, ''));
     expect(once.length).toBeGreaterThan(10);
     expect(twice).toEqual(once);
+  });
+
+  test('a deferred-index load drops the HNSW index while its jobs run and the last job builds it', async () => {
+    const c = await ensureCollection(db.pool, 'deferred', embedding);
+    expect(await hasCollectionIndex(db.pool, c)).toBe(true);
+    await enqueueJobs(
+      db.pool,
+      ['faq', 'guide', 'reference'].map((d) => ({ collection: 'deferred', source: path.join(demoSite, d), kind: 'path' as const, options: { deferIndex: true } })),
+    );
+    const indexWhenDone: boolean[] = [];
+    const events: WorkerEvent[] = [];
+    const summary = await runWorker({
+      db,
+      pollMs: 20,
+      embeddingFor: () => embedding,
+      onEvent: (e) => {
+        events.push(e);
+        if (e.type === 'done') void hasCollectionIndex(db.pool, c).then((has) => indexWhenDone.push(has));
+      },
+    });
+    expect(summary.done).toBe(3);
+    expect(events.filter((e) => e.type === 'index')).toEqual([{ type: 'index', collection: 'deferred', ms: expect.any(Number) }]);
+    expect(await hasCollectionIndex(db.pool, c)).toBe(true);
+    const { rows } = await db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM chunks WHERE collection_id = $1', [c.id]);
+    expect(rows[0]!.n).toBeGreaterThan(0);
+    expect(indexWhenDone.slice(0, 2)).toEqual([false, false]);
+  });
+
+  test('an index is built with the HNSW parameters asked for, once, and parameters out of range are refused', async () => {
+    const c = await ensureCollection(db.pool, 'tuned', embedding);
+    expect(await dropCollectionIndex(db.pool, c)).toBe(true);
+    expect(await dropCollectionIndex(db.pool, c)).toBe(false);
+    await expect(buildCollectionIndex(db.pool, c, { m: 1 })).rejects.toThrow(/Expected `m` to be an integer from 2 to 1000, got `1` \(number\)/);
+    const built = await Promise.all([buildCollectionIndex(db.pool, c, { m: 8, efConstruction: 40 }), buildCollectionIndex(db.pool, c, { m: 8, efConstruction: 40 })]);
+    expect(built.sort()).toEqual([false, true]);
+    const { rows } = await db.pool.query<{ indexdef: string }>('SELECT indexdef FROM pg_indexes WHERE indexname = $1', [collectionIndexName(c)]);
+    expect(rows[0]!.indexdef).toMatch(/USING hnsw .*vector_cosine_ops\) WITH \(m='?8'?, ef_construction='?40'?\) WHERE \(collection_id = /);
   });
 });

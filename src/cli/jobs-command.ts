@@ -15,6 +15,7 @@ interface AddFlags extends ModelFlags {
   allowPrivateNetwork?: boolean;
   embedBatchSize?: number;
   embedConcurrency?: number;
+  deferIndex?: boolean;
   maxAttempts: number;
   json?: boolean;
 }
@@ -70,6 +71,7 @@ function addCommand(): Command {
     .option('--chunk-overlap <n>', 'tokens repeated between consecutive chunks', parseInteger('chunk-overlap', 0))
     .option('--timeout <ms>', 'timeout of each HTTP request', parseInteger('timeout'))
     .option('--allow-private-network', 'allow crawling loopback and private addresses (local sites)', false)
+    .option('--defer-index', "bulk load: drop the collection's HNSW index while these jobs run, build it once when the last ends")
     .option('--embed-batch-size <n>', 'chunks per embedding request', parseInteger('embed-batch-size'))
     .option('--embed-concurrency <n>', 'embedding requests in flight per job', parseInteger('embed-concurrency'))
     .option('--max-attempts <n>', 'attempts before a job is dead', parseInteger('max-attempts'), 3)
@@ -93,6 +95,7 @@ function addCommand(): Command {
         ...(flags.chunkOverlap ? { chunkOverlap: flags.chunkOverlap } : {}),
         ...(flags.timeout ? { timeoutMs: flags.timeout } : {}),
         ...(flags.allowPrivateNetwork ? { allowPrivateNetwork: true } : {}),
+        ...(flags.deferIndex ? { deferIndex: true } : {}),
         ...(flags.embedBatchSize ? { embedBatchSize: flags.embedBatchSize } : {}),
         ...(flags.embedConcurrency ? { embedConcurrency: flags.embedConcurrency } : {}),
         ...(Object.keys(model).length ? { model } : {}),

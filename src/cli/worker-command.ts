@@ -28,6 +28,8 @@ function describeEvent(e: WorkerEvent): string | undefined {
       return `job ${e.job.id} stopped: ${e.reason}`;
     case 'error':
       return `cannot read the queue (${e.error instanceof Error ? e.error.message : String(e.error)}); trying again`;
+    case 'index':
+      return `HNSW index of "${e.collection}" built after its bulk load in ${(e.ms / 1000).toFixed(1)} s`;
     case 'idle':
       return undefined;
   }

@@ -31,6 +31,12 @@ export interface JobIngestOptions {
   /** HTTP timeout per request, ms. */
   timeoutMs?: number;
   allowPrivateNetwork?: boolean;
+  /**
+   * Drop the collection's HNSW index while its jobs run and build it once when the last of them
+   * ends — several times faster than keeping the graph up to date row by row for a bulk load.
+   * Searches stay correct meanwhile (exact scans, slower).
+   */
+  deferIndex?: boolean;
   /** Chunks per embedding request. */
   embedBatchSize?: number;
   /** Embedding requests in flight. */
@@ -204,6 +210,15 @@ export async function countJobs(pool: pg.Pool): Promise<Record<JobState, number>
   const out = Object.fromEntries(JOB_STATES.map((s) => [s, 0])) as Record<JobState, number>;
   for (const r of rows) out[r.state] = r.n;
   return out;
+}
+
+/** Whether a collection has jobs that can still run. */
+export async function hasPendingJobsFor(pool: pg.Pool, collection: string): Promise<boolean> {
+  const { rows } = await pool.query<{ pending: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM jobs WHERE collection = $1 AND state IN ('queued', 'failed', 'running')) AS pending`,
+    [collection],
+  );
+  return rows[0]!.pending;
 }
 
 /** Whether any job can still run: queued, waiting for a retry, or running (perhaps on a dead worker). */

@@ -13,11 +13,11 @@ import { randomBytes } from 'node:crypto';
 import { ingest, type IngestSummary } from '../../pipelines/website-qa.js';
 import { ConfigError, ModelError, RaglineError, describeValue } from '../errors.js';
 import type { Database } from '../store/database.js';
-import { getCollection } from '../store/collections.js';
+import { buildCollectionIndex, dropCollectionIndex, ensureCollection, getCollection } from '../store/collections.js';
 import type { EmbeddingModel } from '../models/spec.js';
 import type { OpenAIConnectionOptions } from '../models/openai/client.js';
 import { defaultProvider, embeddingModelForCollection, resolveEmbeddingModel } from '../models/resolve.js';
-import { claimJob, completeJob, failJob, hasPendingJobs, releaseJob, renewLease, type Job, type JobProgress, type JobState } from './queue.js';
+import { claimJob, completeJob, failJob, hasPendingJobs, hasPendingJobsFor, releaseJob, renewLease, type Job, type JobProgress, type JobState } from './queue.js';
 
 /** What a worker reports as it goes. */
 export type WorkerEvent =
@@ -26,6 +26,8 @@ export type WorkerEvent =
   | { type: 'failed'; job: Job; error: unknown; state: JobState | undefined }
   | { type: 'released'; job: Job; progress: JobProgress }
   | { type: 'lost'; job: Job; reason: string }
+  /** The last job of a collection loaded with `deferIndex` ended: its HNSW index was built. */
+  | { type: 'index'; collection: string; ms: number }
   | { type: 'idle' }
   /** The queue could not be read (server restart, network): tried again after a pause. */
   | { type: 'error'; error: unknown };
@@ -177,6 +179,7 @@ export function startWorker(options: WorkerOptions): Worker {
     try {
       const embedding = await (options.embeddingFor ? options.embeddingFor(job) : defaultEmbeddingFor(db, job, options.connection));
       const o = job.options;
+      if (o.deferIndex) await dropCollectionIndex(db.pool, await ensureCollection(db.pool, job.collection, embedding));
       const result = await ingest({
         db,
         source: job.source,
@@ -231,6 +234,15 @@ export function startWorker(options: WorkerOptions): Worker {
     }
   }
 
+  /** After a deferred-index job ends for good, the last one of its collection builds the index. */
+  async function buildDeferredIndex(job: Job): Promise<void> {
+    if (!job.options.deferIndex || (await hasPendingJobsFor(db.pool, job.collection))) return;
+    const collection = await getCollection(db.pool, job.collection);
+    if (!collection) return;
+    const started = performance.now();
+    if (await buildCollectionIndex(db.pool, collection)) emit({ type: 'index', collection: job.collection, ms: Math.round(performance.now() - started) });
+  }
+
   async function loop(): Promise<WorkerSummary> {
     while (!stopping) {
       let claimed = false;
@@ -246,10 +258,13 @@ export function startWorker(options: WorkerOptions): Worker {
         if (!job) break;
         claimed = true;
         const controller = new AbortController();
-        const promise = run(job, controller).finally(() => {
-          running.delete(job.id);
-          wake?.();
-        });
+        const promise = run(job, controller)
+          .then(() => buildDeferredIndex(job))
+          .catch((error: unknown) => emit({ type: 'error', error }))
+          .finally(() => {
+            running.delete(job.id);
+            wake?.();
+          });
         running.set(job.id, { controller, promise });
       }
       if (stopping) break;

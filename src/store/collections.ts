@@ -77,10 +77,7 @@ export async function ensureCollection(pool: pg.Pool, name: string, model: Embed
     );
     if (!rows[0]) return undefined;
     const c = toCollection(rows[0]);
-    const id = sqlInt(c.id);
-    await client.query(
-      `CREATE INDEX chunks_embedding_c${id}_idx ON chunks USING hnsw ((embedding::${vectorType(c.dimensions)}) ${cosineOpsClass(c.dimensions)}) WHERE collection_id = ${id}`,
-    );
+    await client.query(collectionIndexSql(c));
     return c;
   });
   if (created) return created;
@@ -121,4 +118,100 @@ export async function dropCollection(pool: pg.Pool, name: string): Promise<boole
     await client.query('DELETE FROM collections WHERE id = $1', [found.id]);
   });
   return true;
+}
+
+/** Options of {@link buildCollectionIndex}. */
+export interface CollectionIndexOptions {
+  /**
+   * HNSW graph degree.
+   * @default 16 (pgvector's default)
+   */
+  m?: number;
+  /**
+   * Candidate list size while building.
+   * @default 64 (pgvector's default)
+   */
+  efConstruction?: number;
+}
+
+/** The name of a collection's HNSW index. */
+export function collectionIndexName(c: Pick<Collection, 'id'>): string {
+  return `chunks_embedding_c${sqlInt(c.id)}_idx`;
+}
+
+/** `CREATE INDEX` for a collection's HNSW index, on a cast to its dimensions, with the cosine operator class. */
+function collectionIndexSql(c: Pick<Collection, 'id' | 'dimensions'>, options: CollectionIndexOptions & { concurrently?: boolean } = {}): string {
+  const params = [options.m === undefined ? '' : `m = ${sqlInt(options.m)}`, options.efConstruction === undefined ? '' : `ef_construction = ${sqlInt(options.efConstruction)}`].filter(Boolean);
+  return `CREATE INDEX ${options.concurrently ? 'CONCURRENTLY IF NOT EXISTS ' : ''}${collectionIndexName(c)} ON chunks USING hnsw ((embedding::${vectorType(c.dimensions)}) ${cosineOpsClass(c.dimensions)})${params.length ? ` WITH (${params.join(', ')})` : ''} WHERE collection_id = ${sqlInt(c.id)}`;
+}
+
+/** Whether a collection has a valid HNSW index (false while it is deferred for a bulk load). */
+export async function hasCollectionIndex(pool: pg.Pool, c: Pick<Collection, 'id'>): Promise<boolean> {
+  const { rows } = await pool.query<{ valid: boolean }>(
+    'SELECT i.indisvalid AS valid FROM pg_class x JOIN pg_index i ON i.indexrelid = x.oid WHERE x.relname = $1',
+    [collectionIndexName(c)],
+  );
+  return rows[0]?.valid === true;
+}
+
+// Advisory lock class for index changes; the second key is the collection id.
+const INDEX_LOCK = 7_346_212;
+
+async function withIndexLock<T>(pool: pg.Pool, c: Pick<Collection, 'id'>, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    // Polled, not waited for: a session blocked in pg_advisory_lock holds a snapshot, which the
+    // holder's CREATE INDEX CONCURRENTLY would wait for — a deadlock.
+    for (;;) {
+      const { rows } = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS ok', [INDEX_LOCK, c.id]);
+      if (rows[0]!.ok) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    try {
+      return await fn(client);
+    } finally {
+      await client.query('SELECT pg_advisory_unlock($1, $2)', [INDEX_LOCK, c.id]).catch(() => undefined);
+    }
+  } finally {
+    client.release();
+  }
+}
+
+/**
+ * Drop a collection's HNSW index before a bulk load: keeping an HNSW graph up to date row by row
+ * costs several times more than building it once afterwards. Searches of the collection stay
+ * correct meanwhile (exact scans). CONCURRENTLY: other collections' reads and writes go on.
+ * @returns whether there was an index to drop
+ */
+export async function dropCollectionIndex(pool: pg.Pool, c: Pick<Collection, 'id'>): Promise<boolean> {
+  return withIndexLock(pool, c, async (client) => {
+    const { rows } = await client.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_class WHERE relname = $1', [collectionIndexName(c)]);
+    if (rows[0]!.n === 0) return false;
+    await client.query(`DROP INDEX CONCURRENTLY IF EXISTS ${collectionIndexName(c)}`);
+    return true;
+  });
+}
+
+/**
+ * Build a collection's HNSW index if it is missing (after a bulk load), without blocking writes to
+ * other collections; an invalid leftover of an interrupted build is replaced. Builders of one
+ * collection take turns (advisory lock), so two workers finishing together build it once.
+ * @returns whether an index was built
+ */
+export async function buildCollectionIndex(pool: pg.Pool, c: Pick<Collection, 'id' | 'dimensions'>, options: CollectionIndexOptions = {}): Promise<boolean> {
+  for (const [name, value] of [['m', options.m], ['efConstruction', options.efConstruction]] as const) {
+    if (value !== undefined && (!Number.isInteger(value) || value < 2 || value > 1000)) {
+      throw new ConfigError(name, value, `Expected \`${name}\` to be an integer from 2 to 1000, got ${describeValue(value)}.`);
+    }
+  }
+  return withIndexLock(pool, c, async (client) => {
+    const { rows } = await client.query<{ valid: boolean }>(
+      'SELECT i.indisvalid AS valid FROM pg_class x JOIN pg_index i ON i.indexrelid = x.oid WHERE x.relname = $1',
+      [collectionIndexName(c)],
+    );
+    if (rows[0]?.valid) return false;
+    if (rows[0]) await client.query(`DROP INDEX CONCURRENTLY IF EXISTS ${collectionIndexName(c)}`);
+    await client.query(collectionIndexSql(c, { ...options, concurrently: true }));
+    return true;
+  });
 }
