@@ -75,7 +75,7 @@ describe('robots.txt', () => {
   let site: Site;
   beforeAll(async () => {
     site = await startSite();
-    site.routes.set('/robots.txt', text('text/plain', 'User-agent: *\nDisallow: /everyone-but-ragline/\n\nUser-agent: ragline\nDisallow: /private/\nAllow: /private/open\nCrawl-delay: 0.15\n\nUser-agent: otherbot\nDisallow: /\n'));
+    site.routes.set('/robots.txt', text('text/plain', 'User-agent: *\nDisallow: /everyone-but-ragline/\n\nUser-agent: ragline\nDisallow: /private/\nAllow: /private/open\nCrawl-delay: 0.3\n\nUser-agent: otherbot\nDisallow: /\n'));
     site.routes.set('/', page(links('/a', '/private/secret', '/private/open', '/everyone-but-ragline/x')));
     site.routes.set('/a', page('A'));
     site.routes.set('/private/secret', page('secret'));
@@ -101,9 +101,9 @@ describe('robots.txt', () => {
     await run(`${site.base}/`, { concurrency: 8 });
     const pages = site.log.filter(([, p]) => p !== '/robots.txt' && p !== '/sitemap.xml').map(([t]) => t);
     expect(pages).toHaveLength(4);
-    // Start times are spaced 150 ms apart; arrival times carry a few ms of connection jitter.
-    expect(pages[3]! - pages[0]!).toBeGreaterThanOrEqual(3 * 150 - 40);
-    for (let i = 1; i < pages.length; i++) expect(pages[i]! - pages[i - 1]!).toBeGreaterThanOrEqual(100);
+    // Start times are spaced 300 ms apart; arrival times carry connection jitter (a new socket
+    // for the first page), hence the margin. Without the delay, the four would arrive within ms.
+    expect(pages[3]! - pages[0]!).toBeGreaterThanOrEqual(3 * 300 - 150);
   });
 
   test('the user agent is configurable and its own group applies; a disallowed start URL is an error', async () => {
@@ -355,7 +355,7 @@ describe('politeness and robustness', () => {
   afterAll(() => site.close());
 
   test('retries 5xx and connection errors with backoff, honours Retry-After, gives up after the retries', async () => {
-    const { docs, events, stats } = await run(`${site.base}/`, { timeoutMs: 1500, maxBytes: 1024 * 1024, retries: 2, maxRetryAfterMs: 5000 });
+    const { docs, events, stats } = await run(`${site.base}/`, { timeoutMs: 2500, maxBytes: 1024 * 1024, retries: 2, maxRetryAfterMs: 5000 });
     const urls = paths(docs);
     expect(urls).toEqual(expect.arrayContaining(['/flaky', '/reset', '/limited']));
     expect(site.hits.get('127.0.0.1 /flaky')).toBe(3);
@@ -381,18 +381,18 @@ describe('politeness and robustness', () => {
     expect(body('/latin1')).toContain('café € “q”');
     expect(body('/sjis')).toContain('日本');
     expect(body('/bogus-charset')).toContain('naïve');
-  }, 30_000);
+  }, 60_000);
 
   test('maxRequestsPerMinute spaces requests over the whole crawl', async () => {
     const other = await startSite();
     try {
       other.routes.set('/', page(links('/1', '/2', '/3')));
       for (const p of ['/1', '/2', '/3']) other.routes.set(p, page(p));
-      await run(`${other.base}/`, { maxRequestsPerMinute: 300, sitemaps: false, robots: false });
+      await run(`${other.base}/`, { maxRequestsPerMinute: 200, sitemaps: false, robots: false });
       const times = other.log.map(([t]) => t);
       expect(times).toHaveLength(4);
-      // 300 a minute: one every 200 ms (start times; arrivals carry a few ms of jitter).
-      expect(times[3]! - times[0]!).toBeGreaterThanOrEqual(3 * 200 - 40);
+      // 200 a minute: one every 300 ms (start times; arrivals carry connection jitter).
+      expect(times[3]! - times[0]!).toBeGreaterThanOrEqual(3 * 300 - 150);
     } finally {
       await other.close();
     }
