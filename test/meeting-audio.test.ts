@@ -5,7 +5,7 @@
  * pause windows) against the whole file, and answers with the script's sentences in that stretch —
  * cuts, offsets and prompts are then checked against the truth.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtemp, rm, truncate, writeFile, stat } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
@@ -20,6 +20,7 @@ import { readWavInfo, wavLoudness } from '../src/meetings/wav.js';
 import { chooseCuts } from '../src/meetings/split-audio.js';
 import { meetingMinutes } from '../pipelines/meeting-minutes.js';
 import { freshDatabase } from './support/databases.js';
+import { packageRoot } from '../src/package-root.js';
 import { InputError, ModelError } from '../src/errors.js';
 
 const has = (tool: string) => spawnSync(tool, ['--version'], { stdio: 'ignore' }).status === 0 || spawnSync(tool, ['-version'], { stdio: 'ignore' }).status === 0;
@@ -272,6 +273,29 @@ describeSpeech(`transcribing real speech${missing.length ? ` — skipped: ${miss
     expect(result.record.transcript.segments.map((s) => s.text)).toEqual(SCRIPT);
     const chat = standIn.requests.find((r) => r.path === '/v1/chat/completions')!;
     expect(JSON.stringify(chat.body)).toContain('[00:00:0');
+  });
+
+  test('ragline minutes on a recording: transcribed through the API, minutes and an SRT transcript written', async () => {
+    use(short);
+    const bin = path.join(packageRoot(), 'dist/src/cli/main.js');
+    const out = path.join(dir, 'cli-out');
+    // Asynchronously: the stand-in answering the child lives in this process.
+    const r = await new Promise<{ status: number | null; stderr: string }>((resolve, reject) => {
+      const child = spawn(process.execPath, [bin, 'minutes', short.file, '--out', out, '--format', 'json,srt', '--no-store', '--title', 'Budget review'], {
+        env: { PATH: process.env.PATH, HOME: process.env.HOME, OPENAI_BASE_URL: standIn.url, OPENAI_API_KEY: 'test' },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.on('error', reject);
+      child.on('close', (status) => resolve({ status, stderr }));
+    });
+    expect(r.stderr).toContain('transcription openai/whisper-1');
+    expect(r.status).toBe(0);
+    const json = JSON.parse(readFileSync(path.join(out, 'short.json'), 'utf8')) as { segments: Array<{ start: number; text: string }>; generator: string };
+    expect(json.generator).toBe('openai/gpt-4o-mini');
+    expectScript(json.segments as Array<{ start: number; end: number; text: string }>, short);
+    expect(readFileSync(path.join(out, 'short.srt'), 'utf8')).toContain(`1\n00:00:00,${String(Math.round(short.schedule[0]!.start * 1000)).padStart(3, '0')} -->`);
   });
 
   test('empty, corrupt and silent audio are clear errors', async () => {

@@ -44,7 +44,9 @@ export function minutesCommand(): Command {
     const plan = planOutputs({ input, ...(flags.out ? { out: flags.out } : {}), ...(flags.format ? { formats: flags.format } : {}) });
     const { provider, reason, selection } = modelSelection(flags);
     const chat = provider === 'local' ? undefined : resolveChatModel(provider, selection);
-    const transcription = provider === 'openai' && isAudioFile(input) ? createOpenAITranscription(flags.transcriptionModel ? { model: flags.transcriptionModel } : {}) : undefined;
+    // Audio needs a transcription server: OpenAI's or a compatible one (OPENAI_TRANSCRIPTION_BASE_URL works even when chat is local).
+    const transcriptionServer = provider === 'openai' || Boolean(process.env.OPENAI_TRANSCRIPTION_BASE_URL);
+    const transcription = transcriptionServer && isAudioFile(input) ? createOpenAITranscription(flags.transcriptionModel ? { model: flags.transcriptionModel } : {}) : undefined;
     const run = async (db?: Parameters<Parameters<typeof withDatabase>[0]>[0], signal?: AbortSignal) => {
       const embedding = db ? (await ingestEmbeddingModel(db, flags)).model : undefined;
       status(
