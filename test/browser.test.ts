@@ -4,11 +4,14 @@
  * page fits a phone. Screenshots go to test/artifacts/.
  */
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { startServerFixture, type ServerFixture } from './support/server-fixture.js';
 import { packageRoot } from '../src/package-root.js';
+import { ingest } from '../pipelines/website-qa.js';
+import { createOpenAIEmbedding } from '../src/models/openai/embedding.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = path.join(packageRoot(), 'test', 'artifacts');
@@ -18,11 +21,16 @@ const title = existsSync(CHROMIUM) ? 'chat page in Chromium' : `chat page in Chr
 describeWithChromium(title, () => {
   let f: ServerFixture;
   let browser: Browser;
+  let notesDir: string | undefined;
 
   beforeAll(async () => {
     await mkdir(ARTIFACTS, { recursive: true });
     // Words streamed 25 ms apart, so the test can see a partial answer.
     f = await startServerFixture('pglite', { standIn: { streamDelayMs: 25 } });
+    // A collection read from a folder: its sources are files, not web pages.
+    notesDir = await mkdtemp(path.join(os.tmpdir(), 'ragline-notes-'));
+    await writeFile(path.join(notesDir, 'on-call.md'), '# On-call handbook\n\nThe on-call engineer answers pages within 15 minutes and hands over every Monday at 10:00.\n');
+    await ingest({ db: f.db, source: notesDir, collection: 'notes', embedding: createOpenAIEmbedding({ client: f.client }) });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
@@ -31,6 +39,7 @@ describeWithChromium(title, () => {
   afterAll(async () => {
     await browser?.close();
     await f?.close();
+    if (notesDir) await rm(notesDir, { recursive: true, force: true });
   });
 
   test('asks, streams the answer, and links its citation to the source page', async () => {
@@ -90,5 +99,22 @@ describeWithChromium(title, () => {
     expect(box.x + box.width).toBeLessThanOrEqual(390);
     await page.screenshot({ path: path.join(ARTIFACTS, 'chat-phone.png') });
     await context.close();
+  });
+
+  test('a citation of a file source opens its quoted passages', async () => {
+    const page = await browser.newPage({ viewport: { width: 900, height: 700 } });
+    await page.goto(`${f.server.url}/?collection=notes`);
+    await page.waitForFunction("document.querySelector('#collection').value === 'notes'");
+    await page.fill('#q', 'How quickly does the on-call engineer answer pages?');
+    await page.press('#q', 'Enter');
+    await page.waitForSelector('.bot[data-done="true"]');
+    const details = page.locator('.sources li').first().locator('details');
+    expect(await details.getAttribute('open')).toBeNull();
+    await page.locator('.bot a.cite').first().click();
+    expect(await details.getAttribute('open')).toBe('');
+    expect(await details.locator('blockquote').textContent()).toContain('answers pages within 15 minutes');
+    expect(await details.locator('summary').textContent()).toMatch(/on-call\.md$/);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'chat-file-source.png') });
+    await page.close();
   });
 });

@@ -26,6 +26,8 @@ main{flex:1;overflow-y:auto;padding:1rem}
 .sources li{margin:.15rem 0}
 .sources li.uncited{opacity:.6}
 .sources a{color:#2f5fd0}
+summary{cursor:pointer;color:#2f5fd0}
+blockquote{margin:.4rem 0;padding:.4rem .7rem;border-left:3px solid #c9d4f0;background:#f8f9fc;white-space:pre-wrap;font-size:.85rem;max-height:16rem;overflow-y:auto}
 .hint{color:#6b7280;text-align:center;font-size:.95rem}
 form{display:flex;gap:.5rem;padding:.7rem 1rem calc(.7rem + env(safe-area-inset-bottom));background:#fff;border-top:1px solid #e1e4ea}
 form>div{max-width:46rem;margin:0 auto;display:flex;gap:.5rem;width:100%}
@@ -74,8 +76,12 @@ const SCRIPT = `
     return div;
   }
 
+  // A web page is linked; any other source (a file) opens its quoted passages in the list below.
+  const isWeb = (url) => /^https?:/.test(url);
+  let answers = 0;
+
   // Answer text with [n] turned into links to source n; built as DOM nodes, never as HTML.
-  function renderAnswer(body, text, sources) {
+  function renderAnswer(div, body, text, sources) {
     const byNumber = new Map(sources.map((s) => [s.number, s]));
     const nodes = [];
     let last = 0;
@@ -83,11 +89,15 @@ const SCRIPT = `
       const s = byNumber.get(Number(m[1]));
       if (!s) continue;
       nodes.push(document.createTextNode(text.slice(last, m.index)));
-      const a = document.createElement(/^https?:/.test(s.url) ? 'a' : 'span');
+      const a = document.createElement('a');
       a.className = 'cite';
       a.textContent = '[' + s.number + ']';
       a.title = s.title;
-      if (a.tagName === 'A') { a.href = s.url; a.target = '_blank'; a.rel = 'noopener noreferrer'; }
+      if (isWeb(s.url)) { a.href = s.url; a.target = '_blank'; a.rel = 'noopener noreferrer'; }
+      else {
+        a.href = '#' + div.id + '-' + s.number;
+        a.addEventListener('click', () => { const d = document.getElementById(div.id + '-' + s.number)?.querySelector('details'); if (d) d.open = true; });
+      }
       nodes.push(a);
       last = m.index + m[0].length;
     }
@@ -104,11 +114,22 @@ const SCRIPT = `
     for (const s of sources) {
       const li = document.createElement('li');
       li.value = s.number;
+      li.id = div.id + '-' + s.number;
       if (anyCited && s.cited === false) li.className = 'uncited';
-      const a = document.createElement(/^https?:/.test(s.url) ? 'a' : 'span');
-      a.textContent = s.title || s.url;
-      if (a.tagName === 'A') { a.href = s.url; a.target = '_blank'; a.rel = 'noopener noreferrer'; }
-      li.append(a);
+      if (isWeb(s.url)) {
+        const a = document.createElement('a');
+        a.textContent = s.title || s.url;
+        a.href = s.url; a.target = '_blank'; a.rel = 'noopener noreferrer';
+        li.append(a);
+      } else {
+        const details = document.createElement('details');
+        const summary = document.createElement('summary');
+        summary.textContent = (s.title || s.url) + ' — ' + decodeURI(s.url.replace('file://', ''));
+        const quote = document.createElement('blockquote');
+        quote.textContent = (s.passages || []).join('\\n\\n');
+        details.append(summary, quote);
+        li.append(details);
+      }
       ol.append(li);
     }
     div.append(ol);
@@ -117,6 +138,7 @@ const SCRIPT = `
   async function ask(question) {
     bubble('user', question);
     const div = bubble('bot');
+    div.id = 'a' + ++answers;
     const body = document.createElement('div');
     div.append(body);
     div.setAttribute('aria-busy', 'true');
@@ -143,8 +165,8 @@ const SCRIPT = `
           const event = /^event: (.*)$/m.exec(raw)?.[1] || 'message';
           const data = JSON.parse(raw.split('\\n').filter((l) => l.startsWith('data: ')).map((l) => l.slice(6)).join('\\n'));
           if (event === 'sources') { sources = data.sources; renderSources(div, sources); }
-          else if (event === 'token') { text += data.text; renderAnswer(body, text, sources); }
-          else if (event === 'done') { text = data.answer; sources = data.sources; renderAnswer(body, text, sources); renderSources(div, sources); }
+          else if (event === 'token') { text += data.text; renderAnswer(div, body, text, sources); }
+          else if (event === 'done') { text = data.answer; sources = data.sources; renderAnswer(div, body, text, sources); renderSources(div, sources); }
           else if (event === 'error') throw new Error(data.error.message);
           div.scrollIntoView({ block: 'end' });
         }
