@@ -1,0 +1,79 @@
+/**
+ * The crawl flags of `ragline ingest`, as a user runs them: the built CLI in a child process, the
+ * demo site on loopback, the embedded store in a temp folder.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { serveStatic, type StaticServer } from '../src/net/static-server.js';
+import { packageRoot } from '../src/package-root.js';
+
+const bin = path.join(packageRoot(), 'dist', 'src', 'cli', 'main.js');
+
+describe('ragline ingest crawl flags', () => {
+  let site: StaticServer;
+  let dataDir: string;
+  beforeAll(async () => {
+    dataDir = await mkdtemp(path.join(os.tmpdir(), 'ragline-crawl-cli-'));
+    site = await serveStatic(path.join(packageRoot(), 'demo-site'));
+  });
+  afterAll(async () => {
+    await site?.close();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  const run = (args: string[]) =>
+    new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+      const child = spawn(process.execPath, [bin, ...args], {
+        env: { PATH: process.env.PATH, HOME: process.env.HOME, RAGLINE_DATA_DIR: dataDir },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code, stdout, stderr }));
+    });
+  const ingest = async (collection: string, ...flags: string[]) => {
+    const r = await run(['ingest', site.url, '--collection', collection, '--allow-private-network', '--json', ...flags]);
+    expect(r.code).toBe(0);
+    return JSON.parse(r.stdout) as { documents: number; skipped: Record<string, number> };
+  };
+  const sources = async (collection: string) => {
+    const r = await run(['search', 'job', '--collection', collection, '-k', '50', '--json']);
+    return [...new Set((JSON.parse(r.stdout) as Array<{ url: string }>).map((x) => x.url.slice(site.url.length - 1)))];
+  };
+
+  test('--help lists the crawl flags', async () => {
+    const r = await run(['ingest', '--help']);
+    for (const flag of ['--max-depth', '--scope', '--include', '--exclude', '--user-agent', '--max-requests-per-minute', '--delay', '--ignore-robots']) {
+      expect(r.stdout).toContain(flag);
+    }
+  });
+
+  test('--max-depth 0 ingests the start page only', async () => {
+    expect((await ingest('depth0', '--max-depth', '0')).documents).toBe(1);
+  });
+
+  test('--exclude and --include are repeatable globs (or re: regexes)', async () => {
+    const all = await ingest('all');
+    const excluded = await ingest('no-guide', '--exclude', '/guide/*', '--exclude', 're:/faq/');
+    expect(excluded.documents).toBeLessThan(all.documents);
+    const urls = await sources('no-guide');
+    expect(urls.some((u) => u.startsWith('/guide/') || u.startsWith('/faq/'))).toBe(false);
+    const only = await ingest('only-guide', '--include', '/guide/*');
+    expect((await sources('only-guide')).every((u) => u === '/' || u.startsWith('/guide/'))).toBe(true);
+    expect(only.documents).toBeLessThan(all.documents);
+  });
+
+  test('a bad --scope or an invalid re: pattern is a one-line error', async () => {
+    const scope = await run(['ingest', site.url, '--scope', 'planet']);
+    expect(scope.code).not.toBe(0);
+    expect(scope.stderr).toMatch(/--scope.*planet.*(host|choices)/s);
+    const pattern = await run(['ingest', site.url, '--allow-private-network', '--exclude', 're:(unclosed']);
+    expect(pattern.code).toBe(1);
+    expect(pattern.stderr.trim().split('\n').at(-1)).toMatch(/^ragline: exclude `re:\(unclosed` \(string\) is not a valid regular expression/);
+  });
+});
