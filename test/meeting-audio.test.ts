@@ -22,6 +22,7 @@ import { meetingMinutes } from '../pipelines/meeting-minutes.js';
 import { freshDatabase } from './support/databases.js';
 import { packageRoot } from '../src/package-root.js';
 import { InputError, ModelError } from '../src/errors.js';
+import { resolveTranscriptionModel } from '../src/models/resolve.js';
 
 const has = (tool: string) => spawnSync(tool, ['--version'], { stdio: 'ignore' }).status === 0 || spawnSync(tool, ['-version'], { stdio: 'ignore' }).status === 0;
 const tools = { espeak: has('espeak-ng'), sox: has('sox'), ffmpeg: has('ffmpeg') };
@@ -331,4 +332,10 @@ test('without ffmpeg, a compressed file over 25 MB is an error that says what to
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+});
+
+test('the transcription model follows the provider; a transcription server works with offline chat', () => {
+  expect(resolveTranscriptionModel('local', { env: {} })).toBeUndefined();
+  expect(resolveTranscriptionModel('local', { env: { OPENAI_TRANSCRIPTION_BASE_URL: 'http://127.0.0.1:9000/v1' } })).toMatchObject({ provider: 'openai', modelId: 'whisper-1' });
+  expect(resolveTranscriptionModel('openai', { apiKey: 'k', env: {}, transcriptionModel: 'gpt-4o-transcribe' })).toMatchObject({ modelId: 'gpt-4o-transcribe', maxDurationSeconds: 1500, maxUploadBytes: 26_214_400 });
 });

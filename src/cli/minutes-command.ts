@@ -1,8 +1,7 @@
 import path from 'node:path';
 import { Command } from 'commander';
 import { meetingMinutes, isAudioFile } from '../../pipelines/meeting-minutes.js';
-import { describeModels, resolveChatModel } from '../models/resolve.js';
-import { createOpenAITranscription } from '../models/openai/transcription.js';
+import { describeModels, resolveChatModel, resolveTranscriptionModel } from '../models/resolve.js';
 import { parseFormats, planOutputs, writeOutputs, type OutputFormat } from '../meetings/write-outputs.js';
 import { formatClock } from '../meetings/transcript.js';
 import { ingestEmbeddingModel } from './ingest-command.js';
@@ -44,9 +43,7 @@ export function minutesCommand(): Command {
     const plan = planOutputs({ input, ...(flags.out ? { out: flags.out } : {}), ...(flags.format ? { formats: flags.format } : {}) });
     const { provider, reason, selection } = modelSelection(flags);
     const chat = provider === 'local' ? undefined : resolveChatModel(provider, selection);
-    // Audio needs a transcription server: OpenAI's or a compatible one (OPENAI_TRANSCRIPTION_BASE_URL works even when chat is local).
-    const transcriptionServer = provider === 'openai' || Boolean(process.env.OPENAI_TRANSCRIPTION_BASE_URL);
-    const transcription = transcriptionServer && isAudioFile(input) ? createOpenAITranscription(flags.transcriptionModel ? { model: flags.transcriptionModel } : {}) : undefined;
+    const transcription = isAudioFile(input) ? resolveTranscriptionModel(provider, { ...selection, ...(flags.transcriptionModel ? { transcriptionModel: flags.transcriptionModel } : {}) }) : undefined;
     const run = async (db?: Parameters<Parameters<typeof withDatabase>[0]>[0], signal?: AbortSignal) => {
       const embedding = db ? (await ingestEmbeddingModel(db, flags)).model : undefined;
       status(

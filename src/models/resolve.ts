@@ -2,12 +2,13 @@
  * Picking providers: `openai` when OPENAI_API_KEY or OPENAI_BASE_URL is set, else the offline
  * `local` models. Every command reports which one it uses (`describeModels`).
  */
-import type { ChatModel, EmbeddingModel } from './spec.js';
+import type { ChatModel, EmbeddingModel, TranscriptionModel } from './spec.js';
 import { ConfigError } from '../errors.js';
 import { createLexicalEmbedding, LEXICAL_EMBEDDING_ID } from './local/lexical-embedding.js';
 import { createExtractiveChat, EXTRACTIVE_CHAT_ID } from './local/extractive-chat.js';
 import { createOpenAIEmbedding } from './openai/embedding.js';
 import { createOpenAIChat } from './openai/chat.js';
+import { createOpenAITranscription } from './openai/transcription.js';
 import type { OpenAIConnectionOptions } from './openai/client.js';
 
 /** Known providers. */
@@ -76,6 +77,27 @@ export function resolveChatModel(provider: ProviderName, selection: ModelSelecti
     ...(maxRetries !== undefined ? { maxRetries } : {}),
     ...(timeoutMs ? { timeoutMs } : {}),
     ...(client ? { client } : {}),
+  });
+}
+
+/**
+ * The speech-to-text model for a provider: OpenAI's, or a compatible server's when
+ * OPENAI_TRANSCRIPTION_BASE_URL names one (even with offline chat). `local` has no speech
+ * recognition of its own, so without such a server there is none (undefined).
+ */
+export function resolveTranscriptionModel(provider: ProviderName, selection: ModelSelection & { transcriptionModel?: string } = {}): TranscriptionModel | undefined {
+  const env = selection.env ?? process.env;
+  const server = env.OPENAI_TRANSCRIPTION_BASE_URL;
+  if (checkProvider(provider) === 'local' && !server) return undefined;
+  const { transcriptionModel, apiKey, baseURL, maxRetries, timeoutMs, client } = selection;
+  return createOpenAITranscription({
+    ...(transcriptionModel ? { model: transcriptionModel } : {}),
+    ...(server ? { transcriptionBaseURL: server } : {}),
+    ...(apiKey ? { apiKey } : {}),
+    ...(baseURL ? { baseURL } : {}),
+    ...(maxRetries !== undefined ? { maxRetries } : {}),
+    ...(timeoutMs ? { timeoutMs } : {}),
+    ...(client && !server ? { client } : {}),
   });
 }
 
