@@ -125,7 +125,11 @@ async function main(): Promise<void> {
     await ingest({ db, source: site.url, collection: 'docs', embedding, crawl: { allowPrivateNetwork: true } });
 
     const serve = await spawnUntil(
-      [path.join(root, 'dist', 'src', 'cli', 'main.js'), 'serve', '--port', '0', '--collection', 'docs', '--rate-limit', '100000000', '--max-concurrent', '64', '--max-queue', '256'],
+      [
+        // RAGLINE_BENCH_PROFILE=<dir> writes a CPU profile of the server to that folder.
+        ...(process.env.RAGLINE_BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.env.RAGLINE_BENCH_PROFILE] : []),
+        path.join(root, 'dist', 'src', 'cli', 'main.js'), 'serve', '--port', '0', '--collection', 'docs', '--rate-limit', '100000000', '--max-concurrent', '64', '--max-queue', '256',
+      ],
       { ...process.env, DATABASE_URL: url.href, OPENAI_BASE_URL: baseURL, OPENAI_API_KEY: 'sk-bench' },
       /Serving on (http:\/\/\S+?)\/ /,
     );
