@@ -502,3 +502,36 @@ describe('SSRF', () => {
     await expect(run(`${site.base}/`, { allowPrivateNetwork: false })).rejects.toMatchObject({ reason: 'private-address' });
   });
 });
+
+describe('per-host concurrency', () => {
+  test('concurrencyPerHost bounds the requests in flight to each host, within concurrency', async () => {
+    const active = new Map<string, number>();
+    const peak = new Map<string, number>();
+    const server = http.createServer((req, res) => {
+      const host = (req.headers.host ?? '').replace(/:\d+$/, '');
+      const now = (active.get(host) ?? 0) + 1;
+      active.set(host, now);
+      peak.set(host, Math.max(peak.get(host) ?? 0, now));
+      res.once('close', () => active.set(host, (active.get(host) ?? 1) - 1));
+      const key = req.url ?? '/';
+      if (key === '/') {
+        const port = (server.address() as AddressInfo).port;
+        const pages = Array.from({ length: 12 }, (_, i) => [`http://a.multi.test:${port}/p${i}`, `http://b.multi.test:${port}/p${i}`]).flat();
+        page(links(...pages))(req, res);
+      } else if (/^\/p\d+$/.test(key)) setTimeout(() => page(key)(req, res), 60);
+      else res.writeHead(404).end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (server.address() as AddressInfo).port;
+      const resolve = async () => [{ address: '127.0.0.1', family: 4 }];
+      const { docs } = await run(`http://multi.test:${port}/`, { resolve, scope: 'domain', concurrency: 8, concurrencyPerHost: 2, sitemaps: false, robots: false });
+      expect(docs).toHaveLength(25);
+      expect(peak.get('a.multi.test')).toBe(2);
+      expect(peak.get('b.multi.test')).toBe(2);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});

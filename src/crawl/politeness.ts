@@ -66,3 +66,43 @@ export function parseRetryAfter(header: string | string[] | undefined, now = Dat
 export function backoffMs(attempt: number, baseMs: number, maxMs = 30_000, random = Math.random): number {
   return Math.min(maxMs, baseMs * 2 ** (attempt - 1) * (0.5 + random()));
 }
+
+/** At most `limit` holders per key at once; waiters are served in arrival order. */
+export class KeyedSemaphore {
+  private readonly active = new Map<string, number>();
+  private readonly waiting = new Map<string, Array<() => void>>();
+
+  constructor(private readonly limit: number) {}
+
+  /** Resolve with a release function once a slot for `key` is free. */
+  async acquire(key: string, signal?: AbortSignal): Promise<() => void> {
+    if ((this.active.get(key) ?? 0) >= this.limit) {
+      await new Promise<void>((resolve, reject) => {
+        const queue = this.waiting.get(key) ?? [];
+        const onAbort = (): void => {
+          const index = queue.indexOf(wake);
+          if (index !== -1) queue.splice(index, 1);
+          reject(signal?.reason);
+        };
+        const wake = (): void => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        };
+        queue.push(wake);
+        this.waiting.set(key, queue);
+        signal?.addEventListener('abort', onAbort, { once: true });
+      });
+    } else {
+      this.active.set(key, (this.active.get(key) ?? 0) + 1);
+    }
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const next = this.waiting.get(key)?.shift();
+      // The slot passes straight to the next waiter; otherwise it is freed.
+      if (next) next();
+      else this.active.set(key, (this.active.get(key) ?? 1) - 1);
+    };
+  }
+}

@@ -38,7 +38,7 @@ import type { SourceDocument } from '../types.js';
 import { fetchRobots, type RobotsRules } from '../crawl/robots.js';
 import { readSitemaps, type SitemapEntry } from '../crawl/sitemap.js';
 import { createScope, createTrapGuard, stripSessionIds, type ScopeOptions, type TrapOptions } from '../crawl/scope.js';
-import { RateGate, backoffMs, parseRetryAfter, sleep } from '../crawl/politeness.js';
+import { KeyedSemaphore, RateGate, backoffMs, parseRetryAfter, sleep } from '../crawl/politeness.js';
 
 /** Why a page was not yielded. */
 export type CrawlSkipReason =
@@ -204,6 +204,12 @@ export interface CrawlOptions extends HttpGetOptions, ScopeOptions, TrapOptions 
    * @default 8
    */
   concurrency?: number;
+  /**
+   * Maximum number of requests in flight to one origin (scheme, host and port), within
+   * `concurrency`: matters when the scope spans several hosts (`scope: 'domain'`).
+   * @default the value of `concurrency`
+   */
+  concurrencyPerHost?: number;
   /**
    * Obey robots.txt (disallow rules and `Crawl-delay` for `userAgent`). Turn off only for sites
    * you own.
@@ -501,6 +507,7 @@ export function crawl(startUrl: string | URL, options: CrawlOptions = {}): Crawl
   }
   const maxPages = positiveInteger('maxPages', options.maxPages, 1000);
   const concurrency = positiveInteger('concurrency', options.concurrency, 8);
+  const concurrencyPerHost = positiveInteger('concurrencyPerHost', options.concurrencyPerHost, concurrency);
   const maxDepth = nonNegative('maxDepth', options.maxDepth, Infinity);
   const delayMs = nonNegative('delayMs', options.delayMs, 0);
   const retries = nonNegative('retries', options.retries, 2);
@@ -561,6 +568,7 @@ export function crawl(startUrl: string | URL, options: CrawlOptions = {}): Crawl
   // Keyed by origin, like robots.txt: its Crawl-delay applies to the origin it came from.
   const hostGate = new RateGate((origin) => Math.max(delayMs, robotsLoaded.get(origin)?.crawlDelayMs ?? 0));
   const globalGate = new RateGate(() => (perMinute === undefined ? 0 : 60_000 / perMinute));
+  const hostSlots = concurrencyPerHost < concurrency ? new KeyedSemaphore(concurrencyPerHost) : undefined;
 
   async function* run(): AsyncGenerator<SourceDocument, CrawlStats, undefined> {
     const seen = new Set<string>(history.finished ?? []);
@@ -641,12 +649,14 @@ export function crawl(startUrl: string | URL, options: CrawlOptions = {}): Crawl
       if (previous?.lastModified) headers['if-modified-since'] = previous.lastModified;
       const follow = redirectPolicy(task);
       for (let attempt = 0; ; attempt++) {
-        await hostGate.wait(task.url.origin, signal);
-        await globalGate.wait('*', signal);
+        const release = await hostSlots?.acquire(task.url.origin, signal);
         let response: HttpResponse;
         try {
+          await hostGate.wait(task.url.origin, signal);
+          await globalGate.wait('*', signal);
           response = await client.get(task.url, { shouldReadBody, shouldFollowRedirect: follow, headers });
         } catch (error) {
+          release?.();
           if (attempt < retries && isTransient(error) && !signal.aborted) {
             stats.retries += 1;
             await sleep(backoffMs(attempt + 1, retryBaseMs), signal);
@@ -654,6 +664,7 @@ export function crawl(startUrl: string | URL, options: CrawlOptions = {}): Crawl
           }
           throw error;
         }
+        release?.();
         const { status } = response;
         if (attempt < retries && (status === 429 || status >= 500)) {
           const asked = status === 429 || status === 503 ? parseRetryAfter(response.headers['retry-after']) : undefined;
