@@ -59,6 +59,17 @@ export interface RateLimiterState {
   learnedFromHeaders: boolean;
 }
 
+/** A request needs more tokens than the whole per-minute budget: it can never be sent as it is. */
+export class BudgetExceededError extends Error {
+  constructor(
+    readonly tokens: number,
+    readonly tokensPerMinute: number,
+  ) {
+    super(`The request needs ${tokens} tokens, more than the whole budget of ${tokensPerMinute} tokens per minute.`);
+    this.name = 'BudgetExceededError';
+  }
+}
+
 /** A continuously refilling budget of `limit` units per minute. */
 class Bucket {
   limit: number;
@@ -266,6 +277,9 @@ export class RateLimiter {
       for (;;) {
         if (this.failures > failuresBefore) throw this.lastFailure;
         signal?.throwIfAborted();
+        // Asked before the budget was known, now known to be too small: the server would refuse
+        // it after we waited for a full bucket, so say so now (the caller may split it).
+        if (this.tokens && tokens > this.tokens.limit) throw new BudgetExceededError(tokens, this.tokens.limit);
         const wait = this.waitMs(tokens);
         if (wait > 0) {
           await sleep(wait, signal);
@@ -362,10 +376,10 @@ export class RateLimiter {
   /**
    * Requests do not reach the server in the order they were sent (a new connection takes longer
    * than a kept-alive one), so its `remaining` counts an unknown part of the requests in flight.
-   * A new or changed limit starts the budget from `remaining` less everything in flight (safe);
-   * otherwise the server's figure less the requests sent after this one only ever lowers ours
-   * (someone else spends on the key, or the estimates were low): our own accounting, charged at
-   * sending, is never behind the server's, charged at arrival.
+   * A new or changed limit starts the budget from `remaining` less everything in flight (safe).
+   * Otherwise our own accounting, charged at sending, is never behind the server's, charged at
+   * arrival; only a server figure below ours (someone else spends on the key, or the estimates were
+   * low) lowers it, to that figure less the requests sent after this one.
    */
   private adopt(
     bucket: Bucket | undefined,
@@ -388,7 +402,9 @@ export class RateLimiter {
       b.sync(known, level === undefined ? Math.min(b.available(), known - inFlight) : level - inFlight);
       return b;
     }
-    if (level !== undefined && level - later < bucket.available()) bucket.sync(known, level - later);
+    // Our level has every request in flight charged, the server's only those that arrived: it can
+    // only be lower than ours when someone else spends on the key or our estimates were low.
+    if (level !== undefined && level < bucket.available()) bucket.sync(known, level - later);
     return bucket;
   }
 

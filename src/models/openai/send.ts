@@ -6,7 +6,7 @@
  */
 import OpenAI from 'openai';
 import { ModelError } from '../../errors.js';
-import { parseOpenAIDuration, retryAfterMs, sleep, type RateLimiter } from './rate-limiter.js';
+import { BudgetExceededError, parseOpenAIDuration, retryAfterMs, sleep, type RateLimiter } from './rate-limiter.js';
 import { toModelError } from './client.js';
 
 /** Options of {@link sendWithRetries}. */
@@ -60,7 +60,16 @@ export async function sendWithRetries<T>(options: SendOptions, attempt: (signal?
   const base = options.backoffMs ?? 500;
   const cap = options.maxBackoffMs ?? 30_000;
   for (let n = 0; ; n++) {
-    const permit = await limiter.acquire(options.tokens, signal);
+    let permit;
+    try {
+      permit = await limiter.acquire(options.tokens, signal);
+    } catch (err) {
+      if (!(err instanceof BudgetExceededError)) throw err;
+      throw new ModelError('openai', options.model, `${options.what} needs more tokens than the account's whole per-minute budget: ${err.message}`, {
+        cause: err,
+        code: 'request_too_large',
+      });
+    }
     let result: WithResponse<T>;
     try {
       result = await attempt(signal);
