@@ -334,6 +334,11 @@ test('without ffmpeg, a compressed file over 25 MB is an error that says what to
   }
 });
 
+test('piece limits are validated with the value in the message', async () => {
+  const model = createOpenAITranscription({ apiKey: 'test', baseURL: 'http://127.0.0.1:9/v1', maxRetries: 0 });
+  await expect(transcribeAudio('meeting.wav', { model, maxPieceSeconds: 0 })).rejects.toThrow('Expected `maxPieceSeconds` to be a positive number, got `0` (number).');
+});
+
 test('the transcription model follows the provider; a transcription server works with offline chat', () => {
   expect(resolveTranscriptionModel('local', { env: {} })).toBeUndefined();
   expect(resolveTranscriptionModel('local', { env: { OPENAI_TRANSCRIPTION_BASE_URL: 'http://127.0.0.1:9000/v1' } })).toMatchObject({ provider: 'openai', modelId: 'whisper-1' });

@@ -115,6 +115,13 @@ describe('minutes through a chat model', () => {
     }
   });
 
+  test('a failed call stops the map step: no further chunks are sent', async () => {
+    const long = parseTranscript(fixture('oakland-excerpt.vtt'));
+    standIn.injectFaults({ status: 500 });
+    await expect(generateMinutes(long, { chat: chat('gpt-4'), maxChunkTokens: 200, reserveOutputTokens: 512, concurrency: 1 })).rejects.toThrow(ModelError);
+    expect(chatBodies()).toHaveLength(1);
+  });
+
   test('templates add their instructions; unknown ones name the choices; a file is read as instructions', async () => {
     await generateMinutes(budget, { chat: chat(), template: 'standup', instructions: 'Write in British English.' });
     const system = chatBodies()[0]!.messages[0]!.content;

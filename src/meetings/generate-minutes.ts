@@ -233,8 +233,10 @@ export async function generateMinutes(transcript: Transcript, options: GenerateM
   stats.chunks = chunks.length;
   const results: Minutes[] = new Array(chunks.length);
   let next = 0;
+  let failed = false;
   const worker = async () => {
-    while (next < chunks.length) {
+    // After a failure no new chunk is started: the calls would be paid for and thrown away.
+    while (!failed && next < chunks.length) {
       const i = next++;
       const chunk = chunks[i]!;
       const json = await call(
@@ -253,7 +255,14 @@ export async function generateMinutes(transcript: Transcript, options: GenerateM
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(concurrency, chunks.length) }, worker));
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, chunks.length) }, () =>
+      worker().catch((err: unknown) => {
+        failed = true;
+        throw err;
+      }),
+    ),
+  );
 
   const decisions = mergeDecisions(results.map((r) => r.decisions));
   const actionItems = mergeActionItems(results.map((r) => r.action_items));

@@ -94,6 +94,11 @@ export async function transcribeAudio(file: string, options: TranscribeAudioOpti
   if (!Number.isInteger(concurrency) || concurrency < 1) {
     throw new ConfigError('concurrency', concurrency, `Expected \`concurrency\` to be an integer from 1 and up, got ${describeValue(concurrency)}.`);
   }
+  for (const [name, value] of Object.entries({ maxPieceSeconds: options.maxPieceSeconds, maxPieceBytes: options.maxPieceBytes, promptWords: options.promptWords })) {
+    if (value !== undefined && !(typeof value === 'number' && value > 0)) {
+      throw new ConfigError(name, value, `Expected \`${name}\` to be a positive number, got ${describeValue(value)}.`);
+    }
+  }
   const ext = path.extname(file).slice(1).toLowerCase();
   if (!model.formats.includes(ext)) {
     throw new ConfigError('input', file, `${model.modelId} does not take .${ext} files: use one of ${model.formats.join(', ')}.`);
@@ -136,11 +141,17 @@ export async function transcribeAudio(file: string, options: TranscribeAudioOpti
     return result;
   };
 
+  let failed = false;
   await Promise.all(
     runsOf(plan.pieces, concurrency).map(async (run) => {
       let prompt = options.prompt;
       for (const piece of run) {
-        const result = await transcribePiece(piece, prompt);
+        // After a failure no new piece is started; finished ones are kept (with `pool`) for the next run.
+        if (failed) return;
+        const result = await transcribePiece(piece, prompt).catch((err: unknown) => {
+          failed = true;
+          throw err;
+        });
         results[piece.index] = result;
         const tail = closingWords(result.text, promptWords);
         prompt = tail || options.prompt;
