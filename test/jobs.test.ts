@@ -407,4 +407,17 @@ describeEachDatabase('job worker', (backend) => {
     const { rows } = await db.pool.query<{ indexdef: string }>('SELECT indexdef FROM pg_indexes WHERE indexname = $1', [collectionIndexName(c)]);
     expect(rows[0]!.indexdef).toMatch(/USING hnsw .*vector_cosine_ops\) WITH \(m='?8'?, ef_construction='?40'?\) WHERE \(collection_id = /);
   });
+
+  test("a deferred-index job whose worker died on its last attempt is buried and its collection's index rebuilt", async () => {
+    const c = await ensureCollection(db.pool, 'orphaned', embedding);
+    await dropCollectionIndex(db.pool, c);
+    const [job] = await enqueueJobs(db.pool, [{ collection: 'orphaned', source: path.join(demoSite, 'faq'), kind: 'path', maxAttempts: 1, options: { deferIndex: true } }]);
+    await claimJob(db.pool, 'killed-worker', 1);
+    await sleep(20);
+    const events: WorkerEvent[] = [];
+    await runWorker({ db, pollMs: 20, embeddingFor: () => embedding, onEvent: (e) => events.push(e) });
+    expect(await getJob(db.pool, job!.id)).toMatchObject({ state: 'dead', attempts: 1 });
+    expect(events.map((e) => e.type)).toEqual(expect.arrayContaining(['failed', 'index']));
+    expect(await hasCollectionIndex(db.pool, c)).toBe(true);
+  });
 });

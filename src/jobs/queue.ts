@@ -228,6 +228,21 @@ export async function hasPendingJobs(pool: pg.Pool): Promise<boolean> {
 }
 
 /**
+ * Make dead the running jobs whose lease expired on their last attempt (their worker died), with
+ * the reason kept. {@link claimJob} does the same; a worker calls this first to learn which jobs
+ * ended so (a deferred index may be due).
+ */
+export async function buryLostJobs(pool: pg.Pool): Promise<Job[]> {
+  const { rows } = await pool.query<Row>(
+    `UPDATE jobs SET state = 'dead', lease_owner = NULL, lease_expires_at = NULL, finished_at = now(), updated_at = now(),
+            last_error = 'attempt ' || attempts || ' of ' || max_attempts || ': worker ' || lease_owner || ' stopped renewing its lease (killed or lost its connection)'
+      WHERE state = 'running' AND lease_expires_at < now() AND attempts >= max_attempts
+     RETURNING *`,
+  );
+  return rows.map(toJob);
+}
+
+/**
  * Claim the oldest job that is due — queued, failed and past its backoff, or running under a lease
  * that expired (its worker died) — for `owner`, with a lease of `leaseMs`. Starts an attempt.
  * Jobs whose lease expired on their last attempt become dead first, with the reason kept.

@@ -17,7 +17,7 @@ import { buildCollectionIndex, dropCollectionIndex, ensureCollection, getCollect
 import type { EmbeddingModel } from '../models/spec.js';
 import type { OpenAIConnectionOptions } from '../models/openai/client.js';
 import { defaultProvider, embeddingModelForCollection, resolveEmbeddingModel } from '../models/resolve.js';
-import { claimJob, completeJob, failJob, hasPendingJobs, hasPendingJobsFor, releaseJob, renewLease, type Job, type JobProgress, type JobState } from './queue.js';
+import { buryLostJobs, claimJob, completeJob, failJob, hasPendingJobs, hasPendingJobsFor, releaseJob, renewLease, type Job, type JobProgress, type JobState } from './queue.js';
 
 /** What a worker reports as it goes. */
 export type WorkerEvent =
@@ -249,6 +249,10 @@ export function startWorker(options: WorkerOptions): Worker {
       while (!stopping && running.size < concurrency) {
         let job: Job | undefined;
         try {
+          for (const dead of await buryLostJobs(db.pool)) {
+            emit({ type: 'failed', job: dead, error: new Error(dead.error ?? 'lease expired'), state: 'dead' });
+            await buildDeferredIndex(dead);
+          }
           job = await claimJob(db.pool, id, leaseMs);
         } catch (error) {
           emit({ type: 'error', error });
