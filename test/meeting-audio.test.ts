@@ -238,6 +238,16 @@ describeSpeech(`transcribing real speech${missing.length ? ` — skipped: ${miss
     for (const p of pieces.slice(0, -1)) expect(long.schedule.some((s) => s.start < p.end && p.end < s.end)).toBe(false);
   });
 
+  (tools.ffmpeg ? test : test.skip)(`with ffmpeg, a WAV over 25 MB whose mono 16 kHz MP3 fits is sent whole, transcoded, not cut${tools.ffmpeg ? '' : ' — skipped: ffmpeg not installed'}`, async () => {
+    use(long);
+    const pieces: AudioPieceEvent[] = [];
+    const t = await transcribeAudio(long.file, { model: whisper(), onPiece: (e) => pieces.push(e) });
+    expect(pieces).toHaveLength(1);
+    expect(pieces[0]!.bytes).toBeLessThan(4_000_000);
+    expect(seen.map((s) => s.fileName)).toEqual(['long.part1.mp3']);
+    expectScript(t.segments, long);
+  });
+
   test('finished pieces are kept in Postgres: an interrupted run resumes without sending them again', async () => {
     use(long);
     const db = await freshDatabase('pglite');
