@@ -127,7 +127,10 @@ describe('robots.txt', () => {
       expect((await run(`${other.base}/`)).docs).toHaveLength(2);
       other.routes.set('/robots.txt', (_req, res) => res.writeHead(500).end());
       const events: CrawlEvent[] = [];
-      await expect(run(`${other.base}/`, { retries: 0, onEvent: (e) => events.push(e) })).rejects.toMatchObject({ reason: 'robots' });
+      const error = await run(`${other.base}/`, { retries: 0, onEvent: (e) => events.push(e) }).catch((e: unknown) => e);
+      expect(error).toMatchObject({ reason: 'robots' });
+      expect((error as Error).message).toMatch(/robots\.txt could not be read .* RFC 9309/);
+      expect(events.some((e) => e.type === 'warning' && e.url.endsWith('/robots.txt'))).toBe(true);
     } finally {
       await other.close();
     }

@@ -787,8 +787,11 @@ export function crawl(startUrl: string | URL, options: CrawlOptions = {}): Crawl
             throw new FetchError(
               task.url.href,
               'robots',
-              `${outcome.robots.url} disallows the start URL ${task.url.href} for user agent "${userAgent}"; ` +
-                `set another start URL, or ignore robots.txt (--ignore-robots) if the site is yours.`,
+              outcome.robots.source === 'unreachable'
+                ? `${outcome.robots.url} could not be read (a 5xx or no answer), which means "crawl nothing" (RFC 9309); ` +
+                    `try again later, or ignore robots.txt (--ignore-robots) if the site is yours.`
+                : `${outcome.robots.url} disallows the start URL ${task.url.href} for user agent "${userAgent}"; ` +
+                    `set another start URL, or ignore robots.txt (--ignore-robots) if the site is yours.`,
             );
           }
           skip(task, task.url.href, 'robots', `${task.url.href} is disallowed by ${outcome.robots.url}.`);
