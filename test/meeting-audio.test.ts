@@ -292,7 +292,7 @@ describeSpeech(`transcribing real speech${missing.length ? ` — skipped: ${miss
     const out = path.join(dir, 'cli-out');
     // Asynchronously: the stand-in answering the child lives in this process.
     const r = await new Promise<{ status: number | null; stderr: string }>((resolve, reject) => {
-      const child = spawn(process.execPath, [bin, 'minutes', short.file, '--out', out, '--format', 'json,srt', '--no-store', '--title', 'Budget review'], {
+      const child = spawn(process.execPath, [bin, 'minutes', short.file, '--out', out, '--format', 'json,srt', '--no-store', '--title', 'Budget review', '--language', 'en', '--vocabulary', 'Aisha, Berlin'], {
         env: { PATH: process.env.PATH, HOME: process.env.HOME, OPENAI_BASE_URL: standIn.url, OPENAI_API_KEY: 'test' },
         stdio: ['ignore', 'ignore', 'pipe'],
       });
@@ -302,6 +302,7 @@ describeSpeech(`transcribing real speech${missing.length ? ` — skipped: ${miss
       child.on('close', (status) => resolve({ status, stderr }));
     });
     expect(r.stderr).toContain('transcription openai/whisper-1');
+    expect(audioRequests()[0]!.body).toMatchObject({ language: 'en', prompt: 'Aisha, Berlin' });
     expect(r.status).toBe(0);
     const json = JSON.parse(readFileSync(path.join(out, 'short.json'), 'utf8')) as { segments: Array<{ start: number; text: string }>; generator: string };
     expect(json.generator).toBe('openai/gpt-4o-mini');

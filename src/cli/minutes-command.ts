@@ -18,6 +18,8 @@ interface MinutesFlags extends ModelFlags {
   chunkTokens?: number;
   reserveOutputTokens?: number;
   transcriptionModel?: string;
+  language?: string;
+  vocabulary?: string;
   concurrency: number;
   json?: boolean;
 }
@@ -36,6 +38,8 @@ export function minutesCommand(): Command {
     .option('--chunk-tokens <n>', 'transcript tokens per chat call at most (longer transcripts are map-reduced)', parseInteger('chunk-tokens', 200))
     .option('--reserve-output-tokens <n>', 'tokens kept for each reply', parseInteger('reserve-output-tokens', 256))
     .option('--transcription-model <id>', 'speech-to-text model (default whisper-1); OPENAI_TRANSCRIPTION_BASE_URL picks another server')
+    .option('--language <code>', 'language of the audio (ISO-639-1, e.g. en), when known')
+    .option('--vocabulary <words>', 'names and terms the audio uses, to help the transcription spell them')
     .option('--concurrency <n>', 'chat calls and audio pieces in flight at once', parseInteger('concurrency'), 4)
     .option('--json', 'print a JSON summary of what was done on stdout');
   addModelOptions(cmd, { embedding: true, chat: true });
@@ -59,7 +63,7 @@ export function minutesCommand(): Command {
         ...(flags.chunkTokens ? { maxChunkTokens: flags.chunkTokens } : {}),
         ...(flags.reserveOutputTokens ? { reserveOutputTokens: flags.reserveOutputTokens } : {}),
         concurrency: flags.concurrency,
-        ...(transcription ? { transcription, audio: { concurrency: flags.concurrency, ...(db ? { pool: db.pool } : {}), onPiece: (e) => status(`  audio piece ${e.index + 1}/${e.of} ${formatClock(e.start)}–${formatClock(e.end)}${e.resumed ? ' (already transcribed)' : ''}`) } } : {}),
+        ...(transcription ? { transcription, audio: { concurrency: flags.concurrency, ...(flags.language ? { language: flags.language } : {}), ...(flags.vocabulary ? { prompt: flags.vocabulary } : {}), ...(db ? { pool: db.pool } : {}), onPiece: (e) => status(`  audio piece ${e.index + 1}/${e.of} ${formatClock(e.start)}–${formatClock(e.end)}${e.resumed ? ' (already transcribed)' : ''}`) } } : {}),
         ...(db && embedding ? { db, embedding, collection: flags.collection } : {}),
         onCall: (e) => status(`  ${e.step} ${e.part}/${e.of}: ${e.promptTokens} prompt + ${e.outputTokens} output tokens, ${e.ms} ms`),
         ...(signal ? { signal } : {}),
