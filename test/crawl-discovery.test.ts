@@ -127,9 +127,10 @@ describe('robots.txt', () => {
       expect((await run(`${other.base}/`)).docs).toHaveLength(2);
       other.routes.set('/robots.txt', (_req, res) => res.writeHead(500).end());
       const events: CrawlEvent[] = [];
-      const error = await run(`${other.base}/`, { retries: 0, onEvent: (e) => events.push(e) }).catch((e: unknown) => e);
+      const pages = crawl(`${other.base}/`, { ...local, retries: 0, onEvent: (e) => events.push(e) });
+      const error = await pages.next().catch((e: unknown) => e);
       expect(error).toMatchObject({ reason: 'robots' });
-      expect((error as Error).message).toMatch(/robots\.txt could not be read .* RFC 9309/);
+      expect((error as Error).message).toMatch(/robots\.txt could not be read .*\(RFC 9309\)/);
       expect(events.some((e) => e.type === 'warning' && e.url.endsWith('/robots.txt'))).toBe(true);
     } finally {
       await other.close();
