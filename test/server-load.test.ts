@@ -13,7 +13,8 @@ describeEachDatabase('Q&A server under load', (backend) => {
     // A model with a fixed 20 ms latency that writes 100 words, one every 2 ms.
     f = await startServerFixture(backend, {
       standIn: { latencyMs: 20, streamDelayMs: 2, respond: () => `From the documentation [1]. ${'word '.repeat(100)}` },
-      server: { maxConcurrentAnswers: 4, maxQueuedAnswers: 16, rateLimit: { requestsPerMinute: 60 } },
+      // A burst of 60 and (practically) no refill, so the count of 429s does not depend on timing.
+      server: { maxConcurrentAnswers: 4, maxQueuedAnswers: 16, rateLimit: { requestsPerMinute: 0.01, burst: 60 } },
     });
   });
   afterAll(async () => {

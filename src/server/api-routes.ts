@@ -5,7 +5,7 @@ import type { ChatModel } from '../models/spec.js';
 import { answerEvents, type AnswerContext } from './answer.js';
 import { checkHistory, checkQuestion, type InputLimits } from './conversation.js';
 import type { Gate } from './gate.js';
-import { HttpError, errorBody, isAbort, readJsonObject, sendJson, startEventStream, toHttpError, writeEvent } from './http.js';
+import { HttpError, errorBody, readJsonObject, sendJson, startEventStream, toHttpError, writeEvent } from './http.js';
 import type { RequestContext, Router } from './router.js';
 
 /** What the API routes need. */
@@ -123,7 +123,7 @@ async function streamAnswer({ res, signal }: RequestContext, events: Events): Pr
       }
     }
   } catch (err) {
-    if (signal.aborted && isAbort(err)) return;
+    if (signal.aborted) return; // the client left: nobody to tell
     writeEvent(res, errorBody(toHttpError(err)), 'error');
   } finally {
     res.end();

@@ -22,12 +22,6 @@ export class HttpError extends RaglineError {
   }
 }
 
-/** Whether an error is the cancellation of a request (client gone, server closing). */
-export function isAbort(err: unknown): boolean {
-  if (!(err instanceof Error)) return false;
-  return err.name === 'AbortError' || err.name === 'APIUserAbortError' || (err instanceof RaglineError && err.code === 'aborted');
-}
-
 /**
  * The HTTP answer to an error. ragline errors keep their one-line message (they never contain
  * keys); anything unexpected becomes a bare 500 so internals do not leak.

@@ -22,7 +22,7 @@ import { getTokenizer } from '../models/tokenizer.js';
 import { answerEvents } from './answer.js';
 import { checkHistory, checkQuestion, type HistoryMessage } from './conversation.js';
 import { checkK, type ApiContext } from './api-routes.js';
-import { HttpError, errorBody, isAbort, readJsonObject, sendJson, startEventStream, toHttpError, writeEvent } from './http.js';
+import { HttpError, errorBody, readJsonObject, sendJson, startEventStream, toHttpError, writeEvent } from './http.js';
 import type { Router } from './router.js';
 
 /** The block of sources appended to an answer's content. */
@@ -132,7 +132,7 @@ export function registerOpenAIRoutes(router: Router, api: ApiContext): void {
       }
       writeEvent(res, '[DONE]');
     } catch (err) {
-      if (signal.aborted && isAbort(err)) return;
+      if (signal.aborted) return; // the client left: nobody to tell
       // The OpenAI stream format has no error event: SDKs raise an error for a chunk with `error`.
       writeEvent(res, errorBody(toHttpError(err)));
     } finally {

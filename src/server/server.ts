@@ -14,7 +14,7 @@ import type { Database } from '../store/database.js';
 import { registerApiRoutes, type ApiContext } from './api-routes.js';
 import { KeyChecker, isLoopbackHost } from './auth.js';
 import { Gate } from './gate.js';
-import { HttpError, isAbort, sendError, toHttpError } from './http.js';
+import { HttpError, sendError, toHttpError } from './http.js';
 import { registerOpenAIRoutes } from './openai-routes.js';
 import { registerPage } from './page.js';
 import { RateLimiter, type RateLimitOptions } from './rate-limit.js';
@@ -228,7 +228,8 @@ export async function startServer(options: ServerOptions): Promise<RaglineServer
       }
       await handler({ req, res, url, signal });
     } catch (err) {
-      if (signal.aborted && isAbort(err)) return;
+      // The client left (or the server is closing): nobody to answer, whatever the error.
+      if (signal.aborted) return;
       const httpError = toHttpError(err);
       if (httpError.status >= 500 && httpError.type === 'server_error') log?.(`error on ${method} ${url.pathname}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
       if (!res.headersSent) sendError(res, httpError);
