@@ -54,11 +54,18 @@ describeWithChromium(title, () => {
     await page.press('#q', 'Enter');
 
     // While the answer is still streaming, the sources list and the first citation are already shown.
-    await page.waitForSelector('.bot[aria-busy="true"] .cite');
-    const partial = await page.textContent('.bot > div');
+    // Read in the same frame as the check, so the text is the partial one.
+    const partial = (await (
+      await page.waitForFunction(() => {
+        // No DOM types in the test build; the page's CSP forbids string predicates (eval).
+        const doc = (globalThis as unknown as { document: { querySelector(s: string): { textContent: string } | null } }).document;
+        return doc.querySelector('.bot[aria-busy="true"] .cite') && doc.querySelector('.bot > div')!.textContent;
+      })
+    ).jsonValue()) as string;
     await page.waitForSelector('.bot[data-done="true"]');
     const answer = (await page.textContent('.bot > div'))!;
-    expect(partial!.length).toBeLessThan(answer.length);
+    expect(partial.length).toBeLessThan(answer.length);
+    expect(answer.startsWith(partial)).toBe(true);
     expect(answer).toMatch(/^From the documentation \[1\]\. Stand-in reply: How do I schedule a cron job in a specific time zone\?$/);
 
     const cite = page.locator('.bot a.cite').first();
@@ -104,7 +111,8 @@ describeWithChromium(title, () => {
   test('a citation of a file source opens its quoted passages', async () => {
     const page = await browser.newPage({ viewport: { width: 900, height: 700 } });
     await page.goto(`${f.server.url}/?collection=notes`);
-    await page.waitForFunction("document.querySelector('#collection').value === 'notes'");
+    await page.waitForSelector('#collection option[value="notes"]', { state: 'attached' });
+    expect(await page.inputValue('#collection')).toBe('notes');
     await page.fill('#q', 'How quickly does the on-call engineer answer pages?');
     await page.press('#q', 'Enter');
     await page.waitForSelector('.bot[data-done="true"]');

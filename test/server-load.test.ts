@@ -10,9 +10,9 @@ describeEachDatabase('Q&A server under load', (backend) => {
   let f: ServerFixture;
 
   beforeAll(async () => {
-    // A model with a fixed 20 ms latency that writes 100 words, one every 2 ms.
+    // A model with a fixed 20 ms latency that writes 100 words, one every 5 ms.
     f = await startServerFixture(backend, {
-      standIn: { latencyMs: 20, streamDelayMs: 2, respond: () => `From the documentation [1]. ${'word '.repeat(100)}` },
+      standIn: { latencyMs: 20, streamDelayMs: 5, respond: () => `From the documentation [1]. ${'word '.repeat(100)}` },
       // A burst of 60 and (practically) no refill, so the count of 429s does not depend on timing.
       server: { maxConcurrentAnswers: 4, maxQueuedAnswers: 16, rateLimit: { requestsPerMinute: 0.01, burst: 60 } },
     });
@@ -84,7 +84,7 @@ describeEachDatabase('Q&A server under load', (backend) => {
     expect(health.answers).toEqual({ running: 0, waiting: 0 });
     const chats = f.standIn.requests.filter((r) => r.path === '/v1/chat/completions');
     expect(chats).toHaveLength(100);
-    // Each answer takes 200 ms to stream: the calls are still streaming when their clients leave.
+    // Each answer takes 500 ms to stream: the calls are still streaming when their clients leave.
     expect(chats.filter((c) => c.clientClosed).length).toBeGreaterThan(90);
   });
 });
