@@ -125,4 +125,26 @@ describeWithChromium(title, () => {
     await page.screenshot({ path: path.join(ARTIFACTS, 'chat-file-source.png') });
     await page.close();
   });
+
+  test('when the server requires a key, the page asks for it once and then answers', async () => {
+    const key = 'sk-page-test-0123456789abcdef';
+    await f.restart({ apiKeys: [key] });
+    try {
+      const page = await browser.newPage({ viewport: { width: 900, height: 700 } });
+      await page.goto(f.server.url);
+      await page.waitForSelector('#keybar.show');
+      await page.fill('#key', key);
+      await page.click('#savekey');
+      await page.waitForSelector('#collection option[value="docs"]', { state: 'attached' });
+      expect(await page.isVisible('#keybar')).toBe(false);
+      await page.fill('#q', 'How do I upgrade from version 2 to 3?');
+      await page.press('#q', 'Enter');
+      await page.waitForSelector('.bot[data-done="true"]');
+      expect(await page.textContent('.bot > div')).toMatch(/^From the documentation \[1\]\./);
+      expect(await page.locator('.bot.error').count()).toBe(0);
+      await page.close();
+    } finally {
+      await f.restart();
+    }
+  });
 });
