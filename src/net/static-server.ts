@@ -37,7 +37,9 @@ export interface StaticServerOptions {
 
 /**
  * Serve a folder over HTTP the way static hosts do: `dir/` answers with `dir/index.html`, `dir`
- * redirects to `dir/`, anything outside the folder or missing is a 404.
+ * redirects to `dir/`, anything outside the folder or missing is a 404. Responses carry an `ETag`
+ * (size and modification time) and `Last-Modified`, and conditional requests that match get a 304,
+ * so incremental crawls of a served folder behave as they would against a real host.
  */
 export async function serveStatic(root: string, options: StaticServerOptions = {}): Promise<StaticServer> {
   const base = path.resolve(root);
@@ -60,7 +62,21 @@ export async function serveStatic(root: string, options: StaticServerOptions = {
         file = path.join(file, 'index.html');
         info = await stat(file);
       }
-      res.writeHead(200, { 'content-type': TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream', 'content-length': info.size });
+      const etag = `"${info.size.toString(16)}-${Math.round(info.mtimeMs * 1000).toString(16)}"`;
+      const lastModified = info.mtime.toUTCString();
+      const validators = { etag, 'last-modified': lastModified };
+      const ifNoneMatch = req.headers['if-none-match'];
+      const ifModifiedSince = req.headers['if-modified-since'];
+      // If-None-Match wins over If-Modified-Since (RFC 9110 §13.2.2).
+      const fresh =
+        ifNoneMatch !== undefined
+          ? ifNoneMatch.split(',').some((tag) => tag.trim() === etag || tag.trim() === '*')
+          : ifModifiedSince !== undefined && Math.floor(info.mtimeMs / 1000) <= Math.floor(Date.parse(ifModifiedSince) / 1000);
+      if (fresh) {
+        res.writeHead(304, validators).end();
+        return;
+      }
+      res.writeHead(200, { 'content-type': TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream', 'content-length': info.size, ...validators });
       if (req.method === 'HEAD') res.end();
       else createReadStream(file).pipe(res);
     } catch {
