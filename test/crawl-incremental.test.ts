@@ -248,7 +248,7 @@ describeEachDatabase('kill and resume', (backend: Backend) => {
     if (dbUrl) {
       for (let i = 0; i < 300 && (await donePages('resumed')) === 0; i++) await sleep(100);
     } else {
-      await sleep(5000);
+      await sleep(10_000);
     }
     child.kill('SIGKILL');
   }
