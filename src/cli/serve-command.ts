@@ -13,6 +13,7 @@ interface ServeFlags extends ModelFlags {
   rateLimit: number;
   cors?: string;
   moderate?: boolean;
+  logRequests?: boolean;
   maxConcurrent: number;
   maxQueue: number;
 }
@@ -24,10 +25,11 @@ export function serveCommand(): Command {
     .description('serve the Q&A bot: a chat page at /, a JSON API (/api/ask, /api/search) and an OpenAI-compatible /v1/chat/completions')
     .option('-p, --port <n>', 'port to listen on', parseInteger('port', 0), 8787)
     .option('--host <address>', 'interface to listen on; anything but loopback requires API keys', '127.0.0.1')
-    .option('--api-key <key>', 'accept this key as `Authorization: Bearer <key>` (repeatable; also RAGLINE_API_KEYS, comma-separated)', collect)
+    .option('--api-key <key>', 'accept this key as `Authorization: Bearer <key>` (repeatable; RAGLINE_API_KEYS, comma-separated, keeps keys out of `ps`)', collect)
     .option('--rate-limit <n>', 'requests per minute allowed to one key (or address)', parseInteger('rate-limit'), 60)
     .option('--cors <origins>', 'comma-separated origins allowed to call the API from a browser ("*" for any); off by default')
     .option('--moderate', 'check every question with the moderation endpoint and refuse flagged ones')
+    .option('--log-requests', 'print one line per request on stderr: method, path, status, time, key fingerprint (never keys or bodies)')
     .option('--max-concurrent <n>', 'answers generated at once', parseInteger('max-concurrent'), 8)
     .option('--max-queue <n>', 'answers waiting for a slot before requests get 503', parseInteger('max-queue', 0), 32);
   addCollectionOption(cmd);
@@ -59,7 +61,7 @@ export function serveCommand(): Command {
         maxConcurrentAnswers: flags.maxConcurrent,
         maxQueuedAnswers: flags.maxQueue,
         defaultCollection: flags.collection,
-        log: process.env.RAGLINE_LOG_REQUESTS ? status : undefined,
+        ...(flags.logRequests ? { log: status } : {}),
       });
       status(describeModels({ chat }, reason));
       status(`Store: ${db.description}`);
