@@ -132,6 +132,11 @@ describe('robots.txt', () => {
       expect(error).toMatchObject({ reason: 'robots' });
       expect((error as Error).message).toMatch(/robots\.txt could not be read .*\(RFC 9309\)/);
       expect(events.some((e) => e.type === 'warning' && e.url.endsWith('/robots.txt'))).toBe(true);
+      // A robots.txt that fails once is tried again (retries), and then obeyed.
+      let calls = 0;
+      other.routes.set('/robots.txt', (_req, res) => (++calls === 1 ? res.writeHead(503).end() : res.writeHead(200).end('User-agent: *\nDisallow: /b\n')));
+      expect(paths((await run(`${other.base}/`, { retries: 1 })).docs)).toEqual(['/']);
+      expect(calls).toBe(2);
     } finally {
       await other.close();
     }

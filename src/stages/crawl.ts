@@ -548,7 +548,16 @@ export function crawl(startUrl: string | URL, options: CrawlOptions = {}): Crawl
     if (!obeyRobots) return Promise.resolve(undefined);
     let rules = robotsByOrigin.get(url.origin);
     if (rules === undefined) {
-      rules = fetchRobots(client, url, userAgent, signal).then(
+      // An unreachable robots.txt blocks the whole origin (RFC 9309): worth the same retries as a page.
+      const load = async (): Promise<RobotsRules> => {
+        for (let attempt = 0; ; attempt++) {
+          const loaded = await fetchRobots(client, url, userAgent, signal);
+          if (loaded.source !== 'unreachable' || attempt >= retries) return loaded;
+          stats.retries += 1;
+          await sleep(backoffMs(attempt + 1, retryBaseMs), signal);
+        }
+      };
+      rules = load().then(
         (loaded) => {
           robotsLoaded.set(url.origin, loaded);
           if (loaded.source === 'unreachable') {
