@@ -33,6 +33,12 @@ describeEachDatabase('OpenAI-compatible endpoint', (backend) => {
     ]);
   });
 
+  test('retrieves one model by name, and 404s an unknown one', async () => {
+    expect(await sdk.models.retrieve('docs')).toMatchObject({ id: 'docs', object: 'model', owned_by: 'ragline' });
+    expect(await sdk.models.retrieve('docs:gpt-4.1-mini')).toMatchObject({ id: 'docs:gpt-4.1-mini' });
+    await expect(sdk.models.retrieve('nope')).rejects.toMatchObject({ status: 404 });
+  });
+
   test('a completion answers from the collection named by the model, with a Sources block and field', async () => {
     const completion = await sdk.chat.completions.create({ model: 'handbook', messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: question }] });
     expect(completion.object).toBe('chat.completion');

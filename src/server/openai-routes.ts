@@ -71,6 +71,14 @@ export function registerOpenAIRoutes(router: Router, api: ApiContext): void {
     });
   });
 
+  router.under('GET', '/v1/models/', async ({ res, url }) => {
+    const id = decodeURIComponent(url.pathname.slice('/v1/models/'.length));
+    const name = id.split(':')[0]!;
+    const found = (await listCollections(api.db.pool)).find((c) => c.name === name);
+    if (!found) throw new HttpError(404, 'invalid_request_error', `The model '${id}' does not exist: models are collections (see GET /v1/models).`);
+    sendJson(res, 200, { id, object: 'model', created: Math.floor(new Date(found.createdAt).getTime() / 1000), owned_by: 'ragline' });
+  });
+
   router.on('POST', '/v1/chat/completions', async ({ req, res, signal }) => {
     const body = await readJsonObject(req, api.limits.maxBodyBytes);
     if (typeof body.model !== 'string' || body.model.length === 0) throw bad('`model` must be a collection name, or `collection:chat-model` (see GET /v1/models).');
