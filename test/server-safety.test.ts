@@ -10,6 +10,8 @@ import { postJson, startServerFixture, type ServerFixture } from './support/serv
 import { startServer } from '../src/server/server.js';
 import { ConfigError } from '../src/errors.js';
 import { createOpenAIChat } from '../src/models/openai/chat.js';
+import { createExtractiveChat } from '../src/models/local/extractive-chat.js';
+import { openDatabase } from '../src/store/database.js';
 import { packageRoot } from '../src/package-root.js';
 
 const KEY = 'sk-ragline-test-0123456789abcdef';
@@ -112,6 +114,20 @@ describe('Q&A server safety', () => {
     expect(f.standIn.requests.map((r) => r.path)).toEqual(['/v1/moderations', '/v1/embeddings', '/v1/chat/completions']);
     await f.restart();
   });
+});
+
+test('healthz answers 503 when the database is gone', async () => {
+  const db = await openDatabase({ dataDir: 'memory://', databaseUrl: '' });
+  const server = await startServer({ db, chat: createExtractiveChat() });
+  try {
+    expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+    await db.close();
+    const r = await fetch(`${server.url}/healthz`);
+    expect(r.status).toBe(503);
+    expect(await r.json()).toMatchObject({ status: 'unavailable', database: 'pglite', error: { type: 'database_unavailable' } });
+  } finally {
+    await server.close();
+  }
 });
 
 describe('ragline serve command', () => {
