@@ -1,6 +1,6 @@
 import OpenAI from 'openai';
 import { startOpenAIStandIn, type OpenAIStandIn } from './stand-in/openai-stand-in.js';
-import { RateLimiter, parseOpenAIDuration, retryAfterMs, sharedRateLimiter } from '../src/models/openai/rate-limiter.js';
+import { BudgetExceededError, RateLimiter, parseOpenAIDuration, retryAfterMs, sharedRateLimiter } from '../src/models/openai/rate-limiter.js';
 import { sendWithRetries } from '../src/models/openai/send.js';
 import { createOpenAIEmbedding } from '../src/models/openai/embedding.js';
 import { createOpenAIChat } from '../src/models/openai/chat.js';
@@ -99,6 +99,15 @@ describe('rate limiter bookkeeping', () => {
     limiter.release(p, undefined, 'rate-limited', 5000);
     expect(limiter.state().concurrency).toBe(4);
     expect(limiter.state().pausedMs).toBeGreaterThan(4000);
+  });
+
+  test('a request larger than the whole token budget is refused before it is sent', async () => {
+    const limiter = new RateLimiter({ tokensPerMinute: 1000 });
+    await expect(limiter.acquire(2000)).rejects.toThrow(BudgetExceededError);
+    expect(limiter.state().inFlight).toBe(0);
+    // The queue behind it is not stuck.
+    const p = await limiter.acquire(10);
+    limiter.release(p, undefined, 'ok');
   });
 
   test('invalid configured limits are refused with the value', () => {
