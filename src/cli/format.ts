@@ -6,9 +6,11 @@ export function formatMs(ms: number): string {
   return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
 }
 
-/** A URL as a person reads it: `file://` URLs as paths. */
+/** A URL as a person reads it: `file://` URLs as paths, keeping a fragment such as a meeting's `#t=754`. */
 export function displayUrl(url: string): string {
-  return url.startsWith('file://') ? decodeURIComponent(new URL(url).pathname) : url;
+  if (!url.startsWith('file://')) return url;
+  const u = new URL(url);
+  return decodeURIComponent(u.pathname) + u.hash;
 }
 
 /** Collapse whitespace and cut to `max` characters. */

@@ -18,6 +18,7 @@ import { defaultRespond, startOpenAIStandIn, type OpenAIStandInOptions, type Sta
 import { lexicalVector } from '../../src/models/local/lexical-embedding.js';
 import { DONT_KNOW, extractAnswer, formatAnswer } from '../../src/models/local/extractive-chat.js';
 import { parseUserMessage } from '../../src/ask/prompt.js';
+import { structuredRespond } from './structured.js';
 
 /** Quote the sources of a ragline answer prompt; any other prompt gets the default reply. */
 function respond(messages: StandInChatMessage[]): string {
@@ -69,7 +70,9 @@ async function main(): Promise<void> {
     return;
   }
 
-  const options: OpenAIStandInOptions = { embed: lexicalVector, respond };
+  // json_schema requests (meeting minutes) get valid JSON of their schema; ragline answer
+  // prompts get quoted sources; anything else the default reply.
+  const options: OpenAIStandInOptions = { embed: lexicalVector, respond: structuredRespond({ fallback: respond }) };
   for (const [flag, option] of Object.entries(NUMERIC_FLAGS) as Array<[string, (typeof NUMERIC_FLAGS)[keyof typeof NUMERIC_FLAGS]]>) {
     const text = (parsed.values as Record<string, string | boolean | undefined>)[flag];
     if (typeof text !== 'string') continue;
