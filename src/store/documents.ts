@@ -5,6 +5,7 @@ import type { Collection } from './collections.js';
 import { fromVectorText, toVectorText } from './vector-sql.js';
 import { StoreError } from '../errors.js';
 import { STAGE_TABLE_DDL, copyChunks, supportsCopy } from './copy.js';
+import { withTransaction } from './transaction.js';
 
 /** What the store remembers about a document, to decide whether it changed. */
 export interface StoredDocumentState {
@@ -67,7 +68,9 @@ export async function replaceDocuments(pool: pg.Pool, collection: Collection, do
   const copy = supportsCopy(pool);
   // The server path opens its transaction and the COPY staging table in one round trip: a page
   // written alone pays for round trips and the commit more than for its rows.
-  return transaction(pool, copy ? `BEGIN; ${STAGE_TABLE_DDL}` : 'BEGIN', async (client) => {
+  return withTransaction(
+    pool,
+    async (client) => {
     // Sorted by source, so that two writers upserting overlapping pages lock them in one order.
     // The old chunks go in the same statement (they are in its snapshot; new documents have none).
     const { rows } = await client.query<{ id: string; source: string }>(
@@ -104,23 +107,9 @@ export async function replaceDocuments(pool: pg.Pool, collection: Collection, do
       for (const [i, d] of docs.entries()) await insertChunks(client, collection.id, ids[i]!, d);
     }
     return ids;
-  });
-}
-
-/** `withTransaction`, opened by `begin` (which may also prepare the session in the same round trip). */
-async function transaction<T>(pool: pg.Pool, begin: string, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
-  try {
-    await client.query(begin);
-    const result = await fn(client);
-    await client.query('COMMIT');
-    return result;
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    client.release();
-  }
+    },
+    copy ? `BEGIN; ${STAGE_TABLE_DDL}` : 'BEGIN',
+  );
 }
 
 /** The `unnest` write of one document's chunks, for databases without COPY. */

@@ -2,12 +2,13 @@ import type pg from 'pg';
 
 /**
  * Run `fn` in a transaction on one pooled connection: COMMIT when it resolves, ROLLBACK when it
- * throws (the error is rethrown), and the connection always goes back to the pool.
+ * throws (the error is rethrown), and the connection always goes back to the pool. `begin` opens
+ * the transaction and may prepare the session in the same round trip (`BEGIN; SET LOCAL ...`).
  */
-export async function withTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+export async function withTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>, begin = 'BEGIN'): Promise<T> {
   const client = await pool.connect();
   try {
-    await client.query('BEGIN');
+    await client.query(begin);
     const result = await fn(client);
     await client.query('COMMIT');
     return result;
