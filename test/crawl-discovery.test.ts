@@ -11,7 +11,7 @@ import { FetchError } from '../src/errors.js';
 import { crawl, type CrawlEvent, type CrawlOptions } from '../src/stages/crawl.js';
 import { parseSitemap } from '../src/crawl/sitemap.js';
 import { compilePattern, stripSessionIds } from '../src/crawl/scope.js';
-import { parseRetryAfter } from '../src/crawl/politeness.js';
+import { parseRetryAfter } from '../src/net/retry.js';
 import type { SourceDocument } from '../src/types.js';
 
 type Route = (req: http.IncomingMessage, res: http.ServerResponse) => void;

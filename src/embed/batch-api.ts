@@ -11,7 +11,7 @@ import { toFile } from 'openai';
 import type pg from 'pg';
 import { ConfigError, ModelError, describeValue } from '../errors.js';
 import { splitBy } from '../iter/batch-by.js';
-import { sleep } from '../models/openai/rate-limiter.js';
+import { sleep } from '../net/retry.js';
 import type { OpenAIEmbeddingModel } from '../models/openai/embedding.js';
 import type { EmbeddingModel } from '../models/spec.js';
 import { withTransaction } from '../store/transaction.js';

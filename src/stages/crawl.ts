@@ -38,7 +38,8 @@ import type { SourceDocument } from '../types.js';
 import { fetchRobots, type RobotsRules } from '../crawl/robots.js';
 import { readSitemaps, type SitemapEntry } from '../crawl/sitemap.js';
 import { createScope, createTrapGuard, stripSessionIds, type ScopeOptions, type TrapOptions } from '../crawl/scope.js';
-import { KeyedSemaphore, RateGate, backoffMs, parseRetryAfter, sleep } from '../crawl/politeness.js';
+import { KeyedSemaphore, RateGate } from '../crawl/politeness.js';
+import { backoffMs, parseRetryAfter, sleep } from '../net/retry.js';
 
 /** Why a page was not yielded. */
 export type CrawlSkipReason =

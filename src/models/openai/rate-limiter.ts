@@ -11,6 +11,7 @@
  */
 import { createHash } from 'node:crypto';
 import { ConfigError, describeValue } from '../../errors.js';
+import { parseRetryAfter, sleep } from '../../net/retry.js';
 
 const MINUTE_MS = 60_000;
 
@@ -166,34 +167,13 @@ function numberHeader(headers: Headers | Record<string, string> | undefined, nam
 export function retryAfterMs(headers: Headers | Record<string, string> | undefined, now = Date.now()): number | undefined {
   const ms = numberHeader(headers, 'retry-after-ms');
   if (ms !== undefined) return ms;
-  const after = header(headers, 'retry-after');
-  if (after === undefined) return undefined;
-  const seconds = Number(after);
-  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
-  const date = Date.parse(after);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+  return parseRetryAfter(header(headers, 'retry-after'), now);
 }
 
 function checkPositive(name: string, value: number | undefined): void {
   if (value !== undefined && !(Number.isFinite(value) && value > 0)) {
     throw new ConfigError(name, value, `Expected \`${name}\` to be a number above 0, got ${describeValue(value)}.`);
   }
-}
-
-/** Sleep `ms`, or reject when `signal` aborts. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal!.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 /**

@@ -6,7 +6,8 @@
  */
 import OpenAI from 'openai';
 import { ModelError } from '../../errors.js';
-import { BudgetExceededError, parseOpenAIDuration, retryAfterMs, sleep, type RateLimiter } from './rate-limiter.js';
+import { BudgetExceededError, parseOpenAIDuration, retryAfterMs, type RateLimiter } from './rate-limiter.js';
+import { sleep } from '../../net/retry.js';
 import { toModelError } from './client.js';
 
 /** Options of {@link sendWithRetries}. */
