@@ -2,43 +2,20 @@
  * The ragline command as a user runs it: the built CLI in a child process, a real site on
  * loopback, the embedded database in a temp folder (and the server when DATABASE_URL is set).
  */
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describeEachDatabase, freshDatabase } from './support/databases.js';
 import { serveStatic, type StaticServer } from '../src/net/static-server.js';
 import { packageRoot } from '../src/package-root.js';
+import { runCli } from './support/cli.js';
 
-const bin = path.join(packageRoot(), 'dist', 'src', 'cli', 'main.js');
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function run(args: string[], env: NodeJS.ProcessEnv): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-function baseEnv(extra: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, ...extra };
-  return env;
-}
+const run = (args: string[], env: NodeJS.ProcessEnv) => runCli(args, { env });
 
 describe('ragline --help', () => {
   test.each(['', 'ingest', 'search', 'ask', 'collections', 'demo'])('ragline %s --help describes the command', async (name) => {
     const cmd = name ? [name] : [];
-    const r = await run([...cmd, '--help'], baseEnv({}));
+    const r = await run([...cmd, '--help'], {});
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^Usage: ragline/);
     if (cmd.length === 0) expect(r.stdout).toMatch(/ingest[\s\S]*search[\s\S]*ask[\s\S]*collections[\s\S]*demo[\s\S]*OPENAI_API_KEY[\s\S]*DATABASE_URL/);
@@ -57,10 +34,10 @@ describeEachDatabase('ragline CLI', (backend) => {
     if (backend === 'postgres') {
       const db = await freshDatabase('postgres');
       await db.close();
-      env = baseEnv({ DATABASE_URL: db.url });
+      env = { DATABASE_URL: db.url };
       drop = db.drop;
     } else {
-      env = baseEnv({ RAGLINE_DATA_DIR: dataDir });
+      env = { RAGLINE_DATA_DIR: dataDir };
     }
   });
   afterAll(async () => {
@@ -135,12 +112,12 @@ describe('the embedded database lock', () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'ragline-lock-'));
     // A lock held by a live process (this test's own parent, the Jest worker).
     await writeFile(path.join(dir, 'ragline.lock'), String(process.pid));
-    const r = await run(['collections'], baseEnv({ RAGLINE_DATA_DIR: dir }));
+    const r = await run(['collections'], { RAGLINE_DATA_DIR: dir });
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(new RegExp(`in use by process ${process.pid}: wait for it to finish, or set DATABASE_URL`));
     // A stale lock (no such process) is taken over.
     await writeFile(path.join(dir, 'ragline.lock'), '999999999');
-    const ok = await run(['collections'], baseEnv({ RAGLINE_DATA_DIR: dir }));
+    const ok = await run(['collections'], { RAGLINE_DATA_DIR: dir });
     expect(ok.code).toBe(0);
     await rm(dir, { recursive: true, force: true });
   });

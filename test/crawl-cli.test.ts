@@ -2,14 +2,12 @@
  * The crawl flags of `ragline ingest`, as a user runs them: the built CLI in a child process, the
  * demo site on loopback, the embedded store in a temp folder.
  */
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { serveStatic, type StaticServer } from '../src/net/static-server.js';
 import { packageRoot } from '../src/package-root.js';
-
-const bin = path.join(packageRoot(), 'dist', 'src', 'cli', 'main.js');
+import { runCli } from './support/cli.js';
 
 describe('ragline ingest crawl flags', () => {
   let site: StaticServer;
@@ -23,19 +21,7 @@ describe('ragline ingest crawl flags', () => {
     await rm(dataDir, { recursive: true, force: true });
   });
 
-  const run = (args: string[]) =>
-    new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-      const child = spawn(process.execPath, [bin, ...args], {
-        env: { PATH: process.env.PATH, HOME: process.env.HOME, RAGLINE_DATA_DIR: dataDir },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-    });
+  const run = (args: string[]) => runCli(args, { env: { RAGLINE_DATA_DIR: dataDir } });
   const ingest = async (collection: string, ...flags: string[]) => {
     const r = await run(['ingest', site.url, '--collection', collection, '--allow-private-network', '--json', ...flags]);
     expect(r.code).toBe(0);

@@ -3,7 +3,6 @@
  * single embedding request or store write; a real run reports the tokens it paid for and their
  * price. The OpenAI stand-in over HTTP, a real database of each kind, and the built CLI.
  */
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,8 +11,8 @@ import { startOpenAIStandIn, type OpenAIStandIn } from './stand-in/openai-stand-
 import { createOpenAIEmbedding } from '../src/models/openai/embedding.js';
 import { ingest } from '../pipelines/website-qa.js';
 import { embeddingCost, formatUsd } from '../src/models/cost.js';
-import { packageRoot } from '../src/package-root.js';
 import type { Database } from '../src/store/database.js';
+import { runCli } from './support/cli.js';
 
 describe('prices', () => {
   test('embedding cost from the catalog, half through the Batch API, unknown models unpriced', () => {
@@ -93,14 +92,7 @@ describeEachDatabase('dry run and cost of an ingest', (backend) => {
       OPENAI_API_KEY: 'cli',
       ...(db.url ? { DATABASE_URL: db.url } : { RAGLINE_DATA_DIR: path.join(dir, '.data') }),
     };
-    const bin = path.join(packageRoot(), 'dist', 'src', 'cli', 'main.js');
-    const r = await new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
-      const child = spawn(process.execPath, [bin, 'ingest', dir, '--collection', 'cli-costs', '--chunk-tokens', '32', '--dry-run'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-      let stderr = '';
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code, stderr }));
-    });
+    const r = await runCli(['ingest', dir, '--collection', 'cli-costs', '--chunk-tokens', '32', '--dry-run'], { env });
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/Dry run for "cli-costs": 5 pages \(5 new, 0 changed, 0 unchanged, 1 without text\) · \d+ chunks · [\d,]+ tokens to embed \(\d+ chunks reused\) · (≈ \$[\d.]+ \(\$[\d.]+ with --batch-api\)); nothing was embedded or written\./);
     expect(embeddingCalls()).toHaveLength(0);

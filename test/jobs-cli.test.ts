@@ -2,7 +2,6 @@
  * `ragline jobs` and `ragline worker` as users run them: the built CLI in child processes. On the
  * server: three workers sharing a queue, and workers killed with SIGKILL mid-job, then rerun.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { cp, mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,31 +10,12 @@ import type { Database } from '../src/store/database.js';
 import { serveStatic, type StaticServer } from '../src/net/static-server.js';
 import { packageRoot } from '../src/package-root.js';
 import { startOpenAIStandIn, type OpenAIStandIn } from './stand-in/openai-stand-in.js';
+import { startCli } from './support/cli.js';
 
-const bin = path.join(packageRoot(), 'dist', 'src', 'cli', 'main.js');
 const demoSite = path.join(packageRoot(), 'demo-site');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-interface Run {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-function start(args: string[], env: NodeJS.ProcessEnv): { child: ChildProcess; done: Promise<Run> } {
-  const child = spawn(process.execPath, [bin, ...args], { env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  const done = new Promise<Run>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
-  });
-  return { child, done };
-}
-
+const start = (args: string[], env: NodeJS.ProcessEnv) => startCli(args, { env });
 const run = (args: string[], env: NodeJS.ProcessEnv) => start(args, env).done;
 
 async function json<T>(args: string[], env: NodeJS.ProcessEnv): Promise<T> {

@@ -5,7 +5,7 @@
  * pause windows) against the whole file, and answers with the script's sentences in that stretch —
  * cuts, offsets and prompts are then checked against the truth.
  */
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtemp, rm, truncate, writeFile, stat } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
@@ -20,9 +20,9 @@ import { readWavInfo, wavLoudness } from '../src/meetings/wav.js';
 import { chooseCuts } from '../src/meetings/split-audio.js';
 import { meetingMinutes } from '../pipelines/meeting-minutes.js';
 import { freshDatabase } from './support/databases.js';
-import { packageRoot } from '../src/package-root.js';
 import { InputError, ModelError } from '../src/errors.js';
 import { resolveTranscriptionModel } from '../src/models/resolve.js';
+import { runCli } from './support/cli.js';
 
 const has = (tool: string) => spawnSync(tool, ['--version'], { stdio: 'ignore' }).status === 0 || spawnSync(tool, ['-version'], { stdio: 'ignore' }).status === 0;
 const tools = { espeak: has('espeak-ng'), sox: has('sox'), ffmpeg: has('ffmpeg') };
@@ -288,19 +288,13 @@ describeSpeech(`transcribing real speech${missing.length ? ` — skipped: ${miss
 
   test('ragline minutes on a recording: transcribed through the API, minutes and an SRT transcript written', async () => {
     use(short);
-    const bin = path.join(packageRoot(), 'dist/src/cli/main.js');
     const out = path.join(dir, 'cli-out');
     // Asynchronously: the stand-in answering the child lives in this process.
-    const r = await new Promise<{ status: number | null; stderr: string }>((resolve, reject) => {
-      const child = spawn(process.execPath, [bin, 'minutes', short.file, '--out', out, '--format', 'json,srt', '--no-store', '--title', 'Budget review', '--language', 'en', '--vocabulary', 'Aisha, Berlin'], {
-        env: { PATH: process.env.PATH, HOME: process.env.HOME, OPENAI_BASE_URL: standIn.url, OPENAI_API_KEY: 'test' },
-        stdio: ['ignore', 'ignore', 'pipe'],
-      });
-      let stderr = '';
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      child.on('error', reject);
-      child.on('close', (status) => resolve({ status, stderr }));
-    });
+    const { code: status, stderr } = await runCli(
+      ['minutes', short.file, '--out', out, '--format', 'json,srt', '--no-store', '--title', 'Budget review', '--language', 'en', '--vocabulary', 'Aisha, Berlin'],
+      { env: { OPENAI_BASE_URL: standIn.url, OPENAI_API_KEY: 'test' } },
+    );
+    const r = { status, stderr };
     expect(r.stderr).toContain('transcription openai/whisper-1');
     expect(audioRequests()[0]!.body).toMatchObject({ language: 'en', prompt: 'Aisha, Berlin' });
     expect(r.status).toBe(0);

@@ -3,7 +3,6 @@
  * transcript as txt/srt/vtt out; the meeting stored as passages a question can cite by time — on
  * both stores, through the OpenAI stand-in, and through the built CLI.
  */
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -27,6 +26,7 @@ import { parseFormats, planOutputs } from '../src/meetings/write-outputs.js';
 import { extractiveMinutes } from '../src/models/local/minutes.js';
 import type { Database } from '../src/store/database.js';
 import { ConfigError, InputError } from '../src/errors.js';
+import { runCli } from './support/cli.js';
 
 const fixtures = path.join(packageRoot(), 'test/fixtures/transcripts');
 const fixture = (name: string) => path.join(fixtures, name);
@@ -178,19 +178,9 @@ describeEachDatabase('meeting pipeline', (backend) => {
 });
 
 describe('ragline minutes (built CLI)', () => {
-  const bin = path.join(packageRoot(), 'dist/src/cli/main.js');
   let dir: string;
   let standIn: OpenAIStandIn;
-  const run = (args: string[], env: NodeJS.ProcessEnv) =>
-    new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-      const child = spawn(process.execPath, [bin, ...args], { cwd: dir, env: { PATH: process.env.PATH, HOME: process.env.HOME, RAGLINE_DATA_DIR: path.join(dir, '.ragline'), ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-    });
+  const run = (args: string[], env: NodeJS.ProcessEnv) => runCli(args, { cwd: dir, env: { RAGLINE_DATA_DIR: path.join(dir, '.ragline'), ...env } });
 
   beforeAll(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'ragline-minutes-cli-'));
