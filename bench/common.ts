@@ -1,8 +1,10 @@
 /** Shared pieces of the benchmark and evaluation scripts. */
+import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import pg from 'pg';
 import { packageRoot } from '../src/package-root.js';
 import { openDatabase, type Database } from '../src/store/database.js';
 
@@ -52,16 +54,40 @@ export function isExpected(url: string, base: string, expect: string | string[])
   return (Array.isArray(expect) ? expect : [expect]).some((e) => e.replace(/(^|\/)index\.html$/, '$1') === got);
 }
 
-/** A fresh embedded database in a temp folder, removed on close — or a server when `url` is given. */
-export async function scratchDatabase(url?: string): Promise<Database> {
-  if (url) return openDatabase({ databaseUrl: url });
+/**
+ * A throwaway database, removed on close: on the server named by `serverUrl`, a new database of its
+ * own (so a benchmark never touches existing data); without one, an embedded database in a temp
+ * folder. `url` is the server database's connection string, for child processes.
+ */
+export async function scratchDatabase(serverUrl?: string, options: { maxConnections?: number } = {}): Promise<Database & { url?: string }> {
+  if (serverUrl) {
+    const name = `ragline_bench_${randomBytes(4).toString('hex')}`;
+    const admin = new pg.Client({ connectionString: serverUrl });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${name}`);
+    const url = new URL(serverUrl);
+    url.pathname = `/${name}`;
+    try {
+      const db = await openDatabase({ databaseUrl: url.href, ...options });
+      return {
+        ...db,
+        url: url.href,
+        async close() {
+          await db.close();
+          await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+          await admin.end();
+        },
+      };
+    } catch (err) {
+      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => undefined);
+      await admin.end();
+      throw err;
+    }
+  }
   const dir = await mkdtemp(path.join(os.tmpdir(), 'ragline-bench-'));
   const db = await openDatabase({ dataDir: dir, databaseUrl: '' });
   return {
     ...db,
-    pool: db.pool,
-    kind: db.kind,
-    description: db.description,
     async close() {
       await db.close();
       await rm(dir, { recursive: true, force: true });

@@ -15,9 +15,8 @@
  * Options (environment): DATABASE_URL (required), BENCH_ROWS (default 20000), BENCH_LANGCHAIN_ROWS
  * (default 5000), BENCH_CHUNKS_PER_PAGE (default 20), BENCH_DIMENSIONS (default 1536).
  */
-import { createHash, randomBytes } from 'node:crypto';
-import pg from 'pg';
-import { openDatabase, type Database } from '../src/store/database.js';
+import { createHash } from 'node:crypto';
+import type { Database } from '../src/store/database.js';
 import { ensureCollection, type Collection } from '../src/store/collections.js';
 import { replaceDocument, replaceDocuments } from '../src/store/documents.js';
 import { copyBinary } from '../src/store/copy.js';
@@ -25,7 +24,7 @@ import { withTransaction } from '../src/store/transaction.js';
 import { cosineOpsClass, sqlInt, vectorType } from '../src/store/vector-sql.js';
 import { createLexicalEmbedding } from '../src/models/local/lexical-embedding.js';
 import type { EmbeddedChunk, EmbeddedDocument } from '../src/types.js';
-import { printTable } from './common.js';
+import { printTable, scratchDatabase } from './common.js';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 20_000);
 const LANGCHAIN_ROWS = Number(process.env.BENCH_LANGCHAIN_ROWS ?? 5_000);
@@ -101,13 +100,7 @@ async function main(): Promise<void> {
     console.log('bench:copy skipped: DATABASE_URL is not set (binary COPY needs a Postgres server).');
     return;
   }
-  const name = `ragline_bench_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  const db = await openDatabase({ databaseUrl: url.href, maxConnections: 2 });
+  const db = await scratchDatabase(serverUrl, { maxConnections: 2 });
   try {
     const pages = makePages();
     const rows = pages.flatMap((p) => p.chunks);
@@ -232,8 +225,6 @@ async function main(): Promise<void> {
     } else console.log('HNSW index maintenance: not measured (BENCH_HNSW=1 to measure it; minutes for 20k rows here)');
   } finally {
     await db.close();
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.end();
   }
 }
 

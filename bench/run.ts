@@ -7,7 +7,6 @@ import { serveStatic } from '../src/net/static-server.js';
 import { ingest, search } from '../pipelines/website-qa.js';
 import { createOpenAIEmbedding } from '../src/models/openai/embedding.js';
 import { startOpenAIStandIn } from '../test/stand-in/openai-stand-in.js';
-import { dropCollection } from '../src/store/collections.js';
 import { percentile, printTable, questionSets, scratchDatabase } from './common.js';
 
 const LATENCY_MS = Number(process.env.BENCH_LATENCY_MS ?? 50);
@@ -62,7 +61,6 @@ async function main(): Promise<void> {
           percentile(latencies, 50).toFixed(1),
           percentile(latencies, 95).toFixed(1),
         ]);
-        if (url) await dropCollection(db.pool, collection);
       } finally {
         await db.close();
       }

@@ -11,20 +11,17 @@
  * Target: overhead p95 under 30 ms at 10 clients.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import path from 'node:path';
-import pg from 'pg';
-import { percentile, printTable } from './common.js';
+import { percentile, printTable, scratchDatabase } from './common.js';
 import { serveStatic } from '../src/net/static-server.js';
 import { ingest, search } from '../pipelines/website-qa.js';
 import { packContext } from '../src/ask/pack-context.js';
 import { openAIClient } from '../src/models/openai/client.js';
 import { createOpenAIEmbedding } from '../src/models/openai/embedding.js';
 import { createOpenAIChat } from '../src/models/openai/chat.js';
-import { openDatabase } from '../src/store/database.js';
 import { packageRoot } from '../src/package-root.js';
 
 const { values } = parseArgs({ options: { latency: { type: 'string', default: '50' }, requests: { type: 'string', default: '200' } } });
@@ -100,13 +97,7 @@ async function main(): Promise<void> {
     return;
   }
   const root = packageRoot();
-  const name = `ragline_bench_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  const db = await openDatabase({ databaseUrl: url.href, maxConnections: 10 });
+  const db = await scratchDatabase(serverUrl, { maxConnections: 10 });
   const site = await serveStatic(path.join(root, 'demo-site'));
   const children: ChildProcess[] = [];
   try {
@@ -130,7 +121,7 @@ async function main(): Promise<void> {
         ...(process.env.RAGLINE_BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.env.RAGLINE_BENCH_PROFILE] : []),
         path.join(root, 'dist', 'src', 'cli', 'main.js'), 'serve', '--port', '0', '--collection', 'docs', '--rate-limit', '100000000', '--max-concurrent', '64', '--max-queue', '256',
       ],
-      { ...process.env, DATABASE_URL: url.href, OPENAI_BASE_URL: baseURL, OPENAI_API_KEY: 'sk-bench' },
+      { ...process.env, DATABASE_URL: db.url, OPENAI_BASE_URL: baseURL, OPENAI_API_KEY: 'sk-bench' },
       /Serving on (http:\/\/\S+?)\/ /,
     );
     children.push(serve.child);
@@ -188,8 +179,6 @@ async function main(): Promise<void> {
     for (const child of children.reverse()) await stop(child);
     await site.close();
     await db.close();
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.end();
   }
 }
 
