@@ -179,10 +179,23 @@ async function dryRunIngest(options: IngestOptions, started: number): Promise<In
     embedding: options.embedding,
     ...(options.chunk ? { chunk: options.chunk } : {}),
   });
-  const skipped: Record<string, number> = {};
-  for (const [reason, n] of Object.entries(crawlStats?.skipped ?? {})) if (n > 0) skipped[reason] = n;
-  return Object.assign({ removed: 0, resumed: false }, { collection: name, source: options.source, skipped, ...estimate, dryRun: true, ms: Math.round(performance.now() - started) });
+  return {
+    collection: name,
+    source: options.source,
+    skipped: skippedCounts(crawlStats),
+    removed: 0,
+    resumed: false,
+    ...estimate,
+    dryRun: true,
+    ms: Math.round(performance.now() - started),
+  };
 }
+
+/** The crawl's skips by reason, without the reasons that did not occur. */
+function skippedCounts(stats: Readonly<CrawlStats> | undefined): Record<string, number> {
+  return Object.fromEntries(Object.entries(stats?.skipped ?? {}).filter(([, n]) => n > 0));
+}
+
 
 async function countDocuments(pool: Database['pool'], collectionId: number): Promise<number> {
   const { rows } = await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM documents WHERE collection_id = $1', [collectionId]);
@@ -225,7 +238,7 @@ async function runIngest(options: IngestOptions, collection: Collection, started
     options.onProgress?.({
       documents: summary.documents + summary.empty,
       fetched: crawlStats?.fetched ?? 0,
-      maxPages: /^https?:/i.test(options.source) ? (options.crawl?.maxPages ?? 1000) : undefined,
+      maxPages: isCrawl ? (options.crawl?.maxPages ?? 1000) : undefined,
       chunks: summary.chunks,
       tokens: summary.embeddedTokens,
       url,
@@ -243,6 +256,12 @@ async function runIngest(options: IngestOptions, collection: Collection, started
         progress(event.url, 'unchanged');
       }
     },
+  };
+  // What both embedding paths share: the model, the stored vectors as a cache, cancellation.
+  const embedding = {
+    model: options.embedding,
+    cache: (hashes: string[]) => findCachedEmbeddings(pool, options.embedding, hashes),
+    ...(options.signal ? { signal: options.signal } : {}),
   };
   const stored = pipe(
     sourceDocuments(options, (s) => (crawlStats = s), state),
@@ -264,19 +283,8 @@ async function runIngest(options: IngestOptions, collection: Collection, started
     (docs) => chunk(docs, chunkOptions),
     (docs) =>
       options.batchApi
-        ? embedWithBatchApi(docs, {
-            ...(options.batchApi === true ? {} : options.batchApi),
-            pool,
-            model: options.embedding,
-            cache: (hashes) => findCachedEmbeddings(pool, options.embedding, hashes),
-            ...(options.signal ? { signal: options.signal } : {}),
-          })
-        : embed(docs, {
-        ...options.embed,
-        model: options.embedding,
-        cache: (hashes) => findCachedEmbeddings(pool, options.embedding, hashes),
-        ...(options.signal ? { signal: options.signal } : {}),
-      }),
+        ? embedWithBatchApi(docs, { ...(options.batchApi === true ? {} : options.batchApi), pool, ...embedding })
+        : embed(docs, { ...options.embed, ...embedding }),
     (docs) => store(docs, { pool, collection, chunking }),
   );
   try {
@@ -295,9 +303,7 @@ async function runIngest(options: IngestOptions, collection: Collection, started
     await crawlState?.flush().catch(() => undefined);
     throw err;
   }
-  if (crawlStats) {
-    for (const [reason, n] of Object.entries(crawlStats.skipped)) if (n > 0) summary.skipped[reason] = n;
-  }
+  summary.skipped = skippedCounts(crawlStats);
   if (crawlState) {
     // Only a crawl that reached every page may conclude that the pages it did not reach are gone.
     await crawlState.finish(crawlStats?.complete === true);
