@@ -49,6 +49,7 @@ export * from './jobs/queue.js';
 export * from './jobs/sources.js';
 export * from './jobs/worker.js';
 export * from './store/search.js';
+export { keywordQuery, keywordTerms, keywordVector, chunkKeywords, encodeTsvector, tsvectorText, type KeywordEntry, type KeywordWeight } from './store/keywords.js';
 
 export * from './ask/prompt.js';
 export * from './ask/pack-context.js';

@@ -27,10 +27,15 @@ export interface ChunkOptions {
   maxInputTokens?: number;
 }
 
-/** A stable description of chunking settings: documents cut with other settings are cut again. */
+/**
+ * A stable description of chunking settings: documents cut with other settings are cut again.
+ * The version counts what is derived from the text at write time too — v2: keyword vectors are
+ * analysed by ragline (store/keywords.ts), so documents stored before are re-cut on the next
+ * ingest (their vectors come from the store's cache, at no API cost).
+ */
 export function chunkingFingerprint(options: ChunkOptions = {}): string {
   const o = resolve(options);
-  return `v1;max=${o.maxTokens};overlap=${o.overlapTokens};enc=${o.encoding}`;
+  return `v2;max=${o.maxTokens};overlap=${o.overlapTokens};enc=${o.encoding}`;
 }
 
 interface Resolved {

@@ -4,6 +4,7 @@
  * straight to pgvector's binary form — int16 dimensions, int16 unused (0), then the dimensions as
  * big-endian float4 — without ever becoming decimal text that the server would have to parse.
  */
+import { endianness } from 'node:os';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
@@ -11,6 +12,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import type { EmbeddedChunk } from '../types.js';
 import { StoreError } from '../errors.js';
 import { sqlInt } from './vector-sql.js';
+import { chunkKeywords, encodeTsvector } from './keywords.js';
 
 const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
 /** `text` type OID, the element type of a binary `text[]`. */
@@ -20,13 +22,19 @@ const JSONB_VERSION = 1;
 /** Encoded rows are handed to the socket in pieces of about this size. */
 const FLUSH_BYTES = 1 << 20;
 
+const LITTLE_ENDIAN = endianness() === 'LE';
+
 /** The pgvector binary form of a vector: int16 dims, int16 0, dims × big-endian float4. */
 export function encodeVector(v: Float32Array | readonly number[]): Buffer {
   if (v.length > 16_000) throw new StoreError(`A vector of ${v.length} dimensions is more than pgvector's 16000.`);
   const buf = Buffer.allocUnsafe(4 + 4 * v.length);
   buf.writeInt16BE(v.length, 0);
   buf.writeInt16BE(0, 2);
-  for (let i = 0; i < v.length; i++) buf.writeFloatBE(v[i] as number, 4 + 4 * i);
+  if (v instanceof Float32Array) {
+    // The float32s' bytes copied at once, then byte-swapped natively to big-endian.
+    Buffer.from(v.buffer, v.byteOffset, v.byteLength).copy(buf, 4);
+    if (LITTLE_ENDIAN) buf.subarray(4).swap32();
+  } else for (let i = 0; i < v.length; i++) buf.writeFloatBE(v[i] as number, 4 + 4 * i);
   return buf;
 }
 
@@ -169,50 +177,25 @@ export interface DocumentChunks {
   chunks: readonly EmbeddedChunk[];
 }
 
-/**
- * The session-local staging table. A temporary table lives as long as the connection, so a pooled
- * connection creates it once; ON COMMIT DELETE ROWS guarantees that nothing staged outlives a
- * transaction.
- */
-export const STAGE_TABLE_DDL = `CREATE TEMP TABLE IF NOT EXISTS ragline_chunk_stage (
-  document_id bigint, ordinal integer, text text, token_count integer, heading_path text[], text_hash text, metadata jsonb, embedding vector
-) ON COMMIT DELETE ROWS`;
-
-/** Columns of the staging table, in COPY order. */
-const STAGE_COLUMNS = 'document_id, ordinal, text, token_count, heading_path, text_hash, metadata, embedding';
+/** Columns of `chunks` that a COPY fills, in order. */
+const CHUNK_COLUMNS = 'collection_id, document_id, ordinal, text, token_count, heading_path, text_hash, metadata, embedding, tsv';
 
 /**
- * Insert documents' chunks through binary COPY: the rows go into a session-local staging table,
- * then one INSERT ... SELECT adds the collection id and computes the keyword-search vectors. Call
- * it inside the transaction that deleted the documents' old chunks, so that readers see the old
- * chunks or the new ones, never a mix.
+ * Insert documents' chunks with one binary COPY straight into `chunks`, keyword vectors analysed
+ * here (see keywords.ts). Call it inside the transaction that deleted the documents' old chunks:
+ * readers see the old chunks or the new ones, never a mix, and a COPY that fails half-way rolls
+ * back with the rest. (A staging table adds nothing to that isolation and doubled the server's
+ * work per row: see bench/copy.ts.)
  * @returns the number of chunks inserted
  */
-export async function copyChunks(
-  client: pg.PoolClient,
-  collectionId: number,
-  documents: readonly DocumentChunks[],
-  options: { /** The caller already ran {@link STAGE_TABLE_DDL} in this transaction. */ staged?: boolean } = {},
-): Promise<number> {
-  const rows = documents.flatMap((d) => d.chunks.map((c) => [d.documentId, c] as const));
+export async function copyChunks(client: pg.PoolClient, collectionId: number, documents: readonly DocumentChunks[]): Promise<number> {
+  const rows = documents.flatMap((d) => d.chunks.map((c) => [d, c] as const));
   if (rows.length === 0) return 0;
-  if (!options.staged) await client.query(STAGE_TABLE_DDL);
-  await copyBinary(client, `ragline_chunk_stage (${STAGE_COLUMNS})`, rows, (w, [documentId, c]) => {
-    w.row(8).int8(documentId).int4(c.ordinal).text(c.text).int4(c.tokenCount).textArray(c.headingPath).text(c.textHash).jsonb(c.metadata).vector(c.embedding);
+  return copyBinary(client, `chunks (${CHUNK_COLUMNS})`, rows, (w, [d, c]) => {
+    w.row(10).int8(collectionId).int8(d.documentId).int4(c.ordinal).text(c.text).int4(c.tokenCount).textArray(c.headingPath).text(c.textHash).jsonb(c.metadata).vector(c.embedding);
+    w.field(encodeTsvector(chunkKeywords(d.title, c.headingPath, c.text)));
   });
-  // Moving the rows out (DELETE ... RETURNING) leaves the stage empty for the next call in the
-  // same transaction, in the same round trip. Titles travel once per document, not per chunk.
-  const { rowCount } = await client.query(
-    `WITH s AS (DELETE FROM ragline_chunk_stage RETURNING *)
-     INSERT INTO chunks (collection_id, document_id, ordinal, text, token_count, heading_path, text_hash, metadata, embedding, tsv)
-     SELECT ${sqlInt(collectionId)}, s.document_id, s.ordinal, s.text, s.token_count, s.heading_path, s.text_hash, s.metadata, s.embedding,
-            setweight(to_tsvector('english', d.title || ' ' || array_to_string(s.heading_path, ' ')), 'A') || setweight(to_tsvector('english', s.text), 'B')
-       FROM s JOIN unnest($1::bigint[], $2::text[]) AS d(id, title) ON d.id = s.document_id`,
-    [documents.map((d) => d.documentId), documents.map((d) => d.title)],
-  );
-  return rowCount ?? 0;
 }
-
 /**
  * Whether a pool speaks to a real server that accepts COPY FROM STDIN. The embedded database
  * (PGlite behind `createPgConfig`) brings its own in-process connection and dies on COPY's

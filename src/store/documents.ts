@@ -4,8 +4,9 @@ import type { EmbeddingModel } from '../models/spec.js';
 import type { Collection } from './collections.js';
 import { fromVectorText, toVectorText } from './vector-sql.js';
 import { StoreError } from '../errors.js';
-import { STAGE_TABLE_DDL, copyChunks, supportsCopy } from './copy.js';
+import { copyChunks, supportsCopy } from './copy.js';
 import { withTransaction } from './transaction.js';
+import { chunkKeywords, tsvectorText } from './keywords.js';
 
 /** What the store remembers about a document, to decide whether it changed. */
 export interface StoredDocumentState {
@@ -53,28 +54,42 @@ export async function replaceDocument(pool: pg.Pool, collection: Collection, doc
   return (await replaceDocuments(pool, collection, [doc], chunking))[0]!;
 }
 
+/** A document as written by {@link writeDocuments}. */
+export interface WrittenDocument {
+  id: number;
+  /** Whether the document was new to the collection (false: it replaced a stored version). */
+  created: boolean;
+}
+
 /**
  * Write several documents and replace all their chunks in one transaction — one COPY and one
- * commit for the lot, which is where bulk loads spend their time. On a Postgres server the chunks
- * travel by binary COPY (vectors as float4, never decimal text); on the embedded database, which
- * has no COPY, by one `unnest` INSERT per document.
+ * commit for the lot, which is where bulk loads spend their time.
  * @returns the document ids, in the order of `docs`
  */
 export async function replaceDocuments(pool: pg.Pool, collection: Collection, docs: readonly EmbeddedDocument[], chunking: string): Promise<number[]> {
+  return (await writeDocuments(pool, collection, docs, chunking)).map((d) => d.id);
+}
+
+/**
+ * {@link replaceDocuments}, telling which documents were new. On a Postgres server the chunks
+ * travel by binary COPY (vectors as float4, never decimal text); on the embedded database, which
+ * has no COPY, by one `unnest` INSERT per document.
+ * @returns one entry per document, in the order of `docs`
+ */
+export async function writeDocuments(pool: pg.Pool, collection: Collection, docs: readonly EmbeddedDocument[], chunking: string): Promise<WrittenDocument[]> {
   if (docs.length === 0) return [];
   const sources = docs.map((d) => d.document.url);
   const repeated = sources.find((s, i) => sources.indexOf(s) !== i);
   if (repeated) throw new StoreError(`The document ${repeated} appears twice in one write: pass each source once.`);
   const copy = supportsCopy(pool);
-  // The server path opens its transaction and the COPY staging table in one round trip: a page
-  // written alone pays for round trips and the commit more than for its rows.
   return withTransaction(
     pool,
     async (client) => {
     // Sorted by source, so that two writers upserting overlapping pages lock them in one order.
     // The old chunks go in the same statement (they are in its snapshot; new documents have none).
-    const { rows } = await client.query<{ id: string; source: string }>(
-      `WITH d AS (
+    // The stored sources are read in the statement's snapshot, before its own upsert.
+    const { rows } = await client.query<{ id: string; source: string; created: boolean }>(
+      `WITH before AS (SELECT source FROM documents WHERE collection_id = $1 AND source = ANY($3::text[])), d AS (
        INSERT INTO documents (collection_id, source, title, content_type, content_hash, chunking, chunk_count, token_count, fetched_at, updated_at)
        SELECT $1, d.source, d.title, d.content_type, d.content_hash, $2, d.chunk_count, d.token_count, d.fetched_at, now()
          FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::int[], $8::int[], $9::timestamptz[])
@@ -86,7 +101,7 @@ export async function replaceDocuments(pool: pg.Pool, collection: Collection, do
          fetched_at = EXCLUDED.fetched_at, updated_at = now()
        RETURNING id, source
        ), gone AS (DELETE FROM chunks WHERE document_id IN (SELECT id FROM d))
-       SELECT id, source FROM d`,
+       SELECT id, source, source NOT IN (SELECT source FROM before) AS created FROM d`,
       [
         collection.id,
         chunking,
@@ -99,16 +114,16 @@ export async function replaceDocuments(pool: pg.Pool, collection: Collection, do
         docs.map((d) => d.document.fetchedAt),
       ],
     );
-    const idOf = new Map(rows.map((r) => [r.source, Number(r.id)]));
-    const ids = sources.map((s) => idOf.get(s)!);
+    const bySource = new Map(rows.map((r) => [r.source, { id: Number(r.id), created: r.created }]));
+    const written = sources.map((s) => bySource.get(s)!);
+    const ids = written.map((w) => w.id);
     if (copy) {
-      await copyChunks(client, collection.id, docs.map((d, i) => ({ documentId: ids[i]!, title: d.document.title, chunks: d.chunks })), { staged: true });
+      await copyChunks(client, collection.id, docs.map((d, i) => ({ documentId: ids[i]!, title: d.document.title, chunks: d.chunks })));
     } else {
       for (const [i, d] of docs.entries()) await insertChunks(client, collection.id, ids[i]!, d);
     }
-    return ids;
+    return written;
     },
-    copy ? `BEGIN; ${STAGE_TABLE_DDL}` : 'BEGIN',
   );
 }
 
@@ -120,15 +135,12 @@ async function insertChunks(client: pg.PoolClient, collectionId: number, documen
   await client.query(
     `INSERT INTO chunks (collection_id, document_id, ordinal, text, token_count, heading_path, text_hash, metadata, embedding, tsv)
      SELECT $1, $2, r.ordinal, r.text, r.token_count,
-            ARRAY(SELECT jsonb_array_elements_text(r.heading_path)), r.text_hash, r.metadata, r.embedding::vector,
-            setweight(to_tsvector('english', $3 || ' ' || array_to_string(ARRAY(SELECT jsonb_array_elements_text(r.heading_path)), ' ')), 'A')
-              || setweight(to_tsvector('english', r.text), 'B')
-       FROM unnest($4::int[], $5::text[], $6::int[], $7::jsonb[], $8::text[], $9::jsonb[], $10::text[])
-            AS r(ordinal, text, token_count, heading_path, text_hash, metadata, embedding)`,
+            ARRAY(SELECT jsonb_array_elements_text(r.heading_path)), r.text_hash, r.metadata, r.embedding::vector, r.tsv::tsvector
+       FROM unnest($3::int[], $4::text[], $5::int[], $6::jsonb[], $7::text[], $8::jsonb[], $9::text[], $10::text[])
+            AS r(ordinal, text, token_count, heading_path, text_hash, metadata, embedding, tsv)`,
     [
       collectionId,
       documentId,
-      doc.document.title,
       doc.chunks.map((c) => c.ordinal),
       doc.chunks.map((c) => c.text),
       doc.chunks.map((c) => c.tokenCount),
@@ -136,6 +148,8 @@ async function insertChunks(client: pg.PoolClient, collectionId: number, documen
       doc.chunks.map((c) => c.textHash),
       doc.chunks.map((c) => JSON.stringify(c.metadata)),
       doc.chunks.map((c) => toVectorText(c.embedding)),
+      // The same keyword vectors as the COPY path's, in text form.
+      doc.chunks.map((c) => tsvectorText(chunkKeywords(doc.document.title, c.headingPath, c.text))),
     ],
   );
 }
