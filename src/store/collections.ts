@@ -4,6 +4,28 @@ import type { EmbeddingModel } from '../models/spec.js';
 import { cosineOpsClass, sqlInt, vectorType } from './vector-sql.js';
 import { withTransaction } from './transaction.js';
 
+/**
+ * A collection's HNSW settings; an unset one is pgvector's default. `m` and `efConstruction` shape
+ * the graph and apply when the index is built; `efSearch` applies to every search.
+ */
+export interface HnswSettings {
+  /**
+   * Neighbours per node: more means better recall and a bigger, slower-to-build index.
+   * @default 16 (pgvector's default)
+   */
+  m?: number;
+  /**
+   * Candidate list size while building, at least twice `m`: more means better recall, slower builds.
+   * @default 64 (pgvector's default)
+   */
+  efConstruction?: number;
+  /**
+   * Candidate list size while searching: more means better recall, slower searches.
+   * @default 40 (pgvector's default)
+   */
+  efSearch?: number;
+}
+
 /** A collection as stored. */
 export interface Collection {
   id: number;
@@ -11,6 +33,8 @@ export interface Collection {
   embeddingProvider: string;
   embeddingModel: string;
   dimensions: number;
+  /** Its HNSW settings (only those set; the rest are pgvector's defaults). */
+  index: HnswSettings;
 }
 
 /** A collection with its counts, as `ragline collections` shows it. */
@@ -31,18 +55,51 @@ export function checkCollectionName(name: string): string {
   return name;
 }
 
-type Row = { id: string; name: string; embedding_provider: string; embedding_model: string; dimensions: number };
+type Row = {
+  id: string;
+  name: string;
+  embedding_provider: string;
+  embedding_model: string;
+  dimensions: number;
+  hnsw_m: number | null;
+  hnsw_ef_construction: number | null;
+  hnsw_ef_search: number | null;
+};
+const COLUMNS = 'id, name, embedding_provider, embedding_model, dimensions, hnsw_m, hnsw_ef_construction, hnsw_ef_search';
 const toCollection = (r: Row): Collection => ({
   id: Number(r.id),
   name: r.name,
   embeddingProvider: r.embedding_provider,
   embeddingModel: r.embedding_model,
   dimensions: r.dimensions,
+  index: {
+    ...(r.hnsw_m === null ? {} : { m: r.hnsw_m }),
+    ...(r.hnsw_ef_construction === null ? {} : { efConstruction: r.hnsw_ef_construction }),
+    ...(r.hnsw_ef_search === null ? {} : { efSearch: r.hnsw_ef_search }),
+  },
 });
+
+const HNSW_LIMITS = { m: [2, 100], efConstruction: [4, 1000], efSearch: [1, 1000] } as const;
+
+/** Check HNSW settings against pgvector's limits; the error names the setting and its range. */
+export function checkHnswSettings(settings: { [K in keyof HnswSettings]?: number | null }): void {
+  for (const key of ['m', 'efConstruction', 'efSearch'] as const) {
+    const value = settings[key];
+    if (value === undefined || value === null) continue;
+    const [min, max] = HNSW_LIMITS[key];
+    if (!Number.isInteger(value) || value < min || value > max) {
+      throw new ConfigError(key, value, `Expected \`${key}\` to be an integer from ${min} to ${max} (pgvector's range), got ${describeValue(value)}.`);
+    }
+  }
+  const m = settings.m ?? 16;
+  if (settings.efConstruction !== undefined && settings.efConstruction !== null && settings.efConstruction < 2 * m) {
+    throw new ConfigError('efConstruction', settings.efConstruction, `Expected \`efConstruction\` to be at least twice \`m\` (${2 * m}), got ${settings.efConstruction}.`);
+  }
+}
 
 /** Find a collection by name. */
 export async function getCollection(pool: pg.Pool, name: string): Promise<Collection | undefined> {
-  const { rows } = await pool.query<Row>('SELECT id, name, embedding_provider, embedding_model, dimensions FROM collections WHERE name = $1', [name]);
+  const { rows } = await pool.query<Row>(`SELECT ${COLUMNS} FROM collections WHERE name = $1`, [name]);
   return rows[0] ? toCollection(rows[0]) : undefined;
 }
 
@@ -55,14 +112,22 @@ export async function requireCollection(pool: pg.Pool, name: string): Promise<Co
   throw new ConfigError('collection', name, `No collection named "${name}"${known.length ? ` (there are: ${known.join(', ')})` : ''}: ingest something into it first with \`ragline ingest <url|folder> --collection ${name}\`.`);
 }
 
+/** Options of {@link ensureCollection}. */
+export interface EnsureCollectionOptions {
+  /** HNSW settings of a collection created now (an existing one keeps its own: see {@link configureCollectionIndex}). */
+  index?: HnswSettings;
+}
+
 /**
  * The collection named `name`, created for `model` if missing — with its own HNSW index on a cast
  * to the model's dimensions, using the operator class of the cosine distance `<=>` that searches
  * use. An existing collection must have been built with the same model: mixing vectors of two
  * models in one index makes distances meaningless.
  */
-export async function ensureCollection(pool: pg.Pool, name: string, model: EmbeddingModel): Promise<Collection> {
+export async function ensureCollection(pool: pg.Pool, name: string, model: EmbeddingModel, options: EnsureCollectionOptions = {}): Promise<Collection> {
   checkCollectionName(name);
+  const index = options.index ?? {};
+  checkHnswSettings(index);
   const existing = await getCollection(pool, name);
   if (existing) {
     assertSameModel(existing, model);
@@ -70,14 +135,15 @@ export async function ensureCollection(pool: pg.Pool, name: string, model: Embed
   }
   const created = await withTransaction(pool, async (client) => {
     const { rows } = await client.query<Row>(
-      `INSERT INTO collections (name, embedding_provider, embedding_model, dimensions) VALUES ($1, $2, $3, $4)
+      `INSERT INTO collections (name, embedding_provider, embedding_model, dimensions, hnsw_m, hnsw_ef_construction, hnsw_ef_search)
+       VALUES ($1, $2, $3, $4, $5, $6, $7)
        ON CONFLICT (name) DO NOTHING
-       RETURNING id, name, embedding_provider, embedding_model, dimensions`,
-      [name, model.provider, model.modelId, model.dimensions],
+       RETURNING ${COLUMNS}`,
+      [name, model.provider, model.modelId, model.dimensions, index.m ?? null, index.efConstruction ?? null, index.efSearch ?? null],
     );
     if (!rows[0]) return undefined;
     const c = toCollection(rows[0]);
-    await client.query(collectionIndexSql(c));
+    await client.query(collectionIndexSql(c, c.index));
     return c;
   });
   if (created) return created;
@@ -100,7 +166,7 @@ function assertSameModel(c: Collection, model: EmbeddingModel): void {
 /** Every collection with its document, chunk and token counts. */
 export async function listCollections(pool: pg.Pool): Promise<CollectionStats[]> {
   const { rows } = await pool.query<Row & { documents: string; chunks: string; tokens: string; created_at: Date }>(
-    `SELECT c.id, c.name, c.embedding_provider, c.embedding_model, c.dimensions, c.created_at,
+    `SELECT c.id, c.name, c.embedding_provider, c.embedding_model, c.dimensions, c.hnsw_m, c.hnsw_ef_construction, c.hnsw_ef_search, c.created_at,
             (SELECT count(*) FROM documents d WHERE d.collection_id = c.id) AS documents,
             (SELECT count(*) FROM chunks k WHERE k.collection_id = c.id) AS chunks,
             (SELECT coalesce(sum(token_count), 0) FROM chunks k WHERE k.collection_id = c.id) AS tokens
@@ -120,19 +186,8 @@ export async function dropCollection(pool: pg.Pool, name: string): Promise<boole
   return true;
 }
 
-/** Options of {@link buildCollectionIndex}. */
-export interface CollectionIndexOptions {
-  /**
-   * HNSW graph degree.
-   * @default 16 (pgvector's default)
-   */
-  m?: number;
-  /**
-   * Candidate list size while building.
-   * @default 64 (pgvector's default)
-   */
-  efConstruction?: number;
-}
+/** Options of {@link buildCollectionIndex}: the graph settings, when not the collection's own. */
+export type CollectionIndexOptions = Pick<HnswSettings, 'm' | 'efConstruction'>;
 
 /** The name of a collection's HNSW index. */
 export function collectionIndexName(c: Pick<Collection, 'id'>): string {
@@ -140,9 +195,9 @@ export function collectionIndexName(c: Pick<Collection, 'id'>): string {
 }
 
 /** `CREATE INDEX` for a collection's HNSW index, on a cast to its dimensions, with the cosine operator class. */
-function collectionIndexSql(c: Pick<Collection, 'id' | 'dimensions'>, options: CollectionIndexOptions & { concurrently?: boolean } = {}): string {
+function collectionIndexSql(c: Pick<Collection, 'id' | 'dimensions'>, options: CollectionIndexOptions & { concurrently?: boolean; name?: string } = {}): string {
   const params = [options.m === undefined ? '' : `m = ${sqlInt(options.m)}`, options.efConstruction === undefined ? '' : `ef_construction = ${sqlInt(options.efConstruction)}`].filter(Boolean);
-  return `CREATE INDEX ${options.concurrently ? 'CONCURRENTLY IF NOT EXISTS ' : ''}${collectionIndexName(c)} ON chunks USING hnsw ((embedding::${vectorType(c.dimensions)}) ${cosineOpsClass(c.dimensions)})${params.length ? ` WITH (${params.join(', ')})` : ''} WHERE collection_id = ${sqlInt(c.id)}`;
+  return `CREATE INDEX ${options.concurrently ? 'CONCURRENTLY IF NOT EXISTS ' : ''}${options.name ?? collectionIndexName(c)} ON chunks USING hnsw ((embedding::${vectorType(c.dimensions)}) ${cosineOpsClass(c.dimensions)})${params.length ? ` WITH (${params.join(', ')})` : ''} WHERE collection_id = ${sqlInt(c.id)}`;
 }
 
 /** Whether a collection has a valid HNSW index (false while it is deferred for a bulk load). */
@@ -198,12 +253,13 @@ export async function dropCollectionIndex(pool: pg.Pool, c: Pick<Collection, 'id
  * collection take turns (advisory lock), so two workers finishing together build it once.
  * @returns whether an index was built
  */
-export async function buildCollectionIndex(pool: pg.Pool, c: Pick<Collection, 'id' | 'dimensions'>, options: CollectionIndexOptions = {}): Promise<boolean> {
-  for (const [name, value] of [['m', options.m], ['efConstruction', options.efConstruction]] as const) {
-    if (value !== undefined && (!Number.isInteger(value) || value < 2 || value > 1000)) {
-      throw new ConfigError(name, value, `Expected \`${name}\` to be an integer from 2 to 1000, got ${describeValue(value)}.`);
-    }
-  }
+export async function buildCollectionIndex(
+  pool: pg.Pool,
+  c: Pick<Collection, 'id' | 'dimensions'> & { index?: HnswSettings },
+  options: CollectionIndexOptions = {},
+): Promise<boolean> {
+  options = { m: options.m ?? c.index?.m, efConstruction: options.efConstruction ?? c.index?.efConstruction };
+  checkHnswSettings(options);
   return withIndexLock(pool, c, async (client) => {
     const { rows } = await client.query<{ valid: boolean }>(
       'SELECT i.indisvalid AS valid FROM pg_class x JOIN pg_index i ON i.indexrelid = x.oid WHERE x.relname = $1',
@@ -214,4 +270,53 @@ export async function buildCollectionIndex(pool: pg.Pool, c: Pick<Collection, 'i
     await client.query(collectionIndexSql(c, { ...options, concurrently: true }));
     return true;
   });
+}
+
+/** What {@link configureCollectionIndex} did. */
+export interface ConfigureIndexResult {
+  collection: Collection;
+  /** Whether the index was rebuilt (its graph settings changed and it existed). */
+  rebuilt: boolean;
+}
+
+/**
+ * Change a collection's HNSW settings; `null` puts one back to pgvector's default. `efSearch`
+ * applies from the next search. A change of `m` or `efConstruction` rebuilds the index (if it has
+ * one; a deferred index gets them when built): the new index is built beside the old one, without
+ * blocking reads or writes, and replaces it when ready.
+ */
+export async function configureCollectionIndex(
+  pool: pg.Pool,
+  name: string,
+  settings: { [K in keyof HnswSettings]?: number | null },
+): Promise<ConfigureIndexResult> {
+  const before = await requireCollection(pool, name);
+  const merged = { ...before.index };
+  for (const key of ['m', 'efConstruction', 'efSearch'] as const) {
+    const value = settings[key];
+    if (value === null) delete merged[key];
+    else if (value !== undefined) merged[key] = value;
+  }
+  checkHnswSettings(merged);
+  const { rows } = await pool.query<Row>(
+    `UPDATE collections SET hnsw_m = $2, hnsw_ef_construction = $3, hnsw_ef_search = $4 WHERE id = $1 RETURNING ${COLUMNS}`,
+    [before.id, merged.m ?? null, merged.efConstruction ?? null, merged.efSearch ?? null],
+  );
+  const collection = toCollection(rows[0]!);
+  const graphChanged = before.index.m !== collection.index.m || before.index.efConstruction !== collection.index.efConstruction;
+  if (!graphChanged) return { collection, rebuilt: false };
+  const rebuilt = await withIndexLock(pool, collection, async (client) => {
+    const { rows: found } = await client.query<{ valid: boolean }>(
+      'SELECT i.indisvalid AS valid FROM pg_class x JOIN pg_index i ON i.indexrelid = x.oid WHERE x.relname = $1',
+      [collectionIndexName(collection)],
+    );
+    if (!found[0]?.valid) return false;
+    const fresh = `${collectionIndexName(collection)}_new`;
+    await client.query(`DROP INDEX CONCURRENTLY IF EXISTS ${fresh}`);
+    await client.query(collectionIndexSql(collection, { ...collection.index, concurrently: true, name: fresh }));
+    await client.query(`DROP INDEX CONCURRENTLY IF EXISTS ${collectionIndexName(collection)}`);
+    await client.query(`ALTER INDEX ${fresh} RENAME TO ${collectionIndexName(collection)}`);
+    return true;
+  });
+  return { collection, rebuilt };
 }

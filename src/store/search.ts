@@ -3,6 +3,7 @@ import { ConfigError, describeValue } from '../errors.js';
 import type { Collection } from './collections.js';
 import { sqlInt, toVectorText, vectorType } from './vector-sql.js';
 import { withTransaction } from './transaction.js';
+import { keywordQuery } from './keywords.js';
 
 /** How to retrieve. */
 export interface SearchOptions {
@@ -26,6 +27,40 @@ export interface SearchOptions {
    * @default 60
    */
   rrfK?: number;
+  /**
+   * HNSW candidate list size for this search: higher finds more of the true nearest neighbours,
+   * slower.
+   * @default the collection's `efSearch`, else 40 (pgvector's default)
+   */
+  efSearch?: number;
+  /**
+   * Only chunks whose metadata contains this JSON (`metadata @> filter`): `{ version: '3.14' }`,
+   * `{ speakers: ['Ana'] }`. Still returns `k` results when that many match: on pgvector 0.8 and
+   * later the HNSW scan goes on until enough rows pass the filter (iterative scan); before 0.8 it
+   * widens its candidate list instead.
+   */
+  filter?: Record<string, unknown>;
+}
+
+/** pgvector's version on a pool's database, read once per pool. */
+const vectorVersions = new WeakMap<pg.Pool, Promise<number[]>>();
+
+async function vectorVersion(pool: pg.Pool): Promise<number[]> {
+  let version = vectorVersions.get(pool);
+  if (!version) {
+    version = pool
+      .query<{ v: string }>(`SELECT extversion AS v FROM pg_extension WHERE extname = 'vector'`)
+      .then(({ rows }) => (rows[0]?.v ?? '0').split('.').map(Number));
+    vectorVersions.set(pool, version);
+    version.catch(() => vectorVersions.delete(pool));
+  }
+  return version;
+}
+
+/** Whether the server's pgvector has iterative index scans (0.8.0 and later). */
+export async function hasIterativeScan(pool: pg.Pool): Promise<boolean> {
+  const [major = 0, minor = 0] = await vectorVersion(pool);
+  return major > 0 || minor >= 8;
 }
 
 /** One retrieved chunk. */
@@ -61,12 +96,6 @@ type Row = {
 
 const COLUMNS = `k.id, d.source AS url, d.title, k.heading_path, k.ordinal, k.text, k.token_count, k.metadata`;
 
-/** A tsquery matching any of the question's words (Postgres drops stop words and stems the rest). */
-export function keywordQuery(question: string): string {
-  const words = [...new Set(question.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [])];
-  return words.join(' | ');
-}
-
 /**
  * Top chunks of a collection for a question: the nearest vectors by cosine distance (through the
  * collection's HNSW index) and the best full-text matches, fused by reciprocal rank.
@@ -84,6 +113,16 @@ export async function searchChunks(
   const mode = options.mode ?? 'hybrid';
   const candidates = Math.max(options.candidates ?? Math.max(4 * k, 40), k);
   const rrfK = options.rrfK ?? 60;
+  const efSearch = options.efSearch ?? collection.index?.efSearch ?? 40;
+  if (!Number.isInteger(efSearch) || efSearch < 1 || efSearch > 1000) {
+    throw new ConfigError('efSearch', efSearch, `Expected \`efSearch\` to be an integer from 1 to 1000, got ${describeValue(efSearch)}.`);
+  }
+  if (options.filter !== undefined && (typeof options.filter !== 'object' || options.filter === null || Array.isArray(options.filter))) {
+    throw new ConfigError('filter', options.filter, `Expected \`filter\` to be an object of metadata to match, like { "version": "3.14" }, got ${describeValue(options.filter)}.`);
+  }
+  const filter = options.filter === undefined || Object.keys(options.filter).length === 0 ? undefined : JSON.stringify(options.filter);
+  // Bound parameters after the query's own: the filter is $3 when there is one.
+  const where = filter === undefined ? '' : ' AND k.metadata @> $3::jsonb';
   // The collection id and dimensions are inlined, not bound: the planner can only use the
   // collection's partial index when it sees the literal of its WHERE clause.
   const id = sqlInt(collection.id);
@@ -94,29 +133,36 @@ export async function searchChunks(
   if (mode !== 'keyword') {
     if (!query.vector) throw new ConfigError('vector', undefined, 'A vector or hybrid search needs the question embedded.');
     const vector = toVectorText(query.vector);
+    const iterative = await hasIterativeScan(pool);
     vectorRows = await withTransaction(pool, async (client) => {
-      // HNSW returns at most ef_search rows; ask for at least as many as we want candidates.
-      await client.query(`SELECT set_config('hnsw.ef_search', $1, true)`, [String(Math.max(candidates, 40))]);
+      if (iterative) {
+        // The scan goes on past ef_search until `candidates` rows (that pass the filter) are found.
+        // relaxed_order may return neighbours slightly out of order: they are sorted below.
+        await client.query(`SELECT set_config('hnsw.ef_search', $1, true), set_config('hnsw.iterative_scan', 'relaxed_order', true)`, [String(efSearch)]);
+      } else {
+        // Before 0.8 an HNSW scan returns at most ef_search rows, fewer after a filter.
+        await client.query(`SELECT set_config('hnsw.ef_search', $1, true)`, [String(Math.min(1000, Math.max(efSearch, filter === undefined ? candidates : 4 * candidates)))]);
+      }
       const res = await client.query<Row>(
         `SELECT ${COLUMNS}, k.embedding::${type} <=> $1::${type} AS distance
            FROM chunks k JOIN documents d ON d.id = k.document_id
-          WHERE k.collection_id = ${id}
+          WHERE k.collection_id = ${id}${where}
           ORDER BY k.embedding::${type} <=> $1::${type}
           LIMIT $2`,
-        [vector, candidates],
+        filter === undefined ? [vector, candidates] : [vector, candidates, filter],
       );
-      return res.rows;
+      return res.rows.sort((a, b) => Number(a.distance) - Number(b.distance));
     });
   }
   const tsquery = keywordQuery(query.text);
   if (mode !== 'vector' && tsquery) {
     const res = await pool.query<Row>(
       `SELECT ${COLUMNS}
-         FROM chunks k JOIN documents d ON d.id = k.document_id, to_tsquery('english', $1) q
-        WHERE k.collection_id = ${id} AND k.tsv @@ q
+         FROM chunks k JOIN documents d ON d.id = k.document_id, CAST($1 AS tsquery) q
+        WHERE k.collection_id = ${id} AND k.tsv @@ q${where}
         ORDER BY ts_rank_cd(k.tsv, q, 1) DESC, k.id
         LIMIT $2`,
-      [tsquery, candidates],
+      filter === undefined ? [tsquery, candidates] : [tsquery, candidates, filter],
     );
     keywordRows = res.rows;
   }
