@@ -1,7 +1,8 @@
 import type pg from 'pg';
 import type { EmbeddedDocument, ExtractedDocument } from '../types.js';
 import type { Collection } from '../store/collections.js';
-import { getDocumentState, replaceDocument, touchDocument } from '../store/documents.js';
+import { getDocumentState, touchDocument, writeDocuments } from '../store/documents.js';
+import { ConfigError, describeValue } from '../errors.js';
 
 /** What happened to a document on its way into the store. */
 export type DocumentOutcome = 'new' | 'changed' | 'unchanged' | 'empty';
@@ -23,30 +24,115 @@ export interface StoreOptions {
   collection: Collection;
   /** `chunkingFingerprint(...)` of the chunker in use, stored with each document. */
   chunking: string;
+  /**
+   * Most documents written in one transaction. Documents that become ready while a write is in
+   * flight go together in the next one; a slow source still gets each document written at once.
+   * @default 64
+   */
+  maxBatchDocuments?: number;
+  /**
+   * Most chunks written in one transaction (a document with more travels alone).
+   * @default 4096
+   */
+  maxBatchChunks?: number;
+}
+
+function positiveInteger(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < 1) throw new ConfigError(name, value, `Expected \`${name}\` to be an integer from 1 and up, got ${describeValue(value)}.`);
+  return value;
 }
 
 /**
- * The store stage: each document and its chunks replace the stored version in one transaction,
- * so re-ingesting leaves exactly one copy and a crash leaves the previous version intact.
+ * The store stage: each document and its chunks replace the stored version atomically, so
+ * re-ingesting leaves exactly one copy and a crash leaves the previous version intact.
+ *
+ * One write is in flight at a time; the documents that arrive meanwhile are written together in
+ * the next transaction (one COPY, one commit), so a fast source is stored in large batches and a
+ * slow one a document at a time. Documents are yielded in the order they arrived, once committed.
  */
 export async function* store(source: AsyncIterable<EmbeddedDocument>, options: StoreOptions): AsyncGenerator<StoredDocument> {
-  for await (const doc of source) {
-    const before = await getDocumentState(options.pool, options.collection.id, doc.document.url);
-    const documentId = await replaceDocument(options.pool, options.collection, doc, options.chunking);
-    yield {
+  const maxDocuments = positiveInteger('maxBatchDocuments', options.maxBatchDocuments, 64);
+  const maxChunks = positiveInteger('maxBatchChunks', options.maxBatchChunks, 4096);
+  const iterator = source[Symbol.asyncIterator]();
+  let next: Promise<IteratorResult<EmbeddedDocument>> | undefined;
+  let done = false;
+  let queued: EmbeddedDocument[] = [];
+  let writing: Promise<StoredDocument[]> | undefined;
+  let writeSettled: Promise<'written'> | undefined;
+
+  // The next batch: queued documents in order, within the limits, each source at most once (a
+  // repeated page waits for the next write, so that its later version wins).
+  const takeBatch = (): EmbeddedDocument[] => {
+    const batch: EmbeddedDocument[] = [];
+    const sources = new Set<string>();
+    let chunks = 0;
+    for (const doc of queued) {
+      if (batch.length > 0 && (batch.length >= maxDocuments || chunks + doc.chunks.length > maxChunks || sources.has(doc.document.url))) break;
+      batch.push(doc);
+      sources.add(doc.document.url);
+      chunks += doc.chunks.length;
+    }
+    queued = queued.slice(batch.length);
+    return batch;
+  };
+  const write = async (batch: EmbeddedDocument[]): Promise<StoredDocument[]> => {
+    const written = await writeDocuments(options.pool, options.collection, batch, options.chunking);
+    return batch.map((doc, i) => ({
       url: doc.document.url,
       title: doc.document.title,
-      outcome: before ? 'changed' : 'new',
-      documentId,
+      outcome: written[i]!.created ? 'new' : 'changed',
+      documentId: written[i]!.id,
       chunks: doc.chunks.length,
       cachedChunks: doc.cachedChunks,
       embeddedTokens: doc.embeddedTokens,
-    };
+    }));
+  };
+  const queuedChunks = () => queued.reduce((n, d) => n + d.chunks.length, 0);
+
+  try {
+    for (;;) {
+      if (!writing && queued.length > 0) {
+        writing = write(takeBatch());
+        writeSettled = writing.then(
+          () => 'written' as const,
+          () => 'written' as const,
+        );
+      }
+      if (!writing && done) return;
+      // Read on while the next batch has room; a full one waits for the write in flight.
+      const reading = !done && queued.length < maxDocuments && queuedChunks() < maxChunks;
+      if (reading) next ??= iterator.next();
+      const waits: Array<Promise<'written' | 'item'>> = [];
+      if (writeSettled) waits.push(writeSettled);
+      if (reading) waits.push(next!.then(() => 'item' as const));
+      const first = await Promise.race(waits);
+      if (first === 'item') {
+        const item = await next!;
+        next = undefined;
+        if (item.done) done = true;
+        else queued.push(item.value);
+        continue;
+      }
+      const results = await writing!;
+      writing = undefined;
+      writeSettled = undefined;
+      for (const r of results) yield r;
+    }
+  } finally {
+    // A consumer that stops early: the write in flight commits or not on its own; wait for it so
+    // that nobody closes the pool under it.
+    if (writing) await writing.catch(() => undefined);
+    if (!done) {
+      const closing = iterator.return?.();
+      if (next) void closing?.catch(() => undefined);
+      else await closing;
+    }
   }
 }
 
 /** Options of {@link skipUnchanged}. */
-export interface SkipUnchangedOptions extends StoreOptions {
+export interface SkipUnchangedOptions extends Pick<StoreOptions, 'pool' | 'collection' | 'chunking'> {
   /** Told about each document that is passed over, and why. */
   onSkip?: (doc: ExtractedDocument, outcome: 'unchanged' | 'empty') => void;
 }
