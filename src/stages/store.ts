@@ -35,6 +35,12 @@ export interface StoreOptions {
    * @default 4096
    */
   maxBatchChunks?: number;
+  /**
+   * Writes in flight at once, each on its own connection: while one commits, the next streams. A
+   * page is never in two writes at once, so its versions commit in order.
+   * @default 2, or 1 when the pool has a single connection (the embedded database)
+   */
+  maxWritesInFlight?: number;
 }
 
 function positiveInteger(name: string, value: number | undefined, fallback: number): number {
@@ -47,30 +53,32 @@ function positiveInteger(name: string, value: number | undefined, fallback: numb
  * The store stage: each document and its chunks replace the stored version atomically, so
  * re-ingesting leaves exactly one copy and a crash leaves the previous version intact.
  *
- * One write is in flight at a time; the documents that arrive meanwhile are written together in
- * the next transaction (one COPY, one commit), so a fast source is stored in large batches and a
- * slow one a document at a time. Documents are yielded in the order they arrived, once committed.
+ * Documents that arrive while writes are in flight go together in the next transaction (one COPY,
+ * one commit), so a fast source is stored in large batches and a slow one a document at a time.
+ * Documents are yielded in the order they arrived, once committed.
  */
 export async function* store(source: AsyncIterable<EmbeddedDocument>, options: StoreOptions): AsyncGenerator<StoredDocument> {
   const maxDocuments = positiveInteger('maxBatchDocuments', options.maxBatchDocuments, 64);
   const maxChunks = positiveInteger('maxBatchChunks', options.maxBatchChunks, 4096);
+  const maxWrites = positiveInteger('maxWritesInFlight', options.maxWritesInFlight, Math.min(2, options.pool.options.max ?? 10));
   const iterator = source[Symbol.asyncIterator]();
   let next: Promise<IteratorResult<EmbeddedDocument>> | undefined;
   let done = false;
   let queued: EmbeddedDocument[] = [];
-  let writing: Promise<StoredDocument[]> | undefined;
-  let writeSettled: Promise<'written'> | undefined;
+  const writes: Array<{ sources: Set<string>; result: Promise<StoredDocument[]>; settled: Promise<'written'> }> = [];
 
-  // The next batch: queued documents in order, within the limits, each source at most once (a
-  // repeated page waits for the next write, so that its later version wins).
+  // The next batch: queued documents in order, within the limits, each source at most once and
+  // none that a write in flight holds (a repeated page waits, so that its later version wins).
   const takeBatch = (): EmbeddedDocument[] => {
     const batch: EmbeddedDocument[] = [];
     const sources = new Set<string>();
     let chunks = 0;
     for (const doc of queued) {
-      if (batch.length > 0 && (batch.length >= maxDocuments || chunks + doc.chunks.length > maxChunks || sources.has(doc.document.url))) break;
+      const url = doc.document.url;
+      if (sources.has(url) || writes.some((w) => w.sources.has(url))) break;
+      if (batch.length > 0 && (batch.length >= maxDocuments || chunks + doc.chunks.length > maxChunks)) break;
       batch.push(doc);
-      sources.add(doc.document.url);
+      sources.add(url);
       chunks += doc.chunks.length;
     }
     queued = queued.slice(batch.length);
@@ -92,19 +100,22 @@ export async function* store(source: AsyncIterable<EmbeddedDocument>, options: S
 
   try {
     for (;;) {
-      if (!writing && queued.length > 0) {
-        writing = write(takeBatch());
-        writeSettled = writing.then(
+      while (writes.length < maxWrites && queued.length > 0) {
+        const batch = takeBatch();
+        if (batch.length === 0) break;
+        const result = write(batch);
+        const settled = result.then(
           () => 'written' as const,
           () => 'written' as const,
         );
+        writes.push({ sources: new Set(batch.map((d) => d.document.url)), result, settled });
       }
-      if (!writing && done) return;
-      // Read on while the next batch has room; a full one waits for the write in flight.
+      if (writes.length === 0 && done) return;
+      // Read on while the next batch has room; a full one waits for the oldest write.
       const reading = !done && queued.length < maxDocuments && queuedChunks() < maxChunks;
       if (reading) next ??= iterator.next();
       const waits: Array<Promise<'written' | 'item'>> = [];
-      if (writeSettled) waits.push(writeSettled);
+      if (writes[0]) waits.push(writes[0].settled);
       if (reading) waits.push(next!.then(() => 'item' as const));
       const first = await Promise.race(waits);
       if (first === 'item') {
@@ -114,15 +125,15 @@ export async function* store(source: AsyncIterable<EmbeddedDocument>, options: S
         else queued.push(item.value);
         continue;
       }
-      const results = await writing!;
-      writing = undefined;
-      writeSettled = undefined;
+      // Results are yielded in write order: the oldest write first.
+      const results = await writes[0]!.result;
+      writes.shift();
       for (const r of results) yield r;
     }
   } finally {
-    // A consumer that stops early: the write in flight commits or not on its own; wait for it so
-    // that nobody closes the pool under it.
-    if (writing) await writing.catch(() => undefined);
+    // A consumer that stops early, or a failed write: the writes in flight commit or not on their
+    // own; wait for them so that nobody closes the pool under them.
+    await Promise.all(writes.map((w) => w.settled));
     if (!done) {
       const closing = iterator.return?.();
       if (next) void closing?.catch(() => undefined);
