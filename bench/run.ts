@@ -1,78 +1,47 @@
 /**
- * `npm run bench`: ingest wall time and chunks/s for documentation sites through the OpenAI
- * stand-in (with a fixed per-request latency), the request count of a second, unchanged ingest,
- * and search latency p50/p95 — on the embedded database, and on the server when DATABASE_URL is set.
+ * `npm run bench`: the benchmarks that track the project's targets, one after another, each in a
+ * process of its own (so one's memory and connections don't colour the next):
+ *
+ *   ingest        documentation sites through the stand-in: wall time, chunks/s, re-ingest, search
+ *                 latency — embedded database, and the server when DATABASE_URL is set
+ *   copy          the server write path against a raw binary COPY and a multi-row INSERT, 100k rows
+ *   search-scale  HNSW search at 100k chunks: p50/p95 and recall@10 against exact search
+ *   jobs          durable ingestion jobs worked by 1 and by 3 worker processes
+ *
+ * The last three need a Postgres server (DATABASE_URL) and say so in one line without it.
+ * `BENCH_ONLY=copy,jobs` runs a subset. The others (crawl, embed-rate, serve, minutes) run alone:
+ * `npm run bench:<name>`. A benchmark that fails makes this exit non-zero, after the rest ran.
  */
-import { serveStatic } from '../src/net/static-server.js';
-import { ingest, search } from '../pipelines/website-qa.js';
-import { createOpenAIEmbedding } from '../src/models/openai/embedding.js';
-import { startOpenAIStandIn } from '../test/stand-in/openai-stand-in.js';
-import { percentile, printTable, questionSets, scratchDatabase } from './common.js';
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-const LATENCY_MS = Number(process.env.BENCH_LATENCY_MS ?? 50);
+const SUITES: Array<{ name: string; env?: Record<string, string> }> = [
+  { name: 'ingest' },
+  // The issue's scale: 100k rows (bench:copy alone defaults to 20k for a quicker look).
+  { name: 'copy', env: { BENCH_ROWS: process.env.BENCH_ROWS ?? '100000' } },
+  { name: 'search-scale' },
+  { name: 'jobs' },
+];
 
-async function main(): Promise<void> {
-  const standIn = await startOpenAIStandIn({ latencyMs: LATENCY_MS });
-  const fastStandIn = await startOpenAIStandIn();
-  const { sets, missing } = questionSets();
-  for (const m of missing) console.log(`skipped: ${m}`);
-  const backends: Array<[string, string | undefined]> = [['embedded', undefined]];
-  if (process.env.DATABASE_URL) backends.push(['server', process.env.DATABASE_URL]);
-  else console.log('server: skipped (DATABASE_URL not set)');
-  console.log(`stand-in latency ${LATENCY_MS} ms per request for ingest; search embeds questions with no added latency\n`);
-
-  const rows: Array<Array<string | number>> = [['site', 'store', 'pages', 'chunks', 'ingest s', 'chunks/s', 'requests', 're-ingest s', 're-ingest requests', 'search p50 ms', 'search p95 ms']];
-  for (const set of sets) {
-    const site = await serveStatic(set.root);
-    for (const [store, url] of backends) {
-      const db = await scratchDatabase(url);
-      const collection = `bench-${set.name}-${Date.now()}`;
-      try {
-        const embedding = createOpenAIEmbedding({ apiKey: 'bench', baseURL: standIn.url });
-        const calls = () => standIn.requests.filter((r) => r.path === '/v1/embeddings').length;
-        standIn.requests.length = 0;
-        const first = await ingest({ db, source: site.url, collection, embedding, crawl: { allowPrivateNetwork: true } });
-        const firstCalls = calls();
-        standIn.requests.length = 0;
-        const second = await ingest({ db, source: site.url, collection, embedding, crawl: { allowPrivateNetwork: true } });
-        const secondCalls = calls();
-
-        const connection = { apiKey: 'bench', baseURL: fastStandIn.url };
-        const latencies: number[] = [];
-        const questions = set.questions.map((q) => q.question);
-        for (const q of questions.slice(0, 3)) await search({ db, collection, query: q, connection }); // warm-up
-        for (let round = 0; round < 3; round++) {
-          for (const q of questions) {
-            const t = performance.now();
-            await search({ db, collection, query: q, connection, k: 5 });
-            latencies.push(performance.now() - t);
-          }
-        }
-        rows.push([
-          set.name,
-          store,
-          first.documents,
-          first.chunks,
-          (first.ms / 1000).toFixed(2),
-          Math.round(first.chunks / (first.ms / 1000)),
-          firstCalls,
-          (second.ms / 1000).toFixed(2),
-          secondCalls,
-          percentile(latencies, 50).toFixed(1),
-          percentile(latencies, 95).toFixed(1),
-        ]);
-      } finally {
-        await db.close();
-      }
-    }
-    await site.close();
-  }
-  await standIn.close();
-  await fastStandIn.close();
-  printTable(rows);
+const only = process.env.BENCH_ONLY?.split(',').map((s) => s.trim()).filter(Boolean);
+const unknown = only?.filter((n) => !SUITES.some((s) => s.name === n)) ?? [];
+if (unknown.length > 0) {
+  console.error(`BENCH_ONLY names unknown benchmarks: ${unknown.join(', ')} (there are: ${SUITES.map((s) => s.name).join(', ')}).`);
+  process.exit(2);
 }
 
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exitCode = 1;
-});
+const here = path.dirname(fileURLToPath(import.meta.url));
+let failed = 0;
+for (const suite of SUITES) {
+  if (only && !only.includes(suite.name)) continue;
+  console.log(`\n=== ${suite.name} ===`);
+  const started = performance.now();
+  const code = await new Promise<number>((resolve) => {
+    const child = spawn(process.execPath, [path.join(here, `${suite.name}.js`)], { stdio: 'inherit', env: { ...process.env, ...suite.env } });
+    child.on('exit', (c, signal) => resolve(c ?? (signal ? 1 : 0)));
+  });
+  console.log(`(${suite.name}: ${((performance.now() - started) / 1000).toFixed(0)} s${code === 0 ? '' : `, FAILED with exit code ${code}`})`);
+  if (code !== 0) failed++;
+}
+process.exitCode = failed > 0 ? 1 : 0;
