@@ -401,7 +401,7 @@ describeEachDatabase('job worker', (backend) => {
     const c = await ensureCollection(db.pool, 'tuned', embedding);
     expect(await dropCollectionIndex(db.pool, c)).toBe(true);
     expect(await dropCollectionIndex(db.pool, c)).toBe(false);
-    await expect(buildCollectionIndex(db.pool, c, { m: 1 })).rejects.toThrow(/Expected `m` to be an integer from 2 to 1000, got `1` \(number\)/);
+    await expect(buildCollectionIndex(db.pool, c, { m: 1 })).rejects.toThrow(/Expected `m` to be an integer from 2 to 100 \(pgvector's range\), got `1` \(number\)/);
     const built = await Promise.all([buildCollectionIndex(db.pool, c, { m: 8, efConstruction: 40 }), buildCollectionIndex(db.pool, c, { m: 8, efConstruction: 40 })]);
     expect(built.sort()).toEqual([false, true]);
     const { rows } = await db.pool.query<{ indexdef: string }>('SELECT indexdef FROM pg_indexes WHERE indexname = $1', [collectionIndexName(c)]);
