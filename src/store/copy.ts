@@ -42,7 +42,9 @@ export function encodeVector(v: Float32Array | readonly number[]): Buffer {
 export function decodeVector(buf: Buffer): Float32Array {
   const dims = buf.readInt16BE(0);
   const out = new Float32Array(dims);
-  for (let i = 0; i < dims; i++) out[i] = buf.readFloatBE(4 + 4 * i);
+  const bytes = Buffer.from(out.buffer);
+  buf.copy(bytes, 0, 4, 4 + 4 * dims);
+  if (LITTLE_ENDIAN) bytes.swap32();
   return out;
 }
 

@@ -2,9 +2,9 @@ import type pg from 'pg';
 import type { EmbeddedDocument } from '../types.js';
 import type { EmbeddingModel } from '../models/spec.js';
 import type { Collection } from './collections.js';
-import { fromVectorText, toVectorText } from './vector-sql.js';
+import { toVectorText } from './vector-sql.js';
 import { StoreError } from '../errors.js';
-import { copyChunks, supportsCopy } from './copy.js';
+import { copyChunks, decodeVector, supportsCopy } from './copy.js';
 import { withTransaction } from './transaction.js';
 import { chunkKeywords, tsvectorText } from './keywords.js';
 
@@ -35,13 +35,14 @@ export async function touchDocument(pool: pg.Pool, collectionId: number, source:
 export async function findCachedEmbeddings(pool: pg.Pool, model: EmbeddingModel, textHashes: readonly string[]): Promise<Map<string, Float32Array>> {
   const found = new Map<string, Float32Array>();
   if (textHashes.length === 0) return found;
-  const { rows } = await pool.query<{ text_hash: string; embedding: string }>(
-    `SELECT DISTINCT ON (k.text_hash) k.text_hash, k.embedding::text AS embedding
+  // vector_send: the vectors come back in pgvector's binary form, float4 for float4, no decimal text.
+  const { rows } = await pool.query<{ text_hash: string; embedding: Buffer }>(
+    `SELECT DISTINCT ON (k.text_hash) k.text_hash, vector_send(k.embedding) AS embedding
        FROM chunks k JOIN collections c ON c.id = k.collection_id
       WHERE c.embedding_provider = $1 AND c.embedding_model = $2 AND c.dimensions = $3 AND k.text_hash = ANY($4::text[])`,
     [model.provider, model.modelId, model.dimensions, textHashes],
   );
-  for (const r of rows) found.set(r.text_hash, fromVectorText(r.embedding));
+  for (const r of rows) found.set(r.text_hash, decodeVector(r.embedding));
   return found;
 }
 
