@@ -1,8 +1,8 @@
 /**
  * The website Q&A pipeline, composed from ragline's stages:
  *
- *   crawl | readFiles ─▶ extract ─▶ skipUnchanged ─▶ chunk ─▶ embed ─▶ store
- *   question ─▶ embed ─▶ searchChunks (vector + keyword, fused) ─▶ packContext ─▶ chat model
+ *   crawl | readFiles ─▶ extract ─▶ skipUnchanged ─▶ chunk ─▶ addMetadata ─▶ embed ─▶ store
+ *   question ─▶ embed ─▶ searchChunks (vector + keyword, fused, filtered on metadata) ─▶ packContext ─▶ chat model
  *
  * It is also the reference for using the library: every step below is a public export of `ragline`.
  */
@@ -19,8 +19,9 @@ import { estimateIngest } from '../src/embed/estimate.js';
 import { embedWithBatchApi, type BatchApiOptions } from '../src/embed/batch-api.js';
 import { embeddingCost } from '../src/models/cost.js';
 import { skipUnchanged, store, type DocumentOutcome } from '../src/stages/store.js';
+import { addMetadata, checkMetadata, metadataFingerprint, type ChunkMetadata } from '../src/stages/metadata.js';
 import type { Database } from '../src/store/database.js';
-import { dropCollection, ensureCollection, getCollection, requireCollection, type Collection } from '../src/store/collections.js';
+import { checkHnswSettings, dropCollection, ensureCollection, getCollection, requireCollection, type Collection, type HnswSettings } from '../src/store/collections.js';
 import { findCachedEmbeddings } from '../src/store/documents.js';
 import { searchChunks, type SearchOptions, type SearchResult } from '../src/store/search.js';
 import type { ChatModel, EmbeddingModel, Usage } from '../src/models/spec.js';
@@ -59,6 +60,23 @@ export interface IngestOptions {
   crawl?: Omit<CrawlOptions, 'onEvent' | 'signal'>;
   /** Batch size and concurrency of embedding requests. */
   embed?: Pick<EmbedOptions, 'batchSize' | 'concurrency'>;
+  /**
+   * Metadata stored with every chunk of this ingest, to filter searches on later: ingest with
+   * `{ product: 'api', version: '3.14' }`, then `search({ ..., filter: { product: 'api' } })`.
+   * Values are JSON (strings, numbers, booleans, null, arrays, objects).
+   *
+   * A page's metadata is that of the last ingest that read it, like its chunking: re-ingesting an
+   * unchanged page with other metadata rewrites its chunks with the new metadata (the page counts
+   * as changed) but embeds nothing, as its vectors are reused; with the same metadata it is
+   * unchanged. An ingest without `metadata` therefore removes the metadata an earlier one set.
+   */
+  metadata?: ChunkMetadata;
+  /**
+   * HNSW settings of the collection, used only if this ingest creates it. An existing collection
+   * keeps its own: change them with `configureCollectionIndex` (`ragline collections index`).
+   * @default pgvector's defaults
+   */
+  index?: HnswSettings;
   onProgress?: (progress: IngestProgress) => void;
   /** Every crawl event (skips with their reasons, pages). */
   onCrawlEvent?: (event: CrawlEvent) => void;
@@ -154,11 +172,13 @@ function sourceDocuments(
  */
 export async function ingest(options: IngestOptions): Promise<IngestSummary> {
   const started = performance.now();
+  if (options.metadata !== undefined) checkMetadata(options.metadata);
+  if (options.index !== undefined) checkHnswSettings(options.index);
   if (options.dryRun) return dryRunIngest(options, started);
   const { pool } = options.db;
   const name = options.collection ?? 'default';
   const existed = (await getCollection(pool, name)) !== undefined;
-  const collection = await ensureCollection(pool, name, options.embedding);
+  const collection = await ensureCollection(pool, name, options.embedding, options.index ? { index: options.index } : {});
   try {
     return await runIngest(options, collection, started);
   } catch (err) {
@@ -178,6 +198,7 @@ async function dryRunIngest(options: IngestOptions, started: number): Promise<In
     documents: sourceDocuments(options, (s) => (crawlStats = s)),
     embedding: options.embedding,
     ...(options.chunk ? { chunk: options.chunk } : {}),
+    ...(options.metadata ? { metadata: options.metadata } : {}),
   });
   return {
     collection: name,
@@ -209,7 +230,8 @@ async function runIngest(options: IngestOptions, collection: Collection, started
     encoding: options.embedding.encoding,
     maxInputTokens: options.embedding.maxInputTokens,
   };
-  const chunking = chunkingFingerprint(chunkOptions);
+  // Stored with each page: a page stored with other chunking or other metadata is not unchanged.
+  const chunking = metadataFingerprint(chunkingFingerprint(chunkOptions), options.metadata);
   const summary: IngestSummary = {
     collection: collection.name,
     source: options.source,
@@ -281,6 +303,7 @@ async function runIngest(options: IngestOptions, collection: Collection, started
         },
       }),
     (docs) => chunk(docs, chunkOptions),
+    (docs) => addMetadata(docs, options.metadata ?? {}),
     (docs) =>
       options.batchApi
         ? embedWithBatchApi(docs, { ...(options.batchApi === true ? {} : options.batchApi), pool, ...embedding })
@@ -332,10 +355,17 @@ async function embedQuery(collection: Collection, text: string, connection: Open
   return embeddings[0]!;
 }
 
-/** Top chunks of a collection for a query: vector and keyword retrieval fused by reciprocal rank. */
+/**
+ * Top chunks of a collection for a query: vector and keyword retrieval fused by reciprocal rank.
+ * `filter` keeps only chunks whose metadata contains it (`{ product: 'api' }`, see
+ * {@link IngestOptions.metadata}); `efSearch` overrides the collection's HNSW candidate list size.
+ */
 export async function search(options: SearchCollectionOptions): Promise<SearchResult[]> {
   const { db, collection: name = 'default', query, connection, signal, ...searchOptions } = options;
   if (!query.trim()) throw new ConfigError('query', query, 'The query is empty: give a question or keywords.');
+  // Checked before the question is embedded: a bad filter or efSearch costs no API call.
+  if (searchOptions.filter !== undefined) checkMetadata(searchOptions.filter, 'filter');
+  if (searchOptions.efSearch !== undefined) checkHnswSettings({ efSearch: searchOptions.efSearch });
   const collection = await requireCollection(db.pool, name);
   const vector = searchOptions.mode === 'keyword' ? undefined : await embedQuery(collection, query, connection, signal);
   return searchChunks(db.pool, collection, { text: query, ...(vector ? { vector } : {}) }, searchOptions);
@@ -353,7 +383,18 @@ export interface AskOptions {
    * @default 8
    */
   k?: number;
-  search?: Omit<SearchOptions, 'k'>;
+  /**
+   * Only chunks whose metadata contains this (see {@link IngestOptions.metadata}):
+   * `{ product: 'api' }`. The answer is then drawn from those sources only.
+   */
+  filter?: Record<string, unknown>;
+  /**
+   * HNSW candidate list size for the retrieval.
+   * @default the collection's `efSearch`, else 40 (pgvector's default)
+   */
+  efSearch?: number;
+  /** Other retrieval settings: mode, candidates, rrfK. */
+  search?: Omit<SearchOptions, 'k' | 'filter' | 'efSearch'>;
   pack?: PackOptions;
   connection?: OpenAIConnectionOptions;
   signal?: AbortSignal;
@@ -375,6 +416,8 @@ export async function* askStream(options: AskOptions): AsyncGenerator<AskEvent> 
     query: options.question,
     k: options.k ?? 8,
     ...options.search,
+    ...(options.filter ? { filter: options.filter } : {}),
+    ...(options.efSearch !== undefined ? { efSearch: options.efSearch } : {}),
     ...(options.collection ? { collection: options.collection } : {}),
     ...(options.connection ? { connection: options.connection } : {}),
     ...(options.signal ? { signal: options.signal } : {}),

@@ -31,6 +31,7 @@ export * from './stages/extract.js';
 export * from './stages/chunk.js';
 export * from './stages/embed.js';
 export * from './stages/store.js';
+export * from './stages/metadata.js';
 
 export { httpGet, type HttpGetOptions, type HttpResponse } from './net/http-get.js';
 export { parseRobots, fetchRobots, type RobotsRules } from './crawl/robots.js';

@@ -2,7 +2,7 @@
  * The website Q&A pipeline end to end: a real documentation site served on loopback, the OpenAI
  * stand-in over HTTP, and a real database — embedded and server.
  */
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describeEachDatabase, freshDatabase } from './support/databases.js';
@@ -15,6 +15,7 @@ import { createLexicalEmbedding } from '../src/models/local/lexical-embedding.js
 import { createExtractiveChat, DONT_KNOW } from '../src/models/local/extractive-chat.js';
 import { packageRoot } from '../src/package-root.js';
 import type { Database } from '../src/store/database.js';
+import { getCollection } from '../src/store/collections.js';
 import { ConfigError, FetchError } from '../src/errors.js';
 
 const questions = [
@@ -137,6 +138,108 @@ describeEachDatabase('website Q&A pipeline', (backend) => {
     await expect(ingest({ db, source: site.url, collection: 'refused', embedding: embedding() })).rejects.toThrow(/--allow-private-network/);
     expect((await db.pool.query('SELECT count(*)::int AS n FROM documents')).rows[0].n).toBe(before);
     expect((await db.pool.query(`SELECT count(*)::int AS n FROM collections WHERE name = 'refused'`)).rows[0].n).toBe(0);
+  });
+
+  describe('metadata and HNSW settings', () => {
+    let dirs: { api: string; cli: string };
+    const connection = () => ({ apiKey: 'test', baseURL: standIn.url });
+    const chunkMetadata = async (collection: string) =>
+      (
+        await db.pool.query<{ source: string; metadata: Record<string, unknown> }>(
+          'SELECT d.source, k.metadata FROM chunks k JOIN documents d ON d.id = k.document_id JOIN collections c ON c.id = k.collection_id WHERE c.name = $1 ORDER BY d.source, k.ordinal',
+          [collection],
+        )
+      ).rows;
+
+    beforeAll(async () => {
+      const root = await mkdtemp(path.join(os.tmpdir(), 'ragline-tagged-'));
+      dirs = { api: path.join(root, 'api'), cli: path.join(root, 'cli') };
+      await mkdir(dirs.api);
+      await mkdir(dirs.cli);
+      await writeFile(path.join(dirs.api, 'quotas.md'), '# API quotas\n\nThe Wombat API allows 600 requests per minute per key; a 429 says when to retry.\n');
+      await writeFile(path.join(dirs.api, 'keys.md'), '# API keys\n\nWombat API keys are created in the console and rotated every 90 days.\n');
+      await writeFile(path.join(dirs.cli, 'quotas.md'), '# CLI quotas\n\nThe Wombat CLI uploads at most 20 files per minute and retries a refused upload.\n');
+    });
+    afterAll(async () => {
+      await rm(path.dirname(dirs.api), { recursive: true, force: true });
+    });
+
+    test('ingest metadata tags every chunk of its source, and search and ask filter on it', async () => {
+      await ingest({ db, source: dirs.api, collection: 'tagged', embedding: embedding(), metadata: { product: 'api', version: '3.14' } });
+      await ingest({ db, source: dirs.cli, collection: 'tagged', embedding: embedding(), metadata: { product: 'cli', platforms: ['linux', 'mac'] } });
+      const stored = await chunkMetadata('tagged');
+      expect(stored.length).toBeGreaterThanOrEqual(3);
+      for (const { source, metadata } of stored) {
+        expect(metadata).toEqual(source.includes('/api/') ? { product: 'api', version: '3.14' } : { product: 'cli', platforms: ['linux', 'mac'] });
+      }
+
+      const query = 'Wombat requests per minute quota';
+      const all = await search({ db, collection: 'tagged', query, k: 10, connection: connection() });
+      expect(new Set(all.map((r) => r.metadata.product))).toEqual(new Set(['api', 'cli']));
+      const cli = await search({ db, collection: 'tagged', query, k: 10, filter: { product: 'cli' }, efSearch: 100, connection: connection() });
+      expect(cli.length).toBeGreaterThan(0);
+      expect(cli.every((r) => r.url.includes('/cli/') && r.metadata.product === 'cli')).toBe(true);
+      // Containment: one element of an array matches; a key no chunk has matches nothing.
+      expect((await search({ db, collection: 'tagged', query, filter: { platforms: ['mac'] }, connection: connection() })).every((r) => r.url.includes('/cli/'))).toBe(true);
+      expect(await search({ db, collection: 'tagged', query, filter: { product: 'web' }, connection: connection() })).toEqual([]);
+
+      const chat = createExtractiveChat();
+      const answered = await ask({ db, collection: 'tagged', question: 'How many requests per minute does Wombat allow?', chat, filter: { product: 'api' }, connection: connection() });
+      expect(answered.sources.length).toBeGreaterThan(0);
+      expect(answered.sources.every((s) => s.url.includes('/api/'))).toBe(true);
+      const events: AskEvent[] = [];
+      for await (const e of askStream({ db, collection: 'tagged', question: 'How many files per minute?', chat, filter: { product: 'cli' }, efSearch: 10, connection: connection() })) events.push(e);
+      const sources = events.find((e) => e.type === 'sources');
+      expect(sources?.type === 'sources' && sources.sources.length > 0 && sources.sources.every((x) => x.url.includes('/cli/'))).toBe(true);
+    });
+
+    test('re-ingesting unchanged pages with other metadata rewrites their metadata without embedding again; the same metadata changes nothing', async () => {
+      const retag = await ingest({ db, source: dirs.api, collection: 'tagged', embedding: embedding(), metadata: { version: '3.15', product: 'api' } });
+      expect(retag).toMatchObject({ documents: 2, changed: 2, unchanged: 0, embeddedTokens: 0 });
+      expect(embeddingCalls()).toHaveLength(0);
+      const api = (await chunkMetadata('tagged')).filter((r) => r.source.includes('/api/'));
+      expect(api.every((r) => r.metadata.version === '3.15')).toBe(true);
+      // Keys in another order are the same metadata.
+      const same = await ingest({ db, source: dirs.api, collection: 'tagged', embedding: embedding(), metadata: { product: 'api', version: '3.15' } });
+      expect(same).toMatchObject({ documents: 2, changed: 0, unchanged: 2 });
+      // A dry run tells the same story as a run.
+      const dry = await ingest({ db, source: dirs.api, collection: 'tagged', embedding: embedding(), metadata: { product: 'api' }, dryRun: true });
+      expect(dry).toMatchObject({ changed: 2, unchanged: 0, embeddedTokens: 0 });
+      // The last ingest's metadata wins: without any, the tags are gone.
+      expect(await ingest({ db, source: dirs.api, collection: 'tagged', embedding: embedding() })).toMatchObject({ changed: 2, embeddedTokens: 0 });
+      expect((await chunkMetadata('tagged')).filter((r) => r.source.includes('/api/')).every((r) => Object.keys(r.metadata).length === 0)).toBe(true);
+    });
+
+    test('a re-crawl with other metadata fetches pages whole (a 304 would keep the old tags) and retags them all', async () => {
+      const crawlTagged = (metadata: Record<string, unknown>) => ingest({ db, source: site.url, collection: 'crawl-tagged', embedding: embedding(), crawl: { allowPrivateNetwork: true }, metadata });
+      const first = await crawlTagged({ site: 'tidewater', release: 1 });
+      expect(first.new).toBe(16);
+      const second = await crawlTagged({ site: 'tidewater', release: 2 });
+      expect(second).toMatchObject({ documents: 16, changed: 16, unchanged: 0, embeddedTokens: 0 });
+      const rows = await chunkMetadata('crawl-tagged');
+      expect(rows.length).toBe(first.chunks);
+      expect(rows.every((r) => r.metadata.release === 2)).toBe(true);
+      expect(await crawlTagged({ site: 'tidewater', release: 2 })).toMatchObject({ documents: 16, changed: 0, unchanged: 16 });
+    });
+
+    test('a collection created by an ingest gets its HNSW settings; an existing one keeps its own', async () => {
+      await ingest({ db, source: dirs.cli, collection: 'tuned', embedding: embedding(), index: { m: 8, efConstruction: 32, efSearch: 64 } });
+      expect((await getCollection(db.pool, 'tuned'))!.index).toEqual({ m: 8, efConstruction: 32, efSearch: 64 });
+      await ingest({ db, source: dirs.api, collection: 'tuned', embedding: embedding(), index: { m: 24 } });
+      expect((await getCollection(db.pool, 'tuned'))!.index).toEqual({ m: 8, efConstruction: 32, efSearch: 64 });
+    });
+
+    test('bad metadata, filters and settings are refused before anything is stored or embedded', async () => {
+      await expect(ingest({ db, source: dirs.api, collection: 'refused-meta', embedding: embedding(), metadata: ['api'] as unknown as Record<string, unknown> })).rejects.toThrow(
+        /Expected `metadata` to be an object of JSON values/,
+      );
+      await expect(ingest({ db, source: dirs.api, collection: 'refused-meta', embedding: embedding(), metadata: { at: new Date() } })).rejects.toThrow(/`metadata\.at` to be a JSON value/);
+      await expect(ingest({ db, source: dirs.api, collection: 'refused-meta', embedding: embedding(), index: { m: 1 } })).rejects.toThrow(/`m` to be an integer from 2 to 100/);
+      expect(await getCollection(db.pool, 'refused-meta')).toBeUndefined();
+      await expect(search({ db, collection: 'tagged', query: 'Wombat', filter: 'api' as unknown as Record<string, unknown>, connection: connection() })).rejects.toThrow(ConfigError);
+      await expect(search({ db, collection: 'tagged', query: 'Wombat', efSearch: 0, connection: connection() })).rejects.toThrow(/`efSearch` to be an integer from 1 to 1000/);
+      expect(embeddingCalls()).toHaveLength(0);
+    });
   });
 
   test('a folder of Markdown and text files is ingested like a site', async () => {

@@ -7,6 +7,7 @@
 import type pg from 'pg';
 import { extract } from '../stages/extract.js';
 import { chunkDocument, chunkingFingerprint, type ChunkOptions } from '../stages/chunk.js';
+import { metadataFingerprint, type ChunkMetadata } from '../stages/metadata.js';
 import { getCollection } from '../store/collections.js';
 import { findCachedEmbeddings, getDocumentState } from '../store/documents.js';
 import { embeddingCost } from '../models/cost.js';
@@ -22,6 +23,8 @@ export interface EstimateIngestOptions {
   embedding: EmbeddingModel;
   /** Chunk size and overlap, as the ingest would use them. */
   chunk?: Pick<ChunkOptions, 'maxTokens' | 'overlapTokens'>;
+  /** Metadata the ingest would store with every chunk: a page stored with other metadata counts as changed. */
+  metadata?: ChunkMetadata;
   /** Told about every document, with what a real run would do to it. */
   onDocument?: (url: string, outcome: 'new' | 'changed' | 'unchanged' | 'empty', chunks: number) => void;
 }
@@ -53,7 +56,7 @@ export interface IngestEstimate {
 export async function estimateIngest(options: EstimateIngestOptions): Promise<IngestEstimate> {
   const { pool, embedding } = options;
   const chunkOptions: ChunkOptions = { ...options.chunk, encoding: embedding.encoding, maxInputTokens: embedding.maxInputTokens };
-  const chunking = chunkingFingerprint(chunkOptions);
+  const chunking = metadataFingerprint(chunkingFingerprint(chunkOptions), options.metadata);
   const collection = await getCollection(pool, options.collection);
   const estimate: IngestEstimate = { documents: 0, new: 0, changed: 0, unchanged: 0, empty: 0, chunks: 0, tokens: 0, embeddedChunks: 0, embeddedTokens: 0, cachedChunks: 0 };
   // Distinct texts to embed, by hash, and their tokens; the cache is asked in batches.
