@@ -1,5 +1,9 @@
-import * as cl100k from 'gpt-tokenizer/encoding/cl100k_base';
-import * as o200k from 'gpt-tokenizer/encoding/o200k_base';
+import { createRequire } from 'node:module';
+import type * as Encoding from 'gpt-tokenizer/encoding/cl100k_base';
+
+// Each encoding's tables take a few hundred ms to load: a process loads only those it counts in
+// (an ingest needs the embedding model's, `ask` the chat model's). Synchronous, so counting stays so.
+const require = createRequire(import.meta.url);
 
 /** Tokenizer encodings ragline can count with. */
 export type TokenizerEncoding = 'cl100k_base' | 'o200k_base';
@@ -17,18 +21,20 @@ export interface Tokenizer {
 // one). gpt-tokenizer throws on them by default; the APIs count them as ordinary text, and so do we.
 const PLAIN_TEXT = { disallowedSpecial: new Set<string>() };
 
-function make(encoding: TokenizerEncoding, impl: typeof cl100k): Tokenizer {
+function make(encoding: TokenizerEncoding): Tokenizer {
+  let loaded: typeof Encoding | undefined;
+  const impl = () => (loaded ??= require(`gpt-tokenizer/encoding/${encoding}`) as typeof Encoding);
   return {
     encoding,
-    count: (text) => (text.length === 0 ? 0 : impl.encode(text, PLAIN_TEXT).length),
-    encode: (text) => impl.encode(text, PLAIN_TEXT),
-    decode: (tokens) => impl.decode(tokens as number[]),
+    count: (text) => (text.length === 0 ? 0 : impl().encode(text, PLAIN_TEXT).length),
+    encode: (text) => impl().encode(text, PLAIN_TEXT),
+    decode: (tokens) => impl().decode(tokens as number[]),
   };
 }
 
 const tokenizers: Record<TokenizerEncoding, Tokenizer> = {
-  cl100k_base: make('cl100k_base', cl100k),
-  o200k_base: make('o200k_base', o200k as unknown as typeof cl100k),
+  cl100k_base: make('cl100k_base'),
+  o200k_base: make('o200k_base'),
 };
 
 /** The shared tokenizer for an encoding. */
