@@ -3,12 +3,15 @@ import { askStream, type AskEvent } from '../../pipelines/website-qa.js';
 import { requireCollection } from '../store/collections.js';
 import { describeModels, embeddingModelForCollection, resolveChatModel } from '../models/resolve.js';
 import type { AnswerSource } from '../ask/pack-context.js';
-import { addCollectionOption, addModelOptions, modelSelection, parseInteger, status, withDatabase, type ModelFlags } from './context.js';
+import { addCollectionOption, addModelOptions, collectKeyValue, modelSelection, parseInteger, status, withDatabase, type ModelFlags } from './context.js';
+import { FILTER_HELP, parseHnswFlag } from './index-flags.js';
 import { displayUrl } from './format.js';
 
 interface AskFlags extends ModelFlags {
   collection: string;
   k: number;
+  filter?: Record<string, unknown>;
+  efSearch?: number;
   json?: boolean;
 }
 
@@ -25,6 +28,8 @@ export function askCommand(): Command {
     .description('answer a question from a collection, citing its sources')
     .argument('<question...>', 'the question')
     .option('-k, --k <n>', 'chunks to retrieve (as many as fit the window are used)', parseInteger('k'), 8)
+    .option('--filter <key=value>', `answer only from these sources: ${FILTER_HELP}`, collectKeyValue('filter'))
+    .option('--ef-search <n>', "HNSW candidate list size for the retrieval (default: the collection's, else 40)", parseHnswFlag('efSearch'))
     .option('--json', 'print {answer, sources, usage} as JSON instead of streaming');
   addCollectionOption(cmd);
   addModelOptions(cmd, { chat: true });
@@ -36,7 +41,17 @@ export function askCommand(): Command {
       const chat = resolveChatModel(provider, selection);
       status(describeModels({ embedding: embeddingModelForCollection(collection), chat }, reason));
       let done: Extract<AskEvent, { type: 'done' }> | undefined;
-      for await (const event of askStream({ db, collection: flags.collection, question, chat, k: flags.k, signal })) {
+      const events = askStream({
+        db,
+        collection: flags.collection,
+        question,
+        chat,
+        k: flags.k,
+        ...(flags.filter ? { filter: flags.filter } : {}),
+        ...(flags.efSearch !== undefined ? { efSearch: flags.efSearch } : {}),
+        signal,
+      });
+      for await (const event of events) {
         if (event.type === 'text' && !flags.json) process.stdout.write(event.text);
         if (event.type === 'done') done = event;
       }

@@ -17,6 +17,32 @@ export function parseInteger(name: string, min = 1) {
   };
 }
 
+/**
+ * Commander accumulator of a repeatable `--<flag> key=value` option into an object. The value is
+ * parsed as JSON when it is valid JSON (`3`, `true`, `null`, `["a","b"]`, `"3.10"`), else kept as
+ * the string it is; a key given twice is an error.
+ */
+export function collectKeyValue(flag: string) {
+  return (value: string, previous: Record<string, unknown> | undefined): Record<string, unknown> => {
+    const eq = value.indexOf('=');
+    const key = eq < 0 ? '' : value.slice(0, eq).trim();
+    if (key === '') {
+      throw new ConfigError(flag, value, `Expected --${flag} to be key=value (for example --${flag} product=api), got ${describeValue(value)}.`);
+    }
+    if (previous !== undefined && Object.hasOwn(previous, key)) {
+      throw new ConfigError(flag, value, `--${flag} gives "${key}" twice: give each key once (a JSON array such as ${key}='["a","b"]' holds several values).`);
+    }
+    const raw = value.slice(eq + 1);
+    let parsed: unknown = raw;
+    try {
+      parsed = JSON.parse(raw);
+    } catch {
+      // Not JSON: the value is the string as written.
+    }
+    return { ...previous, [key]: parsed };
+  };
+}
+
 export function addCollectionOption(cmd: Command): Command {
   return cmd.option('-c, --collection <name>', 'collection to use', 'default');
 }

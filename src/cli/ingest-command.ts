@@ -1,10 +1,11 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { ingest, type IngestSummary } from '../../pipelines/website-qa.js';
-import { getCollection } from '../store/collections.js';
+import { getCollection, type Collection, type HnswSettings } from '../store/collections.js';
 import { describeModels, embeddingModelForCollection, resolveEmbeddingModel } from '../models/resolve.js';
 import type { EmbeddingModel } from '../models/spec.js';
 import type { Database } from '../store/database.js';
-import { addCollectionOption, addModelOptions, modelSelection, parseInteger, status, withDatabase, type ModelFlags } from './context.js';
+import { addCollectionOption, addModelOptions, collectKeyValue, modelSelection, parseInteger, status, withDatabase, type ModelFlags } from './context.js';
+import { HNSW_FLAGS, describeHnsw, effectiveHnsw, parseHnswFlag, withHnswFlagNames } from './index-flags.js';
 import { createProgressBar } from './progress.js';
 import { displayUrl, formatInt, formatMs } from './format.js';
 import { formatUsd } from '../models/cost.js';
@@ -29,6 +30,10 @@ interface IngestFlags extends ModelFlags {
   json?: boolean;
   dryRun?: boolean;
   batchApi?: boolean;
+  metadata?: Record<string, unknown>;
+  m?: number;
+  efConstruction?: number;
+  efSearch?: number;
 }
 
 /**
@@ -48,6 +53,19 @@ export async function ingestEmbeddingModel(db: Database, flags: ModelFlags & { c
 function collect(value: string, previous: string[]): string[] {
   if (value.trim() === '') throw new InvalidArgumentError('the pattern is empty.');
   return [...previous, value];
+}
+
+/**
+ * When the collection exists with other HNSW settings than the flags ask for: the line that says
+ * they are kept, and how to change them.
+ */
+export function keptIndexLine(existing: Collection, wanted: HnswSettings): string | undefined {
+  const have = effectiveHnsw(existing.index);
+  const keys = (Object.keys(HNSW_FLAGS) as Array<keyof HnswSettings>).filter((k) => wanted[k] !== undefined);
+  if (keys.every((k) => wanted[k] === have[k])) return undefined;
+  const flags = keys.map((k) => `${HNSW_FLAGS[k]} ${wanted[k]}`).join(' ');
+  const given = keys.map((k) => HNSW_FLAGS[k]);
+  return `Collection "${existing.name}" exists and keeps its HNSW settings (${describeHnsw(have)}): ${given.join(', ')} ${given.length === 1 ? 'applies' : 'apply'} only to a collection the ingest creates; to change ${given.length === 1 ? 'it' : 'them'}, run \`ragline collections index ${existing.name} ${flags}\`.`;
 }
 
 /** The one line of `ingest --dry-run`. */
@@ -96,7 +114,18 @@ export function ingestCommand(): Command {
     .option('--json', 'print the summary as JSON')
     .option('--dry-run', 'count pages, chunks and tokens and estimate the price, without embedding or writing anything')
     .option('--batch-api', 'embed through the OpenAI Batch API: half price, results within 24 h; run again after an interruption to pick the batches up')
-    .addHelpText('after', '\nExamples:\n  ragline ingest https://docs.example.com --collection docs\n  ragline ingest ./site --collection docs --chunk-tokens 300');
+    .option(
+      '--metadata <key=value>',
+      'store this with every chunk, to filter searches on (`ragline search --filter key=value`); the value is JSON when valid (3, true, ["a","b"], "3.10"), else a string; repeatable. A page keeps the metadata of its last ingest',
+      collectKeyValue('metadata'),
+    )
+    .option('--m <n>', 'HNSW neighbours per node of a collection this ingest creates (pgvector default 16)', parseHnswFlag('m'))
+    .option('--ef-construction <n>', 'HNSW build candidate list size of a collection this ingest creates (default 64, at least twice --m)', parseHnswFlag('efConstruction'))
+    .option('--ef-search <n>', 'HNSW search candidate list size of a collection this ingest creates (default 40)', parseHnswFlag('efSearch'))
+    .addHelpText(
+      'after',
+      '\nThe HNSW flags apply when the collection is created; change an existing one with `ragline collections index <name>`.\n\nExamples:\n  ragline ingest https://docs.example.com --collection docs\n  ragline ingest ./site --collection docs --chunk-tokens 300\n  ragline ingest ./api-docs --collection docs --metadata product=api --metadata version=\'"3.14"\'',
+    );
   addCollectionOption(cmd);
   addModelOptions(cmd, { embedding: true });
   return cmd.action(async (source: string, flags: IngestFlags) => {
@@ -104,10 +133,18 @@ export function ingestCommand(): Command {
       const { model, reason } = await ingestEmbeddingModel(db, flags);
       status(describeModels({ embedding: model }, reason));
       status(`Store: ${db.description}`);
+      const index: HnswSettings = {
+        ...(flags.m !== undefined ? { m: flags.m } : {}),
+        ...(flags.efConstruction !== undefined ? { efConstruction: flags.efConstruction } : {}),
+        ...(flags.efSearch !== undefined ? { efSearch: flags.efSearch } : {}),
+      };
+      const existing = await getCollection(db.pool, flags.collection);
+      const kept = existing && keptIndexLine(existing, index);
+      if (kept) status(kept);
       const bar = createProgressBar('ingest');
       let summary: IngestSummary;
       try {
-        summary = await ingest({
+        summary = await withHnswFlagNames(() => ingest({
           db,
           source,
           collection: flags.collection,
@@ -131,8 +168,10 @@ export function ingestCommand(): Command {
           signal,
           ...(flags.dryRun ? { dryRun: true } : {}),
           ...(flags.batchApi ? { batchApi: { onEvent: (e) => status(e.type === 'status' ? `Batch ${e.batchId}: ${e.status} (${e.completed}/${e.total} requests)` : `Batch ${e.batchId}: ${e.type}`) } } : {}),
+          ...(flags.metadata ? { metadata: flags.metadata } : {}),
+          ...(Object.keys(index).length ? { index } : {}),
           onProgress: (p) => bar.update(p.documents, p.maxPages ? Math.max(p.fetched, p.documents) : undefined, `docs · ${formatInt(p.chunks)} chunks · ${formatInt(p.tokens)} tokens · ${displayUrl(p.url)}`),
-        });
+        }));
       } finally {
         bar.stop();
       }

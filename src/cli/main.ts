@@ -15,6 +15,8 @@ import { reportError } from './context.js';
 const program = new Command('ragline')
   .description('Retrieval/Q&A pipelines on the OpenAI API with Postgres/pgvector: crawl, chunk, embed, store, ask.')
   .version(packageVersion())
+  // Options belong to the command they follow, so `collections --json` and `collections index <name> --json` are each their own.
+  .enablePositionalOptions()
   .showHelpAfterError('(add --help for usage)')
   .addHelpText(
     'after',

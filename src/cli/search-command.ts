@@ -2,13 +2,16 @@ import { Command, Option } from 'commander';
 import { search } from '../../pipelines/website-qa.js';
 import { requireCollection } from '../store/collections.js';
 import { describeModels, embeddingModelForCollection } from '../models/resolve.js';
-import { addCollectionOption, parseInteger, status, withDatabase } from './context.js';
+import { addCollectionOption, collectKeyValue, parseInteger, status, withDatabase } from './context.js';
+import { FILTER_HELP, parseHnswFlag } from './index-flags.js';
 import { displayUrl, snippet } from './format.js';
 
 interface SearchFlags {
   collection: string;
   k: number;
   mode: 'hybrid' | 'vector' | 'keyword';
+  filter?: Record<string, unknown>;
+  efSearch?: number;
   json?: boolean;
 }
 
@@ -18,20 +21,32 @@ export function searchCommand(): Command {
     .argument('<question...>', 'question or keywords')
     .option('-k, --k <n>', 'number of results', parseInteger('k'), 5)
     .addOption(new Option('--mode <mode>', 'retrieval: vector + keyword fused, or one of them').choices(['hybrid', 'vector', 'keyword']).default('hybrid'))
-    .option('--json', 'print a JSON array of results (url, title, headingPath, score, text, ...)');
+    .option('--filter <key=value>', FILTER_HELP, collectKeyValue('filter'))
+    .option('--ef-search <n>', "HNSW candidate list size for this search: higher finds more true neighbours, slower (default: the collection's, else 40)", parseHnswFlag('efSearch'))
+    .option('--json', 'print a JSON array of results (url, title, headingPath, score, text, metadata, ...)')
+    .addHelpText('after', '\nExamples:\n  ragline search "rate limits" --collection docs -k 3\n  ragline search "rate limits" --collection docs --filter product=api --json');
   addCollectionOption(cmd);
   return cmd.action(async (words: string[], flags: SearchFlags) => {
     const query = words.join(' ');
     await withDatabase(async (db, signal) => {
       const collection = await requireCollection(db.pool, flags.collection);
       status(describeModels({ embedding: embeddingModelForCollection(collection) }, `collection "${collection.name}"`));
-      const results = await search({ db, collection: flags.collection, query, k: flags.k, mode: flags.mode, signal });
+      const results = await search({
+        db,
+        collection: flags.collection,
+        query,
+        k: flags.k,
+        mode: flags.mode,
+        ...(flags.filter ? { filter: flags.filter } : {}),
+        ...(flags.efSearch !== undefined ? { efSearch: flags.efSearch } : {}),
+        signal,
+      });
       if (flags.json) {
         process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
         return;
       }
       if (results.length === 0) {
-        process.stdout.write('No matching chunks.\n');
+        process.stdout.write(flags.filter ? `No matching chunks with metadata ${JSON.stringify(flags.filter)}.\n` : 'No matching chunks.\n');
         return;
       }
       results.forEach((r, i) => {
