@@ -95,6 +95,24 @@ describeEachDatabase('ragline jobs and worker commands', (backend) => {
     expect(text.stdout).toMatch(new RegExp(`^\\s*${gone!.id}\\s+dead\\s+1/3\\s+cli2\\s+path`, 'm'));
   });
 
+  test('jobs add --metadata: the workers tag every chunk of the job, and search --filter finds them', async () => {
+    const [tagged] = await json<Array<JobJson & { options: Record<string, unknown> }>>(
+      ['jobs', 'add', path.join(demoSite, 'faq'), '-c', 'cli3', '--metadata', 'section=faq', '--metadata', 'reviewed=true', '--json'],
+      env,
+    );
+    expect(tagged!.options).toEqual({ metadata: { section: 'faq', reviewed: true } });
+    await json<JobJson[]>(['jobs', 'add', path.join(demoSite, 'guide', 'retries'), '-c', 'cli3', '--metadata', 'section=guide', '--json'], env);
+    expect((await run(['worker', '--exit-when-idle', '--poll-ms', '50'], env)).code).toBe(0);
+    const query = ['search', 'how', 'are', 'failed', 'jobs', 'retried?', '-c', 'cli3', '-k', '20', '--json'];
+    const all = await json<Array<{ url: string; metadata: Record<string, unknown> }>>(query, env);
+    expect(new Set(all.map((r) => r.metadata.section))).toEqual(new Set(['faq', 'guide']));
+    const faq = await json<Array<{ url: string; metadata: Record<string, unknown> }>>([...query, '--filter', 'section=faq'], env);
+    expect(faq.length).toBeGreaterThan(0);
+    expect(faq.every((r) => r.url.includes('/faq/') && r.metadata.reviewed === true)).toBe(true);
+    const bad = await run(['jobs', 'add', path.join(demoSite, 'faq'), '--metadata', 'section'], env);
+    expect([bad.code, bad.stderr]).toEqual([1, 'ragline: Expected --metadata to be key=value (for example --metadata product=api), got `section` (string).\n']);
+  });
+
   test('mistakes fail with one line: an unknown job, a missing source, a bad state', async () => {
     const unknown = await run(['jobs', 'show', '999999'], env);
     expect([unknown.code, unknown.stderr.trim()]).toEqual([1, 'ragline: No job 999999: `ragline jobs list` shows the jobs there are.']);

@@ -2,7 +2,7 @@ import { Command, Option } from 'commander';
 import { ConfigError, describeValue } from '../errors.js';
 import { cancelJob, listJobs, requireJob, retryJob, JOB_STATES, type Job, type JobIngestOptions, type JobState } from '../jobs/queue.js';
 import { queueIngest } from '../../pipelines/batch-ingest.js';
-import { addModelOptions, parseInteger, status, withDatabase, type ModelFlags } from './context.js';
+import { addModelOptions, collectKeyValue, parseInteger, status, withDatabase, type ModelFlags } from './context.js';
 import { formatInt, snippet } from './format.js';
 
 interface AddFlags extends ModelFlags {
@@ -16,6 +16,7 @@ interface AddFlags extends ModelFlags {
   embedBatchSize?: number;
   embedConcurrency?: number;
   deferIndex?: boolean;
+  metadata?: Record<string, unknown>;
   maxAttempts: number;
   json?: boolean;
 }
@@ -74,11 +75,16 @@ function addCommand(): Command {
     .option('--defer-index', "bulk load: drop the collection's HNSW index while these jobs run, build it once when the last ends")
     .option('--embed-batch-size <n>', 'chunks per embedding request', parseInteger('embed-batch-size'))
     .option('--embed-concurrency <n>', 'embedding requests in flight per job', parseInteger('embed-concurrency'))
+    .option(
+      '--metadata <key=value>',
+      'store this with every chunk of these jobs, to filter searches on (`ragline search --filter key=value`); the value is JSON when valid, else a string; repeatable',
+      collectKeyValue('metadata'),
+    )
     .option('--max-attempts <n>', 'attempts before a job is dead', parseInteger('max-attempts'), 3)
     .option('--json', 'print the queued jobs as JSON')
     .addHelpText(
       'after',
-      '\nPaths must be readable by the workers (same machine or shared disk). Run `ragline worker` to process the queue.\n\nExamples:\n  ragline jobs add https://docs.example.com --collection docs\n  ragline jobs add https://example.com/sitemap.xml urls.txt ./handbook --collection docs',
+      '\nPaths must be readable by the workers (same machine or shared disk). Run `ragline worker` to process the queue.\n\nExamples:\n  ragline jobs add https://docs.example.com --collection docs\n  ragline jobs add https://example.com/sitemap.xml urls.txt ./handbook --collection docs\n  ragline jobs add ./handbook --collection docs --metadata team=hr',
     );
   addModelOptions(cmd, { embedding: true });
   return cmd.action(async (sources: string[], flags: AddFlags) => {
@@ -98,6 +104,7 @@ function addCommand(): Command {
         ...(flags.deferIndex ? { deferIndex: true } : {}),
         ...(flags.embedBatchSize ? { embedBatchSize: flags.embedBatchSize } : {}),
         ...(flags.embedConcurrency ? { embedConcurrency: flags.embedConcurrency } : {}),
+        ...(flags.metadata ? { metadata: flags.metadata } : {}),
         ...(Object.keys(model).length ? { model } : {}),
       };
       const jobs = await queueIngest({ db, sources, collection: flags.collection, ingest, maxAttempts: flags.maxAttempts, expand: { signal } });

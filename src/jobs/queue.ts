@@ -13,6 +13,7 @@
 import type pg from 'pg';
 import { ConfigError, describeValue } from '../errors.js';
 import { checkCollectionName } from '../store/collections.js';
+import { checkMetadata } from '../stages/metadata.js';
 
 export type JobState = 'queued' | 'running' | 'done' | 'failed' | 'dead' | 'cancelled';
 /** `site`: crawl from a start URL; `page`: that one URL; `path`: a file or folder on the worker's machine. */
@@ -41,6 +42,11 @@ export interface JobIngestOptions {
   embedBatchSize?: number;
   /** Embedding requests in flight. */
   embedConcurrency?: number;
+  /**
+   * Metadata stored with every chunk of the job, to filter searches on (`{ product: 'api' }`); see
+   * the `metadata` option of the website Q&A pipeline's `ingest`.
+   */
+  metadata?: Record<string, unknown>;
   /** The embedding model, for a collection that does not exist yet (else the collection's own is used). */
   model?: { provider?: 'openai' | 'local'; embeddingModel?: string; dimensions?: number };
 }
@@ -150,6 +156,7 @@ export async function enqueueJobs(pool: pg.Pool, jobs: readonly NewJob[]): Promi
     if (!['site', 'page', 'path'].includes(j.kind)) throw new ConfigError('kind', j.kind, `Unknown job kind ${describeValue(j.kind)}: use "site", "page" or "path".`);
     if (!j.source) throw new ConfigError('source', j.source, 'A job needs a source: a URL, a file or a folder.');
     checkPositive('maxAttempts', j.maxAttempts ?? 3);
+    if (j.options?.metadata !== undefined) checkMetadata(j.options.metadata);
   }
   const { rows } = await pool.query<Row>(
     `INSERT INTO jobs (collection, source, kind, options, max_attempts)

@@ -193,6 +193,7 @@ export function startWorker(options: WorkerOptions): Worker {
           allowPrivateNetwork: o.allowPrivateNetwork === true,
         },
         embed: { ...(o.embedBatchSize ? { batchSize: o.embedBatchSize } : {}), ...(o.embedConcurrency ? { concurrency: o.embedConcurrency } : {}) },
+        ...(o.metadata ? { metadata: o.metadata } : {}),
         signal: controller.signal,
         onProgress: (p) => {
           progress.pages = p.documents;
