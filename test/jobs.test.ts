@@ -397,6 +397,15 @@ describeEachDatabase('job worker', (backend) => {
     expect(indexWhenDone.slice(0, 2)).toEqual([false, false]);
   });
 
+  test('a page job fetches robots.txt and its one page, not the sitemap', async () => {
+    const page = new URL('faq/', site.url).href;
+    await enqueueJobs(db.pool, [{ collection: 'one-page', source: page, kind: 'page', options: { allowPrivateNetwork: true } }]);
+    site.hits.clear();
+    await runWorker({ db, pollMs: 20, embeddingFor: () => embedding });
+    expect([...site.hits.keys()].sort()).toEqual(['/faq/', '/robots.txt']);
+    expect((await chunkSet('one-page')).length).toBeGreaterThan(0);
+  });
+
   test('an index is built with the HNSW parameters asked for, once, and parameters out of range are refused', async () => {
     const c = await ensureCollection(db.pool, 'tuned', embedding);
     expect(await dropCollectionIndex(db.pool, c)).toBe(true);

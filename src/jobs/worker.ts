@@ -187,7 +187,8 @@ export function startWorker(options: WorkerOptions): Worker {
         embedding,
         chunk: { ...(o.chunkTokens ? { maxTokens: o.chunkTokens } : {}), ...(o.chunkOverlap ? { overlapTokens: o.chunkOverlap } : {}) },
         crawl: {
-          ...(job.kind === 'page' ? { maxPages: 1 } : o.maxPages ? { maxPages: o.maxPages } : {}),
+          // A page job fetches its one page: no sitemap to read (a sitemap job already listed it).
+          ...(job.kind === 'page' ? { maxPages: 1, sitemaps: false } : o.maxPages ? { maxPages: o.maxPages } : {}),
           ...(o.concurrency ? { concurrency: o.concurrency } : {}),
           ...(o.timeoutMs ? { timeoutMs: o.timeoutMs } : {}),
           allowPrivateNetwork: o.allowPrivateNetwork === true,
