@@ -5,6 +5,7 @@
 import OpenAI from 'openai';
 import { describeEachDatabase } from './support/databases.js';
 import { startServerFixture, type ServerFixture } from './support/server-fixture.js';
+import { DONT_KNOW } from '../src/models/local/extractive-chat.js';
 
 type Source = { number: number; url: string; title: string; cited?: boolean };
 
@@ -95,6 +96,18 @@ describeEachDatabase('OpenAI-compatible endpoint', (backend) => {
       message: expect.stringMatching(/last message must be a user message/),
     });
     await expect(sdk.chat.completions.create({ model: 'docs:no-such-model', messages: [{ role: 'user', content: 'Hi?' }] })).rejects.toMatchObject({ status: 400 });
+  });
+
+  test('a non-standard `filter` keeps the answer to chunks whose metadata matches; a wrong type is a 400', async () => {
+    // The demo site's chunks carry no metadata: nothing matches, so no model call and no sources.
+    const params = { model: 'docs', messages: [{ role: 'user' as const, content: question }], filter: { product: 'none' }, efSearch: 80 };
+    const completion = await sdk.chat.completions.create(params);
+    expect(completion.choices[0]!.message.content).toBe(DONT_KNOW);
+    expect((completion as unknown as { sources: Source[] }).sources).toEqual([]);
+    expect(f.standIn.requests.filter((r) => r.path === '/v1/chat/completions')).toHaveLength(0);
+    // The SDK sends extra fields as they are (its `extra_body`).
+    const wrong = { ...params, filter: 'product=none' };
+    await expect(sdk.chat.completions.create(wrong)).rejects.toMatchObject({ status: 400, message: expect.stringMatching(/`filter` must be an object/) });
   });
 
   test('`collection:chat-model` picks the chat model', async () => {

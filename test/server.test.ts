@@ -3,7 +3,7 @@
  * streamed answers (sources first), follow-ups, errors, the prompt-injection guard, and client
  * disconnects cancelling the model call.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describeEachDatabase } from './support/databases.js';
@@ -134,6 +134,54 @@ describeEachDatabase('Q&A server API', (backend) => {
     const events = await readEvents(r2);
     expect(events.map((e) => e.event)).toEqual(['sources', 'error']);
     expect(events[1]!.data).toEqual({ error: { type: 'upstream_error', message: expect.stringMatching(/no quota left/) } });
+  });
+
+  test('search and ask take a metadata filter and efSearch; wrong types are 400s that say what is expected', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'ragline-tagged-'));
+    try {
+      const embedding = createOpenAIEmbedding({ client: f.client });
+      await mkdir(path.join(dir, 'api'));
+      await mkdir(path.join(dir, 'cli'));
+      await writeFile(path.join(dir, 'api', 'quotas.md'), '# API quotas\n\nThe Wombat API allows 600 requests per minute per key.\n');
+      await writeFile(path.join(dir, 'cli', 'quotas.md'), '# CLI quotas\n\nThe Wombat CLI uploads at most 20 files per minute.\n');
+      await ingest({ db: f.db, source: path.join(dir, 'api'), collection: 'tagged', embedding, metadata: { product: 'api' } });
+      await ingest({ db: f.db, source: path.join(dir, 'cli'), collection: 'tagged', embedding, metadata: { product: 'cli' } });
+      type Result = { url: string; metadata: Record<string, unknown> };
+      const searchFor = async (extra: Record<string, unknown>) => {
+        const r = await postJson(url('/api/search'), { query: 'Wombat quota per minute', collection: 'tagged', ...extra });
+        expect(r.status).toBe(200);
+        return ((await r.json()) as { results: Result[] }).results;
+      };
+      expect((await searchFor({})).map((r) => r.metadata.product).sort()).toEqual(['api', 'cli']);
+      expect(await searchFor({ filter: { product: 'cli' }, efSearch: 100 })).toEqual([expect.objectContaining({ url: expect.stringContaining('/cli/quotas.md'), metadata: { product: 'cli' } })]);
+      expect(await searchFor({ filter: { product: 'web' } })).toEqual([]);
+
+      const asked = await postJson(url('/api/ask'), { question: 'How many requests per minute?', collection: 'tagged', filter: { product: 'api' }, efSearch: 64 });
+      expect(asked.status).toBe(200);
+      expect(((await asked.json()) as { sources: Source[] }).sources.map((x) => x.url)).toEqual([expect.stringContaining('/api/quotas.md')]);
+      const streamed = await readEvents(await postJson(url('/api/ask'), { question: 'How many files per minute?', collection: 'tagged', filter: { product: 'cli' } }, { accept: 'text/event-stream' }));
+      expect((streamed[0]!.data as { sources: Source[] }).sources.map((x) => x.url)).toEqual([expect.stringContaining('/cli/quotas.md')]);
+
+      const before = f.standIn.requests.length;
+      const cases: Array<[string, Record<string, unknown>, RegExp]> = [
+        ['/api/search', { query: 'x', filter: 'product=api' }, /^`filter` must be an object of metadata to match, like \{"product": "api"\}\.$/],
+        ['/api/search', { query: 'x', filter: ['api'] }, /^`filter` must be an object/],
+        ['/api/ask', { question: 'x', filter: 3 }, /^`filter` must be an object/],
+        ['/api/search', { query: 'x', efSearch: '100' }, /^`efSearch` must be an integer from 1 to 1000\.$/],
+        ['/api/ask', { question: 'x', efSearch: 0 }, /^`efSearch` must be an integer from 1 to 1000\.$/],
+        ['/api/ask', { question: 'x', efSearch: 1.5 }, /^`efSearch` must be an integer/],
+      ];
+      for (const [route, body, message] of cases) {
+        const r = await postJson(url(route), body);
+        const { error } = (await r.json()) as { error: { message: string; type: string } };
+        expect([route, r.status, error.type]).toEqual([route, 400, 'invalid_request_error']);
+        expect(error.message).toMatch(message);
+      }
+      // Refused before any model call.
+      expect(f.standIn.requests.length).toBe(before);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   test('a page that says "ignore previous instructions" reaches the model only as quoted data', async () => {

@@ -28,6 +28,10 @@ export interface AnswerRequest {
   history: HistoryMessage[];
   collection: string;
   k: number;
+  /** Only chunks whose metadata contains this. */
+  filter?: Record<string, unknown>;
+  /** HNSW candidate list size of the retrieval (else the collection's). */
+  efSearch?: number;
   chat: ChatModel;
   signal: AbortSignal;
 }
@@ -54,6 +58,8 @@ export async function* answerEvents(context: AnswerContext, request: AnswerReque
       question,
       chat: request.chat,
       k: request.k,
+      ...(request.filter ? { filter: request.filter } : {}),
+      ...(request.efSearch !== undefined ? { efSearch: request.efSearch } : {}),
       connection: context.connection,
       signal,
     })) {

@@ -26,6 +26,27 @@ export function checkK(value: unknown, max: number, fallback: number): number {
   return value;
 }
 
+/** Check `filter`: an object of metadata that chunks must contain, or none. */
+export function checkFilter(value: unknown): Record<string, unknown> | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'object' || Array.isArray(value)) throw bad('`filter` must be an object of metadata to match, like {"product": "api"}.');
+  return value as Record<string, unknown>;
+}
+
+/** Check `efSearch`: an integer in pgvector's range, or none (the collection's own). */
+export function checkEfSearch(value: unknown): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 1000) throw bad('`efSearch` must be an integer from 1 to 1000.');
+  return value;
+}
+
+/** `filter` and `efSearch` of a request body, as options of `search` and `askStream`. */
+export function retrievalOptions(body: Record<string, unknown>): { filter?: Record<string, unknown>; efSearch?: number } {
+  const filter = checkFilter(body.filter);
+  const efSearch = checkEfSearch(body.efSearch);
+  return { ...(filter ? { filter } : {}), ...(efSearch !== undefined ? { efSearch } : {}) };
+}
+
 export function checkCollection(value: unknown, fallback: string): string {
   if (value === undefined || value === null) return fallback;
   if (typeof value !== 'string' || value.length === 0) throw bad('`collection` must be a collection name (see GET /api/collections).');
@@ -68,11 +89,12 @@ export function registerApiRoutes(router: Router, api: ApiContext): void {
     const k = checkK(body.k, api.limits.maxK, 5);
     const mode = body.mode ?? 'hybrid';
     if (mode !== 'hybrid' && mode !== 'vector' && mode !== 'keyword') throw bad('`mode` must be "hybrid", "vector" or "keyword".');
+    const retrieval = retrievalOptions(body);
     const release = await api.searchGate.acquire(signal);
     try {
-      const results = await search({ db: api.db, collection, query, k, mode, connection: api.connection, signal });
+      const results = await search({ db: api.db, collection, query, k, mode, ...retrieval, connection: api.connection, signal });
       sendJson(res, 200, {
-        results: results.map((r) => ({ url: r.url, title: r.title, headingPath: r.headingPath, text: r.text, score: r.score })),
+        results: results.map((r) => ({ url: r.url, title: r.title, headingPath: r.headingPath, text: r.text, score: r.score, metadata: r.metadata })),
       });
     } finally {
       release();
@@ -85,7 +107,8 @@ export function registerApiRoutes(router: Router, api: ApiContext): void {
     const history = checkHistory(body.history, api.limits);
     const collection = checkCollection(body.collection, api.defaultCollection);
     const k = checkK(body.k, api.limits.maxK, 8);
-    const events = answerEvents(api, { question, history, collection, k, chat: api.chatFor(), signal: ctx.signal });
+    const retrieval = retrievalOptions(body);
+    const events = answerEvents(api, { question, history, collection, k, ...retrieval, chat: api.chatFor(), signal: ctx.signal });
     if (wantsEventStream(ctx.req.headers.accept)) await streamAnswer(ctx, events);
     else {
       let asked = question;

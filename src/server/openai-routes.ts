@@ -3,7 +3,8 @@
  * so any OpenAI client or chat UI can talk to the bot. A model name is a collection, or
  * `collection:chat-model` to pick the chat model too. The last user message is the question,
  * earlier user and assistant messages are the history, and system messages are ignored (the
- * bot's own prompt keeps retrieved text as data).
+ * bot's own prompt keeps retrieved text as data). Non-standard body fields (an SDK's `extra_body`)
+ * tune retrieval as on `/api/ask`: `k`, `filter` (metadata chunks must contain), `efSearch`.
  *
  * Sources are appended in two forms: a final block in the content,
  *
@@ -21,7 +22,7 @@ import type { ChatModel } from '../models/spec.js';
 import { getTokenizer } from '../models/tokenizer.js';
 import { answerEvents } from './answer.js';
 import { checkHistory, checkQuestion, type HistoryMessage } from './conversation.js';
-import { checkK, type ApiContext } from './api-routes.js';
+import { checkK, retrievalOptions, type ApiContext } from './api-routes.js';
 import { HttpError, errorBody, readJsonObject, sendJson, startEventStream, toHttpError, writeEvent } from './http.js';
 import type { Router } from './router.js';
 
@@ -88,14 +89,16 @@ export function registerOpenAIRoutes(router: Router, api: ApiContext): void {
     const parsed = parseMessages(body.messages);
     const question = checkQuestion(parsed.question, api.limits, 'the last user message');
     const history = checkHistory(parsed.history, api.limits);
+    // Non-standard fields, as an SDK's `extra_body` sends them: `k`, `filter`, `efSearch`.
     const k = checkK((body as { k?: unknown }).k, api.limits.maxK, 8);
+    const retrieval = retrievalOptions(body);
     const stream = body.stream === true;
     const includeUsage = stream && (body.stream_options as { include_usage?: unknown } | undefined)?.include_usage === true;
 
     const id = `chatcmpl-${randomBytes(12).toString('hex')}`;
     const created = Math.floor(Date.now() / 1000);
     const model = body.model;
-    const events = answerEvents(api, { question, history, collection, k, chat, signal });
+    const events = answerEvents(api, { question, history, collection, k, ...retrieval, chat, signal });
 
     if (!stream) {
       for await (const event of events) {
