@@ -184,7 +184,7 @@ describeEachDatabase('ragline CLI', (backend) => {
         rebuilt: true,
       });
       const reset = await run(['collections', 'index', 'tuned', '--m', 'default', '--ef-construction', 'default'], env);
-      expect(reset.stdout).toBe('Collection "tuned": m 12 → 16, ef_construction 48 → 64 (its index was rebuilt with them).\n');
+      expect(reset.stdout).toBe('Collection "tuned": m 12 → 16, ef_construction 48 → 64 (its index was rebuilt).\n');
       expect((await json<CollectionRow[]>(['collections', '--json'])).find((r) => r.name === 'tuned')!.index).toEqual({ efSearch: 100 });
       const same = await run(['collections', 'index', 'tuned', '--ef-search', '100'], env);
       expect(same.stdout).toBe('Collection "tuned": nothing changed (m 16, ef_construction 64, ef_search 100).\n');

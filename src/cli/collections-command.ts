@@ -45,9 +45,9 @@ function indexCommand(): Command {
         const diff = (Object.keys(changed) as HnswKey[]).map((k) => `${names[k]} ${before[k]} → ${after[k]}`).join(', ');
         const graphChanged = 'm' in changed || 'efConstruction' in changed;
         const how = rebuilt
-          ? 'its index was rebuilt with them'
+          ? 'its index was rebuilt'
           : graphChanged
-            ? 'its index is deferred for a bulk load and will be built with them'
+            ? 'its index, deferred for a bulk load, will be built with the new settings'
             : 'no rebuild needed, searches use it from now on';
         process.stdout.write(diff ? `Collection "${collection.name}": ${diff} (${how}).\n` : `Collection "${collection.name}": nothing changed (${describeHnsw(after)}).\n`);
       });
