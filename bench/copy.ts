@@ -29,6 +29,7 @@ import { chunkKeywords, encodeTsvector } from '../src/store/keywords.js';
 import { createLexicalEmbedding } from '../src/models/local/lexical-embedding.js';
 import type { EmbeddedChunk, EmbeddedDocument } from '../src/types.js';
 import { printTable, scratchDatabase } from './common.js';
+import { seededRandom } from '../test/support/seeded-random.js';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 20_000);
 const LANGCHAIN_ROWS = Number(process.env.BENCH_LANGCHAIN_ROWS ?? 5_000);
@@ -43,19 +44,8 @@ async function* fromArray<T>(items: readonly T[]): AsyncGenerator<T> {
 
 const WORDS = 'the of and to in is for on with as by that this from are be it an or at which can each page chunk vector search index server query token model embed store write read table column row batch copy binary text value result'.split(' ');
 
-/** Deterministic pseudo-random numbers (mulberry32), so every run writes the same rows. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function makePages(): EmbeddedDocument[] {
-  const rand = random(42);
+  const rand = seededRandom(42);
   const pages: EmbeddedDocument[] = [];
   for (let p = 0; p * PER_PAGE < ROWS; p++) {
     const url = `https://docs.example.com/page-${p}`;

@@ -23,6 +23,7 @@ import { embeddingCost, formatUsd } from '../src/models/cost.js';
 import type { Chunk, ChunkedDocument } from '../src/types.js';
 import type { Database } from '../src/store/database.js';
 import { scratchDatabase } from './common.js';
+import { seededRandom } from '../test/support/seeded-random.js';
 
 const TPM = 150_000;
 const RPM = 100;
@@ -39,18 +40,6 @@ const MODEL = 'text-embedding-3-small';
 const tokenizer = getTokenizer('cl100k_base');
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 
-/** mulberry32, so every run embeds the same text. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 const WORDS =
   'queue worker retry schedule backoff cron timezone metric export dashboard upgrade migration release latency throughput budget token request limit vector index search chunk embed store page crawl extract heading section paragraph sentence answer question source citation cache hash model dimension batch window concurrency permit header minute second reset remaining'.split(
     ' ',
@@ -58,7 +47,7 @@ const WORDS =
 
 /** Documents of ten chunks of about 500 tokens each, distinct texts, `target` tokens in all. */
 function generate(target: number): { docs: ChunkedDocument[]; tokens: number; chunks: number } {
-  const random = seeded(42);
+  const random = seededRandom(42);
   const docs: ChunkedDocument[] = [];
   let tokens = 0;
   let chunks = 0;

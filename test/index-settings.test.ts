@@ -7,25 +7,15 @@ import { searchChunks } from '../src/store/search.js';
 import { createLexicalEmbedding } from '../src/models/local/lexical-embedding.js';
 import type { EmbeddedDocument } from '../src/types.js';
 import { ConfigError } from '../src/errors.js';
+import { seededRandom } from './support/seeded-random.js';
 
 const DIMS = 32;
 const model = createLexicalEmbedding({ dimensions: DIMS });
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 
-/** Deterministic pseudo-random numbers (mulberry32). */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Pages of chunks around a few cluster centres; every 25th chunk is tagged `group: rare`. */
 function pages(count: number, perPage: number): EmbeddedDocument[] {
-  const rand = random(7);
+  const rand = seededRandom(7);
   const centres = Array.from({ length: 4 }, () => Float32Array.from({ length: DIMS }, () => rand() * 2 - 1));
   return Array.from({ length: count }, (_, p) => {
     const url = `https://docs.test/p${p}`;
