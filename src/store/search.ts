@@ -135,6 +135,11 @@ export async function searchChunks(
     const vector = toVectorText(query.vector);
     const iterative = await hasIterativeScan(pool);
     vectorRows = await withTransaction(pool, async (client) => {
+      // pgvector's cost estimate grows with ef_search: at 100k chunks and ef_search 200 the planner
+      // preferred an exact sequential scan, ~100x slower (bench/search-scale.ts). A collection
+      // with an index is searched through it; without one (a deferred bulk load) the scan is exact.
+      // Bitmap scans stay allowed, so a selective metadata filter can still use its GIN index.
+      await client.query('SET LOCAL enable_seqscan = off');
       if (iterative) {
         // The scan goes on past ef_search until `candidates` rows (that pass the filter) are found.
         // relaxed_order may return neighbours slightly out of order: they are sorted below.
