@@ -15,9 +15,9 @@
  * Searches run one at a time, after untimed warm-up searches. "missed all" counts the queries whose
  * results hold none of their true top-10: on clustered data HNSW fails whole queries (its search
  * ends in the wrong cluster) rather than losing a neighbour here and there. "plan" says whether the
- * searches used the HNSW index (pg_stat_user_indexes.idx_scan): the planner picks a sequential scan
- * (exact, ~1 s here) when it costs the index scan higher — for this collection at ef_search 200
- * (BENCH_EF_SEARCH=40,100,200 shows it), and for a filtered search of a small collection. Recall
+ * searches used the HNSW index (pg_stat_user_indexes.idx_scan). (The planner used to pick an exact
+ * sequential scan, ~1 s here, at ef_search 200: searchChunks now turns sequential scans off for
+ * the vector query; BENCH_EF_SEARCH=40,100,200 shows ef 200 on the index.) Recall
  * varies by a point or two from run to run: the parallel build inserts in no fixed order, so the
  * graph differs.
  *
