@@ -127,8 +127,8 @@ describeEachDatabase('ragline CLI', (backend) => {
     });
 
     test('ingest --metadata tags each source; search and ask --filter keep to the sources that match', async () => {
-      // As a shell passes `--metadata version='"3.10"'`: JSON, so the string "3.10" (3.10 would be the number 3.1).
-      const a = await run(['ingest', api, '-c', 'tagged', '--metadata', 'product=api', '--metadata', 'version="3.10"'], env);
+      // 3.10 would read back as 3.1: it stays the string "3.10", as a version is meant.
+      const a = await run(['ingest', api, '-c', 'tagged', '--metadata', 'product=api', '--metadata', 'version=3.10'], env);
       expect(a.code).toBe(0);
       const c = await run(['ingest', cli, '-c', 'tagged', '--metadata', 'product=cli', '--metadata', 'beta=true', '--metadata', 'max=20', '--metadata', 'note=uploads=files'], env);
       expect(c.code).toBe(0);
@@ -139,7 +139,8 @@ describeEachDatabase('ragline CLI', (backend) => {
       const onlyCli = await json<Result[]>(['search', ...query, '--filter', 'product=cli', '--ef-search', '100']);
       expect(onlyCli.length).toBe(1);
       expect(onlyCli[0]).toMatchObject({ url: expect.stringContaining('/cli/quotas.md'), metadata: { product: 'cli', beta: true, max: 20, note: 'uploads=files' } });
-      const onlyApi = await json<Result[]>(['search', ...query, '--filter', 'version="3.10"']);
+      const onlyApi = await json<Result[]>(['search', ...query, '--filter', 'version=3.10']);
+      expect(await json<Result[]>(['search', ...query, '--filter', 'version="3.10"'])).toEqual(onlyApi);
       expect(onlyApi.length).toBe(2);
       expect(onlyApi.every((r) => r.url.includes('/api/') && r.metadata.version === '3.10')).toBe(true);
       // Several filters must all match; a number is matched as a number.

@@ -19,8 +19,9 @@ export function parseInteger(name: string, min = 1) {
 
 /**
  * Commander accumulator of a repeatable `--<flag> key=value` option into an object. The value is
- * parsed as JSON when it is valid JSON (`3`, `true`, `null`, `["a","b"]`, `"3.10"`), else kept as
- * the string it is; a key given twice is an error.
+ * parsed as JSON when it is valid JSON (`3`, `true`, `null`, `["a","b"]`, `"quoted"`), else kept as
+ * the string it is — and so is a number that would not read back as written (`3.10`, `007`, `1e3`:
+ * version strings, not numbers). A key given twice is an error.
  */
 export function collectKeyValue(flag: string) {
   return (value: string, previous: Record<string, unknown> | undefined): Record<string, unknown> => {
@@ -39,6 +40,7 @@ export function collectKeyValue(flag: string) {
     } catch {
       // Not JSON: the value is the string as written.
     }
+    if (typeof parsed === 'number' && String(parsed) !== raw.trim()) parsed = raw;
     return { ...previous, [key]: parsed };
   };
 }

@@ -1,6 +1,6 @@
 /** The HNSW flags (`--m`, `--ef-construction`, `--ef-search`) of `ingest`, `search`, `ask` and `collections index`. */
 import { ConfigError, describeValue } from '../errors.js';
-import { checkHnswSettings, type HnswSettings } from '../store/collections.js';
+import { HNSW_DEFAULTS, checkHnswSettings, type HnswSettings } from '../store/collections.js';
 
 type HnswKey = keyof HnswSettings;
 
@@ -9,10 +9,7 @@ export const HNSW_FLAGS: Record<HnswKey, string> = { m: '--m', efConstruction: '
 
 /** Help of the `--filter` flag of `search` and `ask`. */
 export const FILTER_HELP =
-  'only chunks whose metadata has this (as set by `ragline ingest --metadata`); the value is JSON when valid (3, true, "3.10"), else a string; repeatable: all must match';
-
-/** pgvector's defaults, in effect for every setting a collection leaves unset. */
-export const HNSW_DEFAULTS: Required<HnswSettings> = { m: 16, efConstruction: 64, efSearch: 40 };
+  'only chunks whose metadata has this (as set by `ragline ingest --metadata`); the value is JSON when valid (3, true, ["a","b"]), else a string (3.10 stays "3.10"); repeatable: all must match';
 
 /** A collection's settings with pgvector's defaults filled in. */
 export function effectiveHnsw(index: HnswSettings): Required<HnswSettings> {

@@ -116,7 +116,7 @@ export function ingestCommand(): Command {
     .option('--batch-api', 'embed through the OpenAI Batch API: half price, results within 24 h; run again after an interruption to pick the batches up')
     .option(
       '--metadata <key=value>',
-      'store this with every chunk, to filter searches on (`ragline search --filter key=value`); the value is JSON when valid (3, true, ["a","b"], "3.10"), else a string; repeatable. A page keeps the metadata of its last ingest',
+      'store this with every chunk, to filter searches on (`ragline search --filter key=value`); the value is JSON when valid (3, true, ["a","b"]), else a string (3.10 stays "3.10"); repeatable. A page keeps the metadata of its last ingest',
       collectKeyValue('metadata'),
     )
     .option('--m <n>', 'HNSW neighbours per node of a collection this ingest creates (pgvector default 16)', parseHnswFlag('m'))
