@@ -31,6 +31,12 @@ Environment:
 
 for (const cmd of [ingestCommand(), searchCommand(), askCommand(), collectionsCommand(), demoCommand(), serveCommand(), minutesCommand(), jobsCommand(), workerCommand()]) program.addCommand(cmd);
 
+// `ragline search ... | head`: once the reader has gone, stop quietly, as other Unix tools do.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code !== 'EPIPE') throw err;
+  process.exit(0);
+});
+
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.exitCode = reportError(err);
 });
