@@ -26,6 +26,9 @@ export interface HnswSettings {
   efSearch?: number;
 }
 
+/** pgvector's defaults, in effect for every setting a collection leaves unset. */
+export const HNSW_DEFAULTS: Readonly<Required<HnswSettings>> = { m: 16, efConstruction: 64, efSearch: 40 };
+
 /** A collection as stored. */
 export interface Collection {
   id: number;
@@ -91,7 +94,7 @@ export function checkHnswSettings(settings: { [K in keyof HnswSettings]?: number
       throw new ConfigError(key, value, `Expected \`${key}\` to be an integer from ${min} to ${max} (pgvector's range), got ${describeValue(value)}.`);
     }
   }
-  const m = settings.m ?? 16;
+  const m = settings.m ?? HNSW_DEFAULTS.m;
   if (settings.efConstruction !== undefined && settings.efConstruction !== null && settings.efConstruction < 2 * m) {
     throw new ConfigError('efConstruction', settings.efConstruction, `Expected \`efConstruction\` to be at least twice \`m\` (${2 * m}), got ${settings.efConstruction}.`);
   }
