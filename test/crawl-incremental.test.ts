@@ -326,3 +326,43 @@ describeEachDatabase('kill and resume', (backend: Backend) => {
     }
   }, 120_000);
 });
+
+describeEachDatabase('resume with other settings', (backend: Backend) => {
+  let db: Database & { drop(): Promise<void> };
+  let site: Site;
+  const embedding = createLexicalEmbedding({ dimensions: 64 });
+  beforeAll(async () => {
+    db = await freshDatabase(backend);
+    site = await startSite();
+    const all = Array.from({ length: 8 }, (_, i) => `/r${i + 1}`);
+    site.pages.set('/', { html: doc('Index', 'Eight pages about lakes.', all) });
+    all.forEach((p, i) => site.pages.set(p, { html: doc(`Lake ${i + 1}`, `Lake ${i + 1} lies in valley ${i} and feeds river ${i * 3}. `.repeat(30)) }));
+  });
+  afterAll(async () => {
+    await site?.close();
+    await db?.drop();
+  });
+
+  test('an interrupted crawl resumed with other chunk settings fetches its finished pages again', async () => {
+    const base = { db, source: `${site.base}/`, collection: 'lakes', embedding, crawl: { allowPrivateNetwork: true, concurrency: 1 } };
+    // A failure half-way leaves the run unfinished, as a killed process would.
+    await expect(
+      ingest({
+        ...base,
+        onProgress: (p) => {
+          if (p.documents >= 3) throw new Error('interrupted');
+        },
+      }),
+    ).rejects.toThrow('interrupted');
+    const { rows } = await db.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM crawl_pages WHERE state = 'done'`);
+    expect(rows[0]!.n).toBeGreaterThanOrEqual(3);
+
+    site.hits.clear();
+    const resumed = await ingest({ ...base, chunk: { maxTokens: 64 } });
+    expect(resumed.resumed).toBe(true);
+    expect([...site.hits.keys()].sort()).toEqual(['/', ...Array.from({ length: 8 }, (_, i) => `/r${i + 1}`)].sort());
+    const { rows: chunking } = await db.pool.query<{ chunking: string }>('SELECT DISTINCT chunking FROM documents');
+    expect(chunking).toHaveLength(1);
+    expect(chunking[0]!.chunking).toContain('max=64');
+  });
+});

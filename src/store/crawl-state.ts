@@ -107,7 +107,9 @@ export async function openCrawlState(options: OpenCrawlStateOptions): Promise<Cr
   const previous = new Map<string, PreviousPage>();
   for (const row of rows) {
     if (resumed && Number(row.run_id) === runId) {
-      if (row.state === 'done') finished.add(row.page_key);
+      // A finished page counts as finished only while its document is still as this ingest would
+      // store it: resumed with other chunk settings or metadata, it is fetched again.
+      if (row.state === 'done' && (row.document_url === null || row.current)) finished.add(row.page_key);
       else queued.push({ url: row.url, depth: row.depth });
     }
     if (row.current && row.document_url !== null) {
