@@ -2,6 +2,7 @@
  * The plain data that flows between stages. Stages are async generators over these types, so any
  * stage can be replaced by user code that yields the same shapes.
  */
+import type { KeywordEntry } from './store/keywords.js';
 
 /** A fetched web page or a read file, before extraction. */
 export interface SourceDocument {
@@ -70,6 +71,11 @@ export interface Chunk {
   textHash: string;
   /** Free-form metadata stored as jsonb (speaker, timestamps, ...). */
   metadata: Record<string, unknown>;
+  /**
+   * The keyword-search vector of title, headings and text (`chunkKeywords`), worked out by the
+   * chunk stage while the embedding requests are out; the store works it out when it is missing.
+   */
+  keywords?: KeywordEntry[];
 }
 
 /** A chunk with its vector. */

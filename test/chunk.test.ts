@@ -1,4 +1,5 @@
-import { chunkDocument, chunkingFingerprint } from '../src/stages/chunk.js';
+import { chunk, chunkDocument, chunkingFingerprint } from '../src/stages/chunk.js';
+import { chunkKeywords } from '../src/store/keywords.js';
 import { getTokenizer } from '../src/models/tokenizer.js';
 import type { Block, ExtractedDocument } from '../src/types.js';
 import { ConfigError } from '../src/errors.js';
@@ -15,6 +16,18 @@ const sentence = (i: number) => `Sentence number ${i} explains how the scheduler
 const longParagraph = (n: number) => Array.from({ length: n }, (_, i) => sentence(i)).join(' ');
 
 describe('chunk', () => {
+  test('the chunk stage gives each chunk the keyword vector of its title, headings and text', async () => {
+    async function* one() {
+      yield doc([h('Retries', 1, ['Retries']), p(longParagraph(40), ['Retries'])]);
+    }
+    const out = [];
+    for await (const d of chunk(one(), { maxTokens: 120 })) out.push(d);
+    const chunks = out[0]!.chunks;
+    expect(chunks.length).toBeGreaterThan(1);
+    for (const c of chunks) expect(c.keywords).toEqual(chunkKeywords('Guide', c.headingPath, c.text));
+    expect(chunks[0]!.keywords!.find((e) => e.lexeme === 'retri')).toBeDefined();
+  });
+
   test('every chunk fits the token limit, counting the title and heading line', () => {
     const blocks = [h('Retries', 1, ['Retries']), p(longParagraph(200), ['Retries'])];
     const chunks = chunkDocument(doc(blocks), { maxTokens: 120 });

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { ConfigError, describeValue } from '../errors.js';
+import { chunkKeywords } from '../store/keywords.js';
 import type { Block, Chunk, ChunkedDocument, ExtractedDocument } from '../types.js';
 import { getTokenizer, type Tokenizer, type TokenizerEncoding } from '../models/tokenizer.js';
 
@@ -235,10 +236,15 @@ export function chunkDocument(doc: ExtractedDocument, options: ChunkOptions = {}
   return chunks;
 }
 
-/** The chunk stage: documents in, documents with their chunks out. */
+/**
+ * The chunk stage: documents in, documents with their chunks out, each chunk with its keyword
+ * vector — worked out here, while earlier documents' embedding requests are out, rather than on
+ * the store's path to the database.
+ */
 export async function* chunk(source: AsyncIterable<ExtractedDocument>, options: ChunkOptions = {}): AsyncGenerator<ChunkedDocument> {
   resolve(options);
   for await (const document of source) {
-    yield { document, chunks: chunkDocument(document, options) };
+    const chunks = chunkDocument(document, options).map((c) => ({ ...c, keywords: chunkKeywords(c.title, c.headingPath, c.text) }));
+    yield { document, chunks };
   }
 }

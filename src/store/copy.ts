@@ -195,7 +195,7 @@ export async function copyChunks(client: pg.PoolClient, collectionId: number, do
   if (rows.length === 0) return 0;
   return copyBinary(client, `chunks (${CHUNK_COLUMNS})`, rows, (w, [d, c]) => {
     w.row(10).int8(collectionId).int8(d.documentId).int4(c.ordinal).text(c.text).int4(c.tokenCount).textArray(c.headingPath).text(c.textHash).jsonb(c.metadata).vector(c.embedding);
-    w.field(encodeTsvector(chunkKeywords(d.title, c.headingPath, c.text)));
+    w.field(encodeTsvector(c.keywords ?? chunkKeywords(d.title, c.headingPath, c.text)));
   });
 }
 /**

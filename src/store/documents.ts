@@ -150,7 +150,7 @@ async function insertChunks(client: pg.PoolClient, collectionId: number, documen
       doc.chunks.map((c) => JSON.stringify(c.metadata)),
       doc.chunks.map((c) => toVectorText(c.embedding)),
       // The same keyword vectors as the COPY path's, in text form.
-      doc.chunks.map((c) => tsvectorText(chunkKeywords(doc.document.title, c.headingPath, c.text))),
+      doc.chunks.map((c) => tsvectorText(c.keywords ?? chunkKeywords(doc.document.title, c.headingPath, c.text))),
     ],
   );
 }
