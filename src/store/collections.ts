@@ -203,13 +203,18 @@ function collectionIndexSql(c: Pick<Collection, 'id' | 'dimensions'>, options: C
   return `CREATE INDEX ${options.concurrently ? 'CONCURRENTLY IF NOT EXISTS ' : ''}${options.name ?? collectionIndexName(c)} ON chunks USING hnsw ((embedding::${vectorType(c.dimensions)}) ${cosineOpsClass(c.dimensions)})${params.length ? ` WITH (${params.join(', ')})` : ''} WHERE collection_id = ${sqlInt(c.id)}`;
 }
 
-/** Whether a collection has a valid HNSW index (false while it is deferred for a bulk load). */
-export async function hasCollectionIndex(pool: pg.Pool, c: Pick<Collection, 'id'>): Promise<boolean> {
-  const { rows } = await pool.query<{ valid: boolean }>(
+/** A collection's HNSW index: valid, invalid (a leftover of an interrupted build), or missing. */
+async function indexState(db: pg.Pool | pg.PoolClient, c: Pick<Collection, 'id'>): Promise<'valid' | 'invalid' | 'missing'> {
+  const { rows } = await db.query<{ valid: boolean }>(
     'SELECT i.indisvalid AS valid FROM pg_class x JOIN pg_index i ON i.indexrelid = x.oid WHERE x.relname = $1',
     [collectionIndexName(c)],
   );
-  return rows[0]?.valid === true;
+  return rows[0] === undefined ? 'missing' : rows[0].valid ? 'valid' : 'invalid';
+}
+
+/** Whether a collection has a valid HNSW index (false while it is deferred for a bulk load). */
+export async function hasCollectionIndex(pool: pg.Pool, c: Pick<Collection, 'id'>): Promise<boolean> {
+  return (await indexState(pool, c)) === 'valid';
 }
 
 // Advisory lock class for index changes; the second key is the collection id.
@@ -243,8 +248,7 @@ async function withIndexLock<T>(pool: pg.Pool, c: Pick<Collection, 'id'>, fn: (c
  */
 export async function dropCollectionIndex(pool: pg.Pool, c: Pick<Collection, 'id'>): Promise<boolean> {
   return withIndexLock(pool, c, async (client) => {
-    const { rows } = await client.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_class WHERE relname = $1', [collectionIndexName(c)]);
-    if (rows[0]!.n === 0) return false;
+    if ((await indexState(client, c)) === 'missing') return false;
     await client.query(`DROP INDEX CONCURRENTLY IF EXISTS ${collectionIndexName(c)}`);
     return true;
   });
@@ -264,12 +268,9 @@ export async function buildCollectionIndex(
   options = { m: options.m ?? c.index?.m, efConstruction: options.efConstruction ?? c.index?.efConstruction };
   checkHnswSettings(options);
   return withIndexLock(pool, c, async (client) => {
-    const { rows } = await client.query<{ valid: boolean }>(
-      'SELECT i.indisvalid AS valid FROM pg_class x JOIN pg_index i ON i.indexrelid = x.oid WHERE x.relname = $1',
-      [collectionIndexName(c)],
-    );
-    if (rows[0]?.valid) return false;
-    if (rows[0]) await client.query(`DROP INDEX CONCURRENTLY IF EXISTS ${collectionIndexName(c)}`);
+    const state = await indexState(client, c);
+    if (state === 'valid') return false;
+    if (state === 'invalid') await client.query(`DROP INDEX CONCURRENTLY IF EXISTS ${collectionIndexName(c)}`);
     await client.query(collectionIndexSql(c, { ...options, concurrently: true }));
     return true;
   });
@@ -309,11 +310,7 @@ export async function configureCollectionIndex(
   const graphChanged = before.index.m !== collection.index.m || before.index.efConstruction !== collection.index.efConstruction;
   if (!graphChanged) return { collection, rebuilt: false };
   const rebuilt = await withIndexLock(pool, collection, async (client) => {
-    const { rows: found } = await client.query<{ valid: boolean }>(
-      'SELECT i.indisvalid AS valid FROM pg_class x JOIN pg_index i ON i.indexrelid = x.oid WHERE x.relname = $1',
-      [collectionIndexName(collection)],
-    );
-    if (!found[0]?.valid) return false;
+    if ((await indexState(client, collection)) !== 'valid') return false;
     const fresh = `${collectionIndexName(collection)}_new`;
     await client.query(`DROP INDEX CONCURRENTLY IF EXISTS ${fresh}`);
     await client.query(collectionIndexSql(collection, { ...collection.index, concurrently: true, name: fresh }));

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { ConfigError, describeValue } from '../errors.js';
-import { HNSW_DEFAULTS, type Collection } from './collections.js';
+import { HNSW_DEFAULTS, checkHnswSettings, type Collection } from './collections.js';
 import { sqlInt, toVectorText, vectorType } from './vector-sql.js';
 import { withTransaction } from './transaction.js';
 import { keywordQuery } from './keywords.js';
@@ -114,9 +114,7 @@ export async function searchChunks(
   const candidates = Math.max(options.candidates ?? Math.max(4 * k, 40), k);
   const rrfK = options.rrfK ?? 60;
   const efSearch = options.efSearch ?? collection.index?.efSearch ?? HNSW_DEFAULTS.efSearch;
-  if (!Number.isInteger(efSearch) || efSearch < 1 || efSearch > 1000) {
-    throw new ConfigError('efSearch', efSearch, `Expected \`efSearch\` to be an integer from 1 to 1000, got ${describeValue(efSearch)}.`);
-  }
+  checkHnswSettings({ efSearch });
   if (options.filter !== undefined && (typeof options.filter !== 'object' || options.filter === null || Array.isArray(options.filter))) {
     throw new ConfigError('filter', options.filter, `Expected \`filter\` to be an object of metadata to match, like { "version": "3.14" }, got ${describeValue(options.filter)}.`);
   }
