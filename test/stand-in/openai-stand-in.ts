@@ -301,8 +301,12 @@ export async function startOpenAIStandIn(options: OpenAIStandInOptions = {}): Pr
     return { 'retry-after': String(Math.max(1, Math.ceil(ms / 1000))), 'retry-after-ms': String(Math.ceil(ms)) };
   }
 
-  /** Spend one request and `tokens` tokens of the model's budget, or throw the 429 OpenAI sends. */
-  function spendBudget(model: string, tokens: number): void {
+  /**
+   * Spend one request and `tokens` tokens of the model's budget, or throw the 429 OpenAI sends.
+   * @returns the `x-ratelimit-*` headers as of this admission (what the answer reports, however
+   * long it then takes to compose: the budget refills meanwhile)
+   */
+  function spendBudget(model: string, tokens: number): Record<string, string> {
     const budget = budgetFor(model);
     if (tokens > budget.tokens.limit) {
       throw requestTooLargeForRateLimit(model, ORGANIZATION, budget.tokens.limit, tokens);
@@ -326,6 +330,7 @@ export async function startOpenAIStandIn(options: OpenAIStandInOptions = {}): Pr
     }
     budget.requests.take(1);
     budget.tokens.take(tokens);
+    return rateLimitHeaders(model);
   }
 
   function sleep(ms: number): Promise<void> {
@@ -470,8 +475,8 @@ export async function startOpenAIStandIn(options: OpenAIStandInOptions = {}): Pr
         case 'embeddings': {
           const spec = resolveModel(body, 'embedding');
           const plan = planEmbeddings(spec, body);
-          spendBudget(spec.id, plan.totalTokens);
-          sendJson(200, embeddingsResponse(plan), rateLimitHeaders(spec.id));
+          const headers = spendBudget(spec.id, plan.totalTokens);
+          sendJson(200, embeddingsResponse(plan), headers);
           return;
         }
         case 'moderations':
@@ -480,9 +485,8 @@ export async function startOpenAIStandIn(options: OpenAIStandInOptions = {}): Pr
         case 'chat': {
           const spec = resolveModel(body, 'chat');
           const request = planChat(spec, body);
-          spendBudget(spec.id, request.rateLimitTokens);
+          const headers = spendBudget(spec.id, request.rateLimitTokens);
           const reply = composeReply(spec, body, request);
-          const headers = rateLimitHeaders(spec.id);
           if (request.stream) {
             startResponse(200, { ...headers, 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive' });
             await streamChat(res, request, reply);
