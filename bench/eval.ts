@@ -8,7 +8,7 @@
  *   OPENAI_BASE_URL=... npm run eval  # any OpenAI-compatible server (or the stand-in)
  */
 import { serveStatic } from '../src/net/static-server.js';
-import { ingest, search, ask } from '../pipelines/website-qa.js';
+import { ingest, search, ask } from '../src/index.js';
 import { defaultProvider, resolveChatModel, resolveEmbeddingModel, describeModels } from '../src/models/resolve.js';
 import { DONT_KNOW } from '../src/models/local/extractive-chat.js';
 import { isExpected, printTable, questionSets, scratchDatabase } from './common.js';

@@ -4,7 +4,7 @@
  * and search latency p50/p95 — on the embedded database, and on the server when DATABASE_URL is set.
  */
 import { serveStatic } from '../src/net/static-server.js';
-import { ingest, search } from '../pipelines/website-qa.js';
+import { ingest, search } from '../src/index.js';
 import { createOpenAIEmbedding } from '../src/models/openai/embedding.js';
 import { startOpenAIStandIn } from '../test/stand-in/openai-stand-in.js';
 import { percentile, printTable, questionSets, scratchDatabase } from './common.js';

@@ -1,67 +1,46 @@
 /**
- * Batch ingestion: queue sources as durable jobs in Postgres, and run workers — in this process or
- * on as many machines as you like — that ingest them with the website Q&A pipeline.
+ * Batch ingestion in a page: queue sources as durable jobs, then work the queue until it is idle.
+ * With DATABASE_URL (a Postgres server) run more `ragline worker` processes, on any machine, to
+ * share the load; on the embedded store the queue works within this process.
  *
- *   sources ─▶ expandSources (sites, sitemaps, files, lists of URLs) ─▶ enqueueJobs ─▶ jobs table
- *   jobs table ─▶ claimJob (FOR UPDATE SKIP LOCKED, leased) ─▶ ingest ─▶ completeJob | failJob
- *
- * With a Postgres server (DATABASE_URL) any number of workers share the queue. The embedded
- * database is held by one process at a time, so there the queue works within that process only.
- *
- * It is also the reference for the jobs API: every step below is a public export of `ragline`.
+ *   node dist/pipelines/batch-ingest.js <source>... [--collection name]
  */
-import type { Database } from '../src/store/database.js';
-import { expandSources, type ExpandOptions } from '../src/jobs/sources.js';
-import { enqueueJobs, countJobs, type Job, type JobIngestOptions, type JobState } from '../src/jobs/queue.js';
-import { runWorker, type WorkerOptions, type WorkerSummary } from '../src/jobs/worker.js';
+import { pathToFileURL } from 'node:url';
+import { countJobs, openDatabase, queueIngest, runWorker, type Database, type Job, type JobState, type WorkerSummary } from '../src/index.js';
 
-/** Options of {@link queueIngest}. */
-export interface QueueIngestOptions {
+/** Options of {@link batchIngestPipeline}. */
+export interface BatchIngestPipelineOptions {
   db: Database;
   /** Start URLs, sitemaps, files, folders, or files listing URLs one a line. */
   sources: readonly string[];
   /** @default 'default' */
   collection?: string;
-  /** Crawl, chunk and model settings carried by each job. */
-  ingest?: JobIngestOptions;
-  /** @default 3 */
-  maxAttempts?: number;
-  /** How sitemaps are fetched while expanding. */
-  expand?: ExpandOptions;
+  /** Jobs this process works at once. @default 2 */
+  concurrency?: number;
+  /** Allow loopback and private addresses. @default false */
+  allowPrivateNetwork?: boolean;
 }
 
-/** Queue one job per source (a sitemap gives one per page it lists). */
-export async function queueIngest(options: QueueIngestOptions): Promise<Job[]> {
-  const sources = await expandSources(options.sources, {
-    ...(options.ingest?.allowPrivateNetwork ? { allowPrivateNetwork: true } : {}),
-    ...options.expand,
-  });
-  return enqueueJobs(
-    options.db.pool,
-    sources.map((s) => ({
-      collection: options.collection ?? 'default',
-      source: s.source,
-      kind: s.kind,
-      ...(options.ingest ? { options: options.ingest } : {}),
-      ...(options.maxAttempts ? { maxAttempts: options.maxAttempts } : {}),
-    })),
-  );
+/** Queue the sources (a sitemap gives one job per page), work them all, count the outcome. */
+export async function batchIngestPipeline(options: BatchIngestPipelineOptions): Promise<{ jobs: Job[]; worker: WorkerSummary; states: Record<JobState, number> }> {
+  const { db, sources, collection = 'default' } = options;
+  const allow = options.allowPrivateNetwork === true;
+  const jobs = await queueIngest({ db, sources, collection, ingest: { allowPrivateNetwork: allow } });
+  const worker = await runWorker({ db, concurrency: options.concurrency ?? 2, exitWhenIdle: true });
+  return { jobs, worker, states: await countJobs(db.pool) };
 }
 
-/** What a batch run did. */
-export interface BatchIngestResult {
-  jobs: Job[];
-  worker: WorkerSummary;
-  /** Jobs by state once the queue was idle. */
-  states: Record<JobState, number>;
-}
-
-/**
- * Queue the sources and work the queue until it is idle, in this process: the whole batch in one
- * call. Start more workers elsewhere (`ragline worker`) to share the load.
- */
-export async function batchIngest(options: QueueIngestOptions & { worker?: Omit<WorkerOptions, 'db'> & { signal?: AbortSignal } }): Promise<BatchIngestResult> {
-  const jobs = await queueIngest(options);
-  const worker = await runWorker({ ...options.worker, db: options.db, exitWhenIdle: true });
-  return { jobs, worker, states: await countJobs(options.db.pool) };
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const args = process.argv.slice(2);
+  const at = args.indexOf('--collection');
+  const collection = at >= 0 ? args.splice(at, 2)[1] : undefined;
+  const db = await openDatabase();
+  try {
+    const { jobs, states } = await batchIngestPipeline({ db, sources: args, ...(collection ? { collection } : {}) });
+    console.log(`${jobs.length} jobs: ${Object.entries(states).map(([s, n]) => `${n} ${s}`).join(', ')}`);
+    // A job that failed for good (dead) or waits for a retry is work not done: never exit 0 on it.
+    if (states.dead + states.failed + states.queued > 0) process.exitCode = 1;
+  } finally {
+    await db.close();
+  }
 }

@@ -23,7 +23,7 @@ export * from './models/cost.js';
 export * from './embed/estimate.js';
 export * from './embed/batch-api.js';
 export { createLexicalEmbedding, lexicalVector, LEXICAL_EMBEDDING_ID, type LexicalEmbeddingOptions } from './models/local/lexical-embedding.js';
-export { createExtractiveChat, extractAnswer, EXTRACTIVE_CHAT_ID, DONT_KNOW } from './models/local/extractive-chat.js';
+export { createExtractiveChat, extractAnswer, EXTRACTIVE_CHAT_ID } from './models/local/extractive-chat.js';
 
 export * from './stages/crawl.js';
 export * from './stages/read-files.js';
@@ -49,11 +49,28 @@ export { copyBinary, copyChunks, encodeVector, decodeVector, supportsCopy, Binar
 export * from './jobs/queue.js';
 export * from './jobs/sources.js';
 export * from './jobs/worker.js';
-export * from './store/search.js';
+export { hasIterativeScan, nearestChunks, type NearChunk, type NearestChunksOptions } from './store/vector-search.js';
+export { keywordMatches } from './store/keyword-search.js';
+export type { StoredChunk, ChunkQueryOptions } from './store/chunk-rows.js';
+export * from './retrieval/types.js';
+export * from './retrieval/fuse.js';
+export * from './retrieval/rerank.js';
+export * from './retrieval/search-chunks.js';
 export { keywordQuery, keywordTerms, keywordVector, chunkKeywords, encodeTsvector, tsvectorText, type KeywordEntry, type KeywordWeight } from './store/keywords.js';
 
-export * from './ask/prompt.js';
-export * from './ask/pack-context.js';
+export * from './core/prompt.js';
+export * from './core/ingest.js';
+export * from './core/ingest-documents.js';
+export * from './core/search.js';
+export * from './core/ask.js';
+export * from './core/document-source.js';
+export { chatCapabilities } from './models/capabilities.js';
+export * from './jobs/batch.js';
+export * from './meetings/read-transcript.js';
+export * from './meetings/write-minutes.js';
+export * from './meetings/ingest-meeting.js';
+export * from './meetings/meeting-minutes.js';
+export * from './core/pack-context.js';
 
 export { startServer, checkServerOptions, type ServerOptions, type RaglineServer } from './server/server.js';
 export { HttpError } from './server/http.js';
@@ -72,4 +89,4 @@ export * from './meetings/meeting-passages.js';
 export * from './meetings/split-audio.js';
 export * from './meetings/transcribe-audio.js';
 export { createOpenAITranscription, TRANSCRIPTION_MODELS, MAX_AUDIO_UPLOAD_BYTES, type OpenAITranscriptionOptions, type TranscriptionModelInfo } from './models/openai/transcription.js';
-export { extractiveMinutes, EXTRACTIVE_MINUTES_ID, type ExtractiveMinutesOptions } from './models/local/minutes.js';
+export { extractiveMinutes, EXTRACTIVE_MINUTES_ID, type ExtractiveMinutesOptions } from './meetings/extractive-minutes.js';

@@ -9,7 +9,7 @@ import { describeEachDatabase, freshDatabase } from './support/databases.js';
 import { startOpenAIStandIn, featureHashEmbedding, type OpenAIStandIn } from './stand-in/openai-stand-in.js';
 import { createOpenAIEmbedding } from '../src/models/openai/embedding.js';
 import { createLexicalEmbedding } from '../src/models/local/lexical-embedding.js';
-import { ingest } from '../pipelines/website-qa.js';
+import { ingest } from '../src/index.js';
 import { fromVectorText } from '../src/store/vector-sql.js';
 import { ConfigError } from '../src/errors.js';
 import type { BatchEvent } from '../src/embed/batch-api.js';

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { startServerFixture, type ServerFixture } from './support/server-fixture.js';
 import { packageRoot } from '../src/package-root.js';
-import { ingest } from '../pipelines/website-qa.js';
+import { ingest } from '../src/index.js';
 import { createOpenAIEmbedding } from '../src/models/openai/embedding.js';
 
 const CHROMIUM = '/usr/bin/chromium';

@@ -11,7 +11,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describeEachDatabase, freshDatabase } from './support/databases.js';
-import { ingest } from '../pipelines/website-qa.js';
+import { ingest } from '../src/index.js';
 import { createLexicalEmbedding } from '../src/models/local/lexical-embedding.js';
 import { serveStatic, type StaticServer } from '../src/net/static-server.js';
 import type { Database } from '../src/store/database.js';

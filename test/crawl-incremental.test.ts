@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { describeEachDatabase, freshDatabase, type Backend } from './support/databases.js';
-import { ingest } from '../pipelines/website-qa.js';
+import { ingest } from '../src/index.js';
 import { createLexicalEmbedding } from '../src/models/local/lexical-embedding.js';
 import { openDatabase, type Database } from '../src/store/database.js';
 import { packageRoot } from '../src/package-root.js';

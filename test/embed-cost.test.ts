@@ -9,7 +9,7 @@ import path from 'node:path';
 import { describeEachDatabase, freshDatabase } from './support/databases.js';
 import { startOpenAIStandIn, type OpenAIStandIn } from './stand-in/openai-stand-in.js';
 import { createOpenAIEmbedding } from '../src/models/openai/embedding.js';
-import { ingest } from '../pipelines/website-qa.js';
+import { ingest } from '../src/index.js';
 import { embeddingCost, formatUsd } from '../src/models/cost.js';
 import type { Database } from '../src/store/database.js';
 import { runCli } from './support/cli.js';

@@ -13,7 +13,7 @@ import { createOpenAIEmbedding } from '../src/models/openai/embedding.js';
 import { embed } from '../src/stages/embed.js';
 import { collect } from '../src/iter/pipe.js';
 import { getTokenizer } from '../src/models/tokenizer.js';
-import { ingest } from '../pipelines/website-qa.js';
+import { ingest } from '../src/index.js';
 import { InputError, ModelError } from '../src/errors.js';
 import type { Database } from '../src/store/database.js';
 import type { Chunk, ChunkedDocument } from '../src/types.js';

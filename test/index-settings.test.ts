@@ -3,7 +3,7 @@ import { describeEachDatabase, freshDatabase } from './support/databases.js';
 import type { Database } from '../src/store/database.js';
 import { configureCollectionIndex, ensureCollection, getCollection, listCollections } from '../src/store/collections.js';
 import { replaceDocuments } from '../src/store/documents.js';
-import { searchChunks } from '../src/store/search.js';
+import { searchChunks } from '../src/retrieval/search-chunks.js';
 import { createLexicalEmbedding } from '../src/models/local/lexical-embedding.js';
 import type { EmbeddedDocument } from '../src/types.js';
 import { ConfigError } from '../src/errors.js';

@@ -25,7 +25,7 @@ import {
 } from '../src/jobs/queue.js';
 import { runWorker, startWorker, type WorkerEvent } from '../src/jobs/worker.js';
 import { expandSources } from '../src/jobs/sources.js';
-import { batchIngest } from '../pipelines/batch-ingest.js';
+import { batchIngest } from '../src/index.js';
 import { createLexicalEmbedding } from '../src/models/local/lexical-embedding.js';
 import { ConfigError } from '../src/errors.js';
 import { buildCollectionIndex, collectionIndexName, dropCollectionIndex, ensureCollection, hasCollectionIndex } from '../src/store/collections.js';

@@ -1,6 +1,6 @@
 import { createLexicalEmbedding, lexicalVector } from '../src/models/local/lexical-embedding.js';
 import { createExtractiveChat, extractAnswer, DONT_KNOW } from '../src/models/local/extractive-chat.js';
-import { buildAnswerMessages } from '../src/ask/prompt.js';
+import { answerGrounding, buildAnswerMessages } from '../src/core/prompt.js';
 import { stem } from '../src/models/local/terms.js';
 
 const cosine = (a: Float32Array, b: Float32Array) => a.reduce((s, x, i) => s + x * b[i]!, 0);
@@ -44,7 +44,9 @@ describe('extractive answerer', () => {
   test("says it doesn't know when no sentence covers the question", async () => {
     const chat = createExtractiveChat();
     let text = '';
-    for await (const part of chat.stream({ messages: buildAnswerMessages([{ number: 1, url: 'u', title: 't', passages: [sources[1]!.text] }], 'what license is the project under?'), maxOutputTokens: 100 })) {
+    const prompt = [{ number: 1, url: 'u', title: 't', passages: [sources[1]!.text] }];
+    const question = 'what license is the project under?';
+    for await (const part of chat.stream({ messages: buildAnswerMessages(prompt, question), grounding: answerGrounding(prompt, question), maxOutputTokens: 100 })) {
       if (part.type === 'text') text += part.text;
     }
     expect(text).toBe(DONT_KNOW);
@@ -52,10 +54,12 @@ describe('extractive answerer', () => {
 
   test('streams a cited answer from ragline prompts and respects the output limit', async () => {
     const chat = createExtractiveChat();
-    const messages = buildAnswerMessages([{ number: 1, url: 'u', title: 't', passages: [sources[0]!.text] }], 'how many times are failed jobs retried?');
+    const prompt = [{ number: 1, url: 'u', title: 't', passages: [sources[0]!.text] }];
+    const messages = buildAnswerMessages(prompt, 'how many times are failed jobs retried?');
+    const grounding = answerGrounding(prompt, 'how many times are failed jobs retried?');
     const parts: string[] = [];
     let finish: unknown;
-    for await (const part of chat.stream({ messages, maxOutputTokens: 500 })) {
+    for await (const part of chat.stream({ messages, grounding, maxOutputTokens: 500 })) {
       if (part.type === 'text') parts.push(part.text);
       else finish = part;
     }
@@ -63,7 +67,7 @@ describe('extractive answerer', () => {
     expect(parts.join('')).toContain('retried five times by default. [1]');
     expect(finish).toMatchObject({ type: 'finish', finishReason: 'stop' });
     let short = '';
-    for await (const part of chat.stream({ messages, maxOutputTokens: 3 })) {
+    for await (const part of chat.stream({ messages, grounding, maxOutputTokens: 3 })) {
       if (part.type === 'text') short += part.text;
       else expect(part.finishReason).toBe('length');
     }

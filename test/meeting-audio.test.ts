@@ -18,7 +18,7 @@ import { createOpenAIChat } from '../src/models/openai/chat.js';
 import { transcribeAudio, type AudioPieceEvent } from '../src/meetings/transcribe-audio.js';
 import { readWavInfo, wavLoudness } from '../src/meetings/wav.js';
 import { chooseCuts } from '../src/meetings/split-audio.js';
-import { meetingMinutes } from '../pipelines/meeting-minutes.js';
+import { meetingMinutes } from '../src/index.js';
 import { freshDatabase } from './support/databases.js';
 import { InputError, ModelError } from '../src/errors.js';
 import { resolveTranscriptionModel } from '../src/models/resolve.js';

@@ -15,7 +15,7 @@ import { parseTranscript } from '../src/meetings/parse-transcript.js';
 import { generateMinutes, mergeActionItems, type MinutesCallEvent } from '../src/meetings/generate-minutes.js';
 import { MINUTES_SCHEMA, minutesFromJson } from '../src/meetings/minutes.js';
 import { resolveTemplate } from '../src/meetings/templates.js';
-import { extractiveMinutes } from '../src/models/local/minutes.js';
+import { extractiveMinutes } from '../src/meetings/extractive-minutes.js';
 import { ConfigError, ModelError } from '../src/errors.js';
 import type { Transcript } from '../src/meetings/transcript.js';
 

@@ -1,8 +1,8 @@
-import { packContext } from '../src/ask/pack-context.js';
+import { packContext } from '../src/core/pack-context.js';
 import { createOpenAIChat } from '../src/models/openai/chat.js';
 import { createExtractiveChat } from '../src/models/local/extractive-chat.js';
 import { getTokenizer } from '../src/models/tokenizer.js';
-import type { SearchResult } from '../src/store/search.js';
+import type { SearchResult } from '../src/retrieval/types.js';
 import { startOpenAIStandIn, type OpenAIStandIn } from './stand-in/openai-stand-in.js';
 import { ConfigError } from '../src/errors.js';
 

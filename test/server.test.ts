@@ -8,9 +8,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { describeEachDatabase } from './support/databases.js';
 import { REWRITTEN, postJson, readEvents, startServerFixture, type ServerFixture } from './support/server-fixture.js';
-import { ingest } from '../pipelines/website-qa.js';
+import { ingest } from '../src/index.js';
 import { createOpenAIEmbedding } from '../src/models/openai/embedding.js';
-import { ANSWER_SYSTEM_PROMPT } from '../src/ask/prompt.js';
+import { ANSWER_SYSTEM_PROMPT } from '../src/core/prompt.js';
 
 type Source = { number: number; url: string; title: string; cited?: boolean };
 type Body = { messages: Array<{ role: string; content: string }> };

@@ -8,7 +8,7 @@ import { migrate, readMigrations } from '../src/store/migrate.js';
 import { migrationsDir } from '../src/store/database.js';
 import { ensureCollection, listCollections, dropCollection } from '../src/store/collections.js';
 import { findCachedEmbeddings, replaceDocument, getDocumentState } from '../src/store/documents.js';
-import { searchChunks } from '../src/store/search.js';
+import { searchChunks } from '../src/retrieval/search-chunks.js';
 import { createLexicalEmbedding, lexicalVector } from '../src/models/local/lexical-embedding.js';
 import type { EmbeddedDocument } from '../src/types.js';
 import { ConfigError, StoreError } from '../src/errors.js';

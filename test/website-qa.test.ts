@@ -8,7 +8,7 @@ import path from 'node:path';
 import { describeEachDatabase, freshDatabase } from './support/databases.js';
 import { startOpenAIStandIn, type OpenAIStandIn } from './stand-in/openai-stand-in.js';
 import { serveStatic, type StaticServer } from '../src/net/static-server.js';
-import { ingest, search, ask, askStream, type AskEvent } from '../pipelines/website-qa.js';
+import { ingest, search, ask, askStream, type AskEvent } from '../src/index.js';
 import { createOpenAIEmbedding } from '../src/models/openai/embedding.js';
 import { createOpenAIChat } from '../src/models/openai/chat.js';
 import { createLexicalEmbedding } from '../src/models/local/lexical-embedding.js';

@@ -1,8 +1,8 @@
 import { Command } from 'commander';
-import { askStream, type AskEvent } from '../../pipelines/website-qa.js';
+import { askStream, type AskEvent } from '../core/ask.js';
 import { requireCollection } from '../store/collections.js';
 import { describeModels, embeddingModelForCollection, resolveChatModel } from '../models/resolve.js';
-import type { AnswerSource } from '../ask/pack-context.js';
+import type { AnswerSource } from '../core/pack-context.js';
 import { addCollectionOption, addModelOptions, collectKeyValue, modelSelection, parseInteger, status, withDatabase, type ModelFlags } from './context.js';
 import { FILTER_HELP, parseHnswFlag } from './index-flags.js';
 import { displayUrl } from './format.js';

@@ -2,7 +2,7 @@
 import { Option, type Command } from 'commander';
 import { ConfigError, RaglineError, describeValue } from '../errors.js';
 import { openDatabase, type Database } from '../store/database.js';
-import { defaultProvider, type ModelSelection, type ProviderName } from '../models/resolve.js';
+import { defaultProvider, providerNames, type ModelSelection } from '../models/resolve.js';
 
 /** Options every command that touches models accepts: the model part of `ModelSelection`. */
 export type ModelFlags = Pick<ModelSelection, 'provider' | 'embeddingModel' | 'dimensions' | 'chatModel' | 'contextWindow' | 'maxOutputTokens'>;
@@ -50,7 +50,7 @@ export function addCollectionOption(cmd: Command): Command {
 }
 
 export function addModelOptions(cmd: Command, which: { embedding?: boolean; chat?: boolean }): Command {
-  cmd.addOption(new Option('--provider <name>', 'model provider (default: openai when OPENAI_API_KEY or OPENAI_BASE_URL is set, else local)').choices(['openai', 'local']));
+  cmd.addOption(new Option('--provider <name>', 'model provider (default: openai when OPENAI_API_KEY or OPENAI_BASE_URL is set, else local)').choices(providerNames()));
   if (which.embedding) {
     cmd.option('--embedding-model <id>', 'embedding model (default: text-embedding-3-small, or lexical-hash-v1 offline)');
     cmd.option('--dimensions <n>', 'vector length, for text-embedding-3-* or unknown models', parseInteger('dimensions'));
@@ -64,7 +64,7 @@ export function addModelOptions(cmd: Command, which: { embedding?: boolean; chat
 }
 
 /** The provider and selection the flags and environment ask for, with the reason to print. */
-export function modelSelection(flags: ModelFlags): { provider: ProviderName; reason: string; selection: ModelSelection } {
+export function modelSelection(flags: ModelFlags): { provider: string; reason: string; selection: ModelSelection } {
   const env = defaultProvider();
   const provider = flags.provider ?? env.provider;
   const reason = flags.provider ? `--provider ${flags.provider}` : env.reason;

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
-import { askStream, ingest } from '../../pipelines/website-qa.js';
+import { askStream } from '../core/ask.js';
+import { ingest } from '../core/ingest.js';
 import { packageRoot } from '../package-root.js';
 import { serveStatic, type StaticServer } from '../net/static-server.js';
 import { dropCollection } from '../store/collections.js';

@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { ingest, type IngestSummary } from '../../pipelines/website-qa.js';
+import { ingest, type IngestSummary } from '../core/ingest.js';
 import { getCollection, type Collection, type HnswSettings } from '../store/collections.js';
 import { describeModels, embeddingModelForCollection, resolveEmbeddingModel } from '../models/resolve.js';
 import type { EmbeddingModel } from '../models/spec.js';

@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import { ConfigError, describeValue } from '../errors.js';
 import { cancelJob, listJobs, requireJob, retryJob, JOB_STATES, type Job, type JobIngestOptions, type JobState } from '../jobs/queue.js';
-import { queueIngest } from '../../pipelines/batch-ingest.js';
+import { queueIngest } from '../jobs/batch.js';
 import { addModelOptions, collectKeyValue, parseInteger, status, withDatabase, type ModelFlags } from './context.js';
 import { formatInt, snippet } from './format.js';
 

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { Command } from 'commander';
-import { meetingMinutes, isAudioFile } from '../../pipelines/meeting-minutes.js';
+import { meetingMinutes } from '../meetings/meeting-minutes.js';
+import { isAudioFile } from '../meetings/read-transcript.js';
 import { describeModels, resolveChatModel, resolveTranscriptionModel } from '../models/resolve.js';
 import { parseFormats, planOutputs, writeOutputs, type OutputFormat } from '../meetings/write-outputs.js';
 import { formatClock } from '../meetings/transcript.js';

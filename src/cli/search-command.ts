@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { search } from '../../pipelines/website-qa.js';
+import { search } from '../core/search.js';
 import { requireCollection } from '../store/collections.js';
 import { describeModels, embeddingModelForCollection } from '../models/resolve.js';
 import { addCollectionOption, collectKeyValue, parseInteger, status, withDatabase } from './context.js';

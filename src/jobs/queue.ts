@@ -48,7 +48,7 @@ export interface JobIngestOptions {
    */
   metadata?: Record<string, unknown>;
   /** The embedding model, for a collection that does not exist yet (else the collection's own is used). */
-  model?: { provider?: 'openai' | 'local'; embeddingModel?: string; dimensions?: number };
+  model?: { provider?: string; embeddingModel?: string; dimensions?: number };
 }
 
 /** A job as stored. */

@@ -10,7 +10,7 @@
  */
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { ingest, type IngestSummary } from '../../pipelines/website-qa.js';
+import { ingest, type IngestSummary } from '../core/ingest.js';
 import { ConfigError, ModelError, RaglineError, describeValue } from '../errors.js';
 import type { Database } from '../store/database.js';
 import { buildCollectionIndex, dropCollectionIndex, ensureCollection, getCollection } from '../store/collections.js';

@@ -57,12 +57,38 @@ export interface ChatRequest {
   /** @default 0 */
   temperature?: number;
   /**
+   * The question and numbered sources the prompt was built from, as data. A model that reads the
+   * messages ignores it; a model that cannot read prose (the offline extractive answerer) answers
+   * from it instead of parsing the prompt back.
+   */
+  grounding?: ChatGrounding;
+  /**
    * Ask for a reply that is JSON valid against a schema (OpenAI's structured outputs,
    * `response_format: { type: 'json_schema' }`); the streamed text is then that JSON.
    * @default free text
    */
   responseFormat?: JsonSchemaResponseFormat;
   signal?: AbortSignal;
+}
+
+/** What an answer prompt was built from: see {@link ChatRequest.grounding}. */
+export interface ChatGrounding {
+  question: string;
+  /** The sources as numbered in the prompt (`[n]`), with their passages joined. */
+  sources: ReadonlyArray<{ number: number; text: string }>;
+}
+
+/** What a chat model can do, as data: code reads these instead of checking provider names. */
+export interface ChatCapabilities {
+  /** Streams text as it is written (else the whole answer comes as one part). @default true */
+  streaming: boolean;
+  /** Follows a `responseFormat` JSON schema (structured outputs). @default true */
+  jsonSchema: boolean;
+  /**
+   * Writes new text from instructions (rewriting a follow-up question, summarising). An
+   * extractive model, which only quotes its sources, does not. @default true
+   */
+  generatesText: boolean;
 }
 
 /** A JSON schema the reply must follow (structured outputs). */
@@ -91,6 +117,8 @@ export interface ChatModel {
   readonly maxOutputTokens: number;
   /** Encoding used to count prompt tokens. */
   readonly encoding: TokenizerEncoding;
+  /** What the model can do; a field left out is `true` (see {@link chatCapabilities}). */
+  readonly capabilities?: Partial<ChatCapabilities>;
   /** Stream an answer. The last part is always a `finish` part. */
   stream(request: ChatRequest): AsyncIterable<ChatStreamPart>;
 }
@@ -128,4 +156,31 @@ export interface TranscriptionModel {
   /** File extensions accepted, lower case without the dot. */
   readonly formats: readonly string[];
   transcribe(request: TranscribeRequest): Promise<TranscribeResult>;
+}
+
+/** One call to a reranker. */
+export interface RerankRequest {
+  query: string;
+  /** Candidate passages, in their current order; never more than `maxDocumentsPerCall`. */
+  documents: readonly string[];
+  /** Results wanted, best first. @default all documents */
+  topN?: number;
+  signal?: AbortSignal;
+}
+
+/** Relevance of documents to the query: indexes into the request's `documents`, best first. */
+export interface RerankResult {
+  results: Array<{ index: number; relevanceScore: number }>;
+}
+
+/**
+ * A reranker (cross-encoder or listwise LLM): scores candidates against the query after
+ * retrieval. The `POST /rerank` APIs of Cohere, Jina, Voyage and compatible servers have this shape.
+ */
+export interface Reranker {
+  readonly provider: string;
+  readonly modelId: string;
+  /** Largest number of documents in one call. @default unbounded */
+  readonly maxDocumentsPerCall?: number;
+  rerank(request: RerankRequest): Promise<RerankResult>;
 }

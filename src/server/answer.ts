@@ -4,11 +4,12 @@
  * signal runs through all of it, down to the model call.
  */
 import type OpenAI from 'openai';
-import { askStream, type AskEvent } from '../../pipelines/website-qa.js';
-import type { AnswerSource } from '../ask/pack-context.js';
+import { askStream, type AskEvent } from '../core/ask.js';
+import type { AnswerSource } from '../core/pack-context.js';
 import type { ChatModel } from '../models/spec.js';
 import type { OpenAIConnectionOptions } from '../models/openai/client.js';
 import type { Database } from '../store/database.js';
+import type { EmbeddingChoice } from '../core/search.js';
 import { standaloneQuestion, type HistoryMessage } from './conversation.js';
 import type { Gate } from './gate.js';
 import { checkModeration } from './moderation.js';
@@ -18,6 +19,8 @@ export interface AnswerContext {
   db: Database;
   gate: Gate;
   connection: OpenAIConnectionOptions;
+  /** The embedding model of a collection's questions (else rebuilt through the provider registry). */
+  embedding?: EmbeddingChoice;
   /** The client for moderation, when questions are moderated. */
   moderation?: OpenAI;
 }
@@ -61,6 +64,7 @@ export async function* answerEvents(context: AnswerContext, request: AnswerReque
       ...(request.filter ? { filter: request.filter } : {}),
       ...(request.efSearch !== undefined ? { efSearch: request.efSearch } : {}),
       connection: context.connection,
+      ...(context.embedding ? { embedding: context.embedding } : {}),
       signal,
     })) {
       if (event.type === 'sources') yield { ...event, question };

@@ -1,5 +1,5 @@
 /** The JSON API: `/api/ask` (JSON or server-sent events), `/api/search`, `/api/collections`, `/healthz`. */
-import { search } from '../../pipelines/website-qa.js';
+import { search } from '../core/search.js';
 import { listCollections } from '../store/collections.js';
 import type { ChatModel } from '../models/spec.js';
 import { answerEvents, type AnswerContext } from './answer.js';
@@ -92,7 +92,7 @@ export function registerApiRoutes(router: Router, api: ApiContext): void {
     const retrieval = retrievalOptions(body);
     const release = await api.searchGate.acquire(signal);
     try {
-      const results = await search({ db: api.db, collection, query, k, mode, ...retrieval, connection: api.connection, signal });
+      const results = await search({ db: api.db, collection, query, k, mode, ...retrieval, connection: api.connection, ...(api.embedding ? { embedding: api.embedding } : {}), signal });
       sendJson(res, 200, {
         results: results.map((r) => ({ url: r.url, title: r.title, headingPath: r.headingPath, text: r.text, score: r.score, metadata: r.metadata })),
       });

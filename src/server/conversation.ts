@@ -1,11 +1,12 @@
 /**
  * Follow-up questions. Retrieval needs a question that stands on its own ("and in version 2?"
  * retrieves nothing useful), so with a history the question is first rewritten by the chat model
- * into a standalone one. The offline extractive model cannot write, so for it the fallback is
- * lexical: the previous user question followed by the new one, which keeps the terms the follow-up
+ * into a standalone one. A model that cannot write (the offline extractive one) gets a lexical
+ * fallback: the previous user question followed by the new one, which keeps the terms the follow-up
  * refers to.
  */
 import type { ChatMessage, ChatModel } from '../models/spec.js';
+import { chatCapabilities } from '../models/capabilities.js';
 import { HttpError } from './http.js';
 
 /** A previous turn of the conversation. */
@@ -51,7 +52,7 @@ export function lexicalStandalone(history: readonly HistoryMessage[], question: 
 /** The question to retrieve and answer with: `question` itself without history, else the rewrite. */
 export async function standaloneQuestion(chat: ChatModel, history: readonly HistoryMessage[], question: string, signal?: AbortSignal): Promise<string> {
   if (history.length === 0) return question;
-  if (chat.provider === 'local') return lexicalStandalone(history, question);
+  if (!chatCapabilities(chat).generatesText) return lexicalStandalone(history, question);
   let text = '';
   for await (const part of chat.stream({ messages: standaloneMessages(history, question), maxOutputTokens: Math.min(200, chat.maxOutputTokens), temperature: 0, ...(signal ? { signal } : {}) })) {
     if (part.type === 'text') text += part.text;

@@ -16,7 +16,7 @@
  * chunk (before any text, with every source the model sees) and on the last (marked as cited).
  */
 import { randomBytes } from 'node:crypto';
-import type { AnswerSource } from '../ask/pack-context.js';
+import type { AnswerSource } from '../core/pack-context.js';
 import { listCollections } from '../store/collections.js';
 import type { ChatModel } from '../models/spec.js';
 import { getTokenizer } from '../models/tokenizer.js';

@@ -11,6 +11,7 @@ import { ConfigError, RaglineError, describeValue } from '../errors.js';
 import type { ChatModel } from '../models/spec.js';
 import type { OpenAIConnectionOptions } from '../models/openai/client.js';
 import type { Database } from '../store/database.js';
+import type { EmbeddingChoice } from '../core/search.js';
 import { registerApiRoutes, type ApiContext } from './api-routes.js';
 import { KeyChecker, isLoopbackHost } from './auth.js';
 import { Gate } from './gate.js';
@@ -33,6 +34,12 @@ export interface ServerOptions {
   resolveChat?: (modelId: string) => ChatModel;
   /** How embeddings of questions reach the API (pass one shared `client`). */
   connection?: OpenAIConnectionOptions;
+  /**
+   * The embedding model of each served collection's questions, or a function that picks it per
+   * collection (undefined: the default). Checked against the model the collection was built with.
+   * @default rebuilt from the collection's stored provider and model through the provider registry
+   */
+  embedding?: EmbeddingChoice;
   /**
    * TCP port; 0 picks a free one.
    * @default 0
@@ -154,6 +161,7 @@ export async function startServer(options: ServerOptions): Promise<RaglineServer
   const api: ApiContext = {
     db: options.db,
     connection: options.connection ?? {},
+    ...(options.embedding ? { embedding: options.embedding } : {}),
     gate: new Gate({ name: 'answers', concurrency: positiveInteger('maxConcurrentAnswers', options.maxConcurrentAnswers, 8), maxQueue: positiveInteger('maxQueuedAnswers', options.maxQueuedAnswers, 32, 0) }),
     searchGate: new Gate({ name: 'searches', concurrency: positiveInteger('maxConcurrentSearches', options.maxConcurrentSearches, 16), maxQueue: positiveInteger('maxQueuedSearches', options.maxQueuedSearches, 64, 0) }),
     ...(options.moderation ? { moderation: options.moderation } : {}),

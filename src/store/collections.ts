@@ -133,7 +133,7 @@ export async function ensureCollection(pool: pg.Pool, name: string, model: Embed
   checkHnswSettings(index);
   const existing = await getCollection(pool, name);
   if (existing) {
-    assertSameModel(existing, model);
+    checkCollectionModel(existing, model);
     return existing;
   }
   const created = await withTransaction(pool, async (client) => {
@@ -152,16 +152,17 @@ export async function ensureCollection(pool: pg.Pool, name: string, model: Embed
   if (created) return created;
   // Another process created it between our read and our insert.
   const raced = (await getCollection(pool, name))!;
-  assertSameModel(raced, model);
+  checkCollectionModel(raced, model);
   return raced;
 }
 
-function assertSameModel(c: Collection, model: EmbeddingModel): void {
+/** Check that `model` is the one the collection's vectors come from (provider, model id, dimensions). */
+export function checkCollectionModel(c: Collection, model: Pick<EmbeddingModel, 'provider' | 'modelId' | 'dimensions'>): void {
   if (c.embeddingProvider !== model.provider || c.embeddingModel !== model.modelId || c.dimensions !== model.dimensions) {
     throw new ConfigError(
       'embeddingModel',
       model.modelId,
-      `Collection "${c.name}" holds ${c.embeddingProvider}/${c.embeddingModel} vectors (${c.dimensions} d), not ${model.provider}/${model.modelId} (${model.dimensions} d): use the same model, or another --collection.`,
+      `Collection "${c.name}" holds ${c.embeddingProvider}/${c.embeddingModel} vectors (${c.dimensions} d), not ${model.provider}/${model.modelId} (${model.dimensions} d): use the same model, or another collection.`,
     );
   }
 }

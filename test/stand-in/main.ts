@@ -17,7 +17,7 @@ import { parseArgs } from 'node:util';
 import { defaultRespond, startOpenAIStandIn, type OpenAIStandInOptions, type StandInChatMessage } from './openai-stand-in.js';
 import { lexicalVector } from '../../src/models/local/lexical-embedding.js';
 import { DONT_KNOW, extractAnswer, formatAnswer } from '../../src/models/local/extractive-chat.js';
-import { parseUserMessage } from '../../src/ask/prompt.js';
+import { parseUserMessage } from '../../src/core/prompt.js';
 import { structuredRespond } from './structured.js';
 
 /** Quote the sources of a ragline answer prompt; any other prompt gets the default reply. */

@@ -9,7 +9,7 @@ import type OpenAI from 'openai';
 import { freshDatabase, type Backend } from './databases.js';
 import { defaultRespond, startOpenAIStandIn, type OpenAIStandIn, type OpenAIStandInOptions, type StandInChatMessage } from '../stand-in/openai-stand-in.js';
 import { serveStatic, type StaticServer } from '../../src/net/static-server.js';
-import { ingest } from '../../pipelines/website-qa.js';
+import { ingest } from '../../src/index.js';
 import { openAIClient } from '../../src/models/openai/client.js';
 import { createOpenAIEmbedding } from '../../src/models/openai/embedding.js';
 import { createOpenAIChat } from '../../src/models/openai/chat.js';
@@ -17,7 +17,7 @@ import { packageRoot } from '../../src/package-root.js';
 import type { Database } from '../../src/store/database.js';
 import { startServer, type RaglineServer, type ServerOptions } from '../../src/server/server.js';
 import { STANDALONE_SYSTEM_PROMPT } from '../../src/server/conversation.js';
-import { parseUserMessage } from '../../src/ask/prompt.js';
+import { parseUserMessage } from '../../src/core/prompt.js';
 
 /** What the stand-in's chat model replies when asked to rewrite a follow-up. */
 export const REWRITTEN = 'How many times is a failing job retried with the default settings?';

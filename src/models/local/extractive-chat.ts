@@ -1,12 +1,11 @@
 import type { ChatModel, ChatRequest, ChatStreamPart } from '../spec.js';
-import { parseUserMessage } from '../../ask/prompt.js';
 import { getTokenizer } from '../tokenizer.js';
 import { terms } from './terms.js';
 
 /** The model id of the offline extractive answerer. */
 export const EXTRACTIVE_CHAT_ID = 'extractive-v1';
 
-/** The reply when the sources do not support an answer. */
+/** The reply when the sources do not support an answer (the answer prompt's own words). */
 export const DONT_KNOW = "I don't know.";
 
 interface Candidate {
@@ -113,8 +112,8 @@ export function formatAnswer(picks: ReadonlyArray<{ source: number; sentence: st
 }
 
 /**
- * The offline chat model of the `local` provider: an extractive answerer. It reads ragline's
- * answer prompt (numbered `<source>` blocks and a question), quotes the sentences that best cover
+ * The offline chat model of the `local` provider: an extractive answerer. It reads the request's
+ * `grounding` (the question and numbered sources the answer prompt was built from), quotes the sentences that best cover
  * the question with their citations, or says "I don't know." It writes no new text, so it cannot
  * hallucinate, and it cannot reason either; use a real chat model for production answers.
  */
@@ -126,11 +125,12 @@ export function createExtractiveChat(): ChatModel {
     contextWindow: 128_000,
     maxOutputTokens: 4096,
     encoding: 'o200k_base',
+    // It quotes, never writes: no rewriting, no JSON schema replies.
+    capabilities: { streaming: true, jsonSchema: false, generatesText: false },
     async *stream(request: ChatRequest): AsyncGenerator<ChatStreamPart> {
       request.signal?.throwIfAborted();
-      const user = [...request.messages].reverse().find((m) => m.role === 'user');
-      const { sources, question } = parseUserMessage(user?.content ?? '');
-      const picks = extractAnswer(question, sources);
+      // Without grounding there is nothing to quote from: the answer is "I don't know."
+      const picks = request.grounding ? extractAnswer(request.grounding.question, request.grounding.sources) : [];
       const answer = picks.length === 0 ? DONT_KNOW : formatAnswer(picks);
       const inputTokens = request.messages.reduce((n, m) => n + tokenizer.count(m.content), 0);
       let written = 0;

@@ -45,6 +45,11 @@ export interface OpenAIConnectionOptions {
   timeoutMs?: number;
   /** An existing client to use instead of creating one. */
   client?: OpenAI;
+  /**
+   * Where OPENAI_API_KEY and OPENAI_BASE_URL are read when `apiKey` and `baseURL` are not given.
+   * @default process.env
+   */
+  env?: NodeJS.ProcessEnv;
 }
 
 /**
@@ -53,9 +58,10 @@ export interface OpenAIConnectionOptions {
  */
 export function openAIClient(options: OpenAIConnectionOptions = {}): OpenAI {
   if (options.client) return options.client.withOptions({ maxRetries: 0 });
-  const baseURL = options.baseURL ?? process.env.OPENAI_BASE_URL ?? undefined;
+  const env = options.env ?? process.env;
+  const baseURL = options.baseURL ?? env.OPENAI_BASE_URL ?? undefined;
   // Compatible servers (Ollama, vLLM, llama.cpp) often need no key, but the SDK insists on one.
-  const apiKey = options.apiKey ?? process.env.OPENAI_API_KEY ?? (baseURL ? 'unused' : undefined);
+  const apiKey = options.apiKey ?? env.OPENAI_API_KEY ?? (baseURL ? 'unused' : undefined);
   return new OpenAI({
     apiKey,
     baseURL: baseURL || undefined,

@@ -1,8 +1,8 @@
 import { ConfigError, describeValue } from '../errors.js';
-import type { ChatMessage, ChatModel } from '../models/spec.js';
+import type { ChatGrounding, ChatMessage, ChatModel } from '../models/spec.js';
 import { getTokenizer } from '../models/tokenizer.js';
-import type { SearchResult } from '../store/search.js';
-import { ANSWER_SYSTEM_PROMPT, buildAnswerMessages, type PromptSource } from './prompt.js';
+import type { SearchResult } from '../retrieval/types.js';
+import { ANSWER_SYSTEM_PROMPT, answerGrounding, buildAnswerMessages, type PromptSource } from './prompt.js';
 
 /** Options of {@link packContext}. */
 export interface PackOptions {
@@ -39,6 +39,8 @@ export function markCited(answer: string, sources: readonly AnswerSource[]): Ans
 /** The packed prompt. */
 export interface PackedContext {
   messages: ChatMessage[];
+  /** The question and numbered sources of `messages`, as data for the request's `grounding`. */
+  grounding: ChatGrounding;
   sources: AnswerSource[];
   /** Prompt tokens in the chat model's encoding. */
   promptTokens: number;
@@ -112,5 +114,5 @@ export function packContext(results: readonly SearchResult[], question: string, 
     messages = build(sources);
     promptTokens = countMessages(messages, count);
   }
-  return { messages, sources, promptTokens, maxOutputTokens: Math.min(reserve, model.contextWindow - promptTokens), droppedChunks: dropped };
+  return { messages, grounding: answerGrounding(sources, question), sources, promptTokens, maxOutputTokens: Math.min(reserve, model.contextWindow - promptTokens), droppedChunks: dropped };
 }

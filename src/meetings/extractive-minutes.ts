@@ -10,9 +10,9 @@
  *   both null otherwise;
  * - sentiment: a count of positive and negative words from a small lexicon, explained as such.
  */
-import { terms } from './terms.js';
-import { formatClock, type Transcript } from '../../meetings/transcript.js';
-import type { ActionItem, Minutes, Sentiment } from '../../meetings/minutes.js';
+import { terms } from '../models/local/terms.js';
+import { formatClock, type Transcript } from './transcript.js';
+import type { ActionItem, Minutes, Sentiment } from './minutes.js';
 
 /** The id the offline minutes writer reports itself as. */
 export const EXTRACTIVE_MINUTES_ID = 'extractive-minutes-v1';

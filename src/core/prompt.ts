@@ -2,7 +2,7 @@
  * The answer prompt. Retrieved text is untrusted: it goes to the model as quoted, delimited data,
  * and the system prompt says that nothing inside it is an instruction.
  */
-import type { ChatMessage } from '../models/spec.js';
+import type { ChatGrounding, ChatMessage } from '../models/spec.js';
 
 /** A numbered source as the model sees it. */
 export interface PromptSource {
@@ -13,6 +13,9 @@ export interface PromptSource {
   /** Passages of this source, in retrieval order. */
   passages: string[];
 }
+
+/** The reply when the sources do not support an answer, as the system prompt asks for it. */
+export const DONT_KNOW = "I don't know.";
 
 /** The system prompt, after the OpenAI "Web Q&A" tutorial, hardened against prompt injection. */
 export const ANSWER_SYSTEM_PROMPT = [
@@ -46,6 +49,11 @@ export function buildAnswerMessages(sources: readonly PromptSource[], question: 
     { role: 'system', content: ANSWER_SYSTEM_PROMPT },
     { role: 'user', content: formatUserMessage(sources, question) },
   ];
+}
+
+/** The grounding of an answer request: the same question and numbered sources as the prompt, as data. */
+export function answerGrounding(sources: readonly PromptSource[], question: string): ChatGrounding {
+  return { question, sources: sources.map((s) => ({ number: s.number, text: s.passages.join('\n\n') })) };
 }
 
 /** Parse a user message built by {@link formatUserMessage} back into sources and question. */

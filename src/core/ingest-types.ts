@@ -1,0 +1,121 @@
+/** The options and results of ingests. */
+import type { CrawlEvent, CrawlOptions } from '../stages/crawl.js';
+import type { BatchApiOptions } from '../embed/batch-api.js';
+import type { EmbedOptions } from '../stages/embed.js';
+import type { ChunkOptions } from '../stages/chunk.js';
+import type { DocumentOutcome } from '../stages/store.js';
+import type { ChunkMetadata } from '../stages/metadata.js';
+import type { Database } from '../store/database.js';
+import type { HnswSettings } from '../store/collections.js';
+import type { EmbeddingModel } from '../models/spec.js';
+
+/** Progress of an ingest, reported after every document. */
+export interface IngestProgress {
+  /** Documents through the pipeline so far. */
+  documents: number;
+  /** Requests the crawler completed so far (0 for folders). */
+  fetched: number;
+  /** Page limit of the crawl, for a progress bar's total. */
+  maxPages: number | undefined;
+  chunks: number;
+  tokens: number;
+  /** The document just finished. */
+  url: string;
+  outcome: DocumentOutcome;
+}
+
+/** What every ingest takes, whatever its documents come from. */
+export interface IngestBaseOptions {
+  db: Database;
+  /** @default 'default' */
+  collection?: string;
+  /** The embedding model; a collection's vectors all come from one model (checked). */
+  embedding: EmbeddingModel;
+  /** Chunk size and overlap; the encoding and input limit come from the embedding model. */
+  chunk?: Pick<ChunkOptions, 'maxTokens' | 'overlapTokens'>;
+  /** Batch size and concurrency of embedding requests. */
+  embed?: Pick<EmbedOptions, 'batchSize' | 'concurrency'>;
+  /**
+   * Metadata stored with every chunk of this ingest, to filter searches on later: ingest with
+   * `{ product: 'api', version: '3.14' }`, then `search({ ..., filter: { product: 'api' } })`.
+   * Values are JSON (strings, numbers, booleans, null, arrays, objects).
+   *
+   * A page's metadata is that of the last ingest that read it, like its chunking: re-ingesting an
+   * unchanged page with other metadata rewrites its chunks with the new metadata (the page counts
+   * as changed) but embeds nothing, as its vectors are reused; with the same metadata it is
+   * unchanged. An ingest without `metadata` therefore removes the metadata an earlier one set.
+   */
+  metadata?: ChunkMetadata;
+  /**
+   * HNSW settings of the collection, used only if this ingest creates it. An existing collection
+   * keeps its own: change them with `configureCollectionIndex` (`ragline collections index`).
+   * @default pgvector's defaults
+   */
+  index?: HnswSettings;
+  onProgress?: (progress: IngestProgress) => void;
+  /**
+   * Embed through OpenAI's Batch API (half price, results within 24 h): request files are uploaded
+   * as batches recorded in the store, polled, and their vectors stored; an interrupted ingest picks
+   * its batches up again. `true` or the batch options (poll interval, limits, events).
+   * @default false
+   */
+  batchApi?: boolean | Omit<BatchApiOptions, 'pool' | 'model' | 'cache' | 'signal'>;
+  signal?: AbortSignal;
+}
+
+/** Options of {@link ingest}. */
+export interface IngestOptions extends IngestBaseOptions {
+  /** A start URL (http/https) or a local file or folder of .html, .md and .txt files. */
+  source: string;
+  /** Crawl options (page limit, concurrency, private networks...). */
+  crawl?: Omit<CrawlOptions, 'onEvent' | 'signal'>;
+  /** Every crawl event (skips with their reasons, pages). */
+  onCrawlEvent?: (event: CrawlEvent) => void;
+  /**
+   * Only count: crawl (or read), extract and chunk, then report pages, chunks, tokens and the
+   * estimated price, without calling the embedding API or writing to the store.
+   * @default false
+   */
+  dryRun?: boolean;
+  /**
+   * Keep the crawl's frontier and page state in the store (per collection and start URL): an
+   * interrupted crawl resumes where it stopped, and a re-crawl sends conditional requests, skips
+   * pages whose sitemap lastmod is unchanged and removes pages that are gone. Off: every run
+   * crawls from scratch and removes nothing.
+   * @default true
+   */
+  incremental?: boolean;
+}
+
+/** What an ingest did. */
+export interface IngestSummary {
+  collection: string;
+  source: string;
+  /** Documents read or fetched with readable content, changed or not. */
+  documents: number;
+  new: number;
+  changed: number;
+  unchanged: number;
+  /** Documents without readable text. */
+  empty: number;
+  /** Documents removed because their page is gone (404/410, noindex, unreachable in a complete crawl). */
+  removed: number;
+  /** True when this ingest continued an interrupted crawl of the same collection and start URL. */
+  resumed: boolean;
+  /** URLs the crawler skipped (errors, non-HTML, off-site redirects), by reason. */
+  skipped: Record<string, number>;
+  /** Chunks written by this run. */
+  chunks: number;
+  /** Chunks sent to the embedding API, and the tokens they cost. */
+  embeddedChunks: number;
+  embeddedTokens: number;
+  /** Chunks whose vectors were reused from the store. */
+  cachedChunks: number;
+  /** US dollars for `embeddedTokens` at the catalog price (an estimate); absent when the model has no price. */
+  costUsd?: number;
+  /** Set by `dryRun`: the counts say what a real run would do; nothing was embedded or written. */
+  dryRun?: boolean;
+  /** With `dryRun`: the price of the same embedding through the Batch API. */
+  batchCostUsd?: number;
+  ms: number;
+}

@@ -1,0 +1,102 @@
+/**
+ * Ingest: a website or a folder into a collection.
+ *
+ *   crawl | readFiles ─▶ extract ─▶ skipUnchanged ─▶ chunk ─▶ addMetadata ─▶ embed ─▶ store
+ *
+ * The crawl's frontier and page state live in the store, so an interrupted crawl resumes and a
+ * re-crawl touches only what changed.
+ */
+import { normalizeUrl, type CrawlStats } from '../stages/crawl.js';
+import { openCrawlState, type CrawlState } from '../store/crawl-state.js';
+import { estimateIngest } from '../embed/estimate.js';
+import type { Collection } from '../store/collections.js';
+import { documentSource, isCrawlSource, type DocumentSourceOptions } from './document-source.js';
+import { checkIngestOptions, countSkipped, finishRun, openIngestCollection, runStages, skippedCounts, startRun, type IngestRun } from './ingest-run.js';
+import type { IngestOptions, IngestSummary } from './ingest-types.js';
+
+export type { IngestBaseOptions, IngestOptions, IngestProgress, IngestSummary } from './ingest-types.js';
+
+/**
+ * Ingest a website or a folder into a collection: crawl or read, extract the main content, skip
+ * what is unchanged since the last run, chunk, embed (reusing stored vectors for unchanged text)
+ * and store, each page replacing its previous version atomically.
+ */
+export async function ingest(options: IngestOptions): Promise<IngestSummary> {
+  const started = performance.now();
+  checkIngestOptions(options);
+  if (options.dryRun) return dryRunIngest(options, started);
+  return openIngestCollection(options, (collection) => crawlOrReadInto(options, collection, started));
+}
+
+/** `ingest` with `dryRun`: the estimate in the shape of a summary. */
+async function dryRunIngest(options: IngestOptions, started: number): Promise<IngestSummary> {
+  let crawlStats: Readonly<CrawlStats> | undefined;
+  const name = options.collection ?? 'default';
+  const { tokens: _tokens, ...estimate } = await estimateIngest({
+    pool: options.db.pool,
+    collection: name,
+    documents: documentSource(options.source, sourceOptions(options, (s) => (crawlStats = s))),
+    embedding: options.embedding,
+    ...(options.chunk ? { chunk: options.chunk } : {}),
+    ...(options.metadata ? { metadata: options.metadata } : {}),
+  });
+  return {
+    collection: name,
+    source: options.source,
+    skipped: skippedCounts(crawlStats),
+    removed: 0,
+    resumed: false,
+    ...estimate,
+    dryRun: true,
+    ms: Math.round(performance.now() - started),
+  };
+}
+
+function sourceOptions(options: IngestOptions, onStats: (stats: Readonly<CrawlStats>) => void): DocumentSourceOptions {
+  return {
+    ...(options.crawl ? { crawl: options.crawl } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+    onStats,
+  };
+}
+
+/**
+ * The ingest proper, into an existing collection. A crawl keeps its state in the store when
+ * incremental: the run stays open if it fails, so the next ingest of this collection and start
+ * URL resumes it.
+ */
+async function crawlOrReadInto(options: IngestOptions, collection: Collection, started: number): Promise<IngestSummary> {
+  const isCrawl = isCrawlSource(options.source);
+  const run = startRun(options, collection, options.source, isCrawl ? (options.crawl?.maxPages ?? 1000) : undefined);
+  let crawlState: CrawlState | undefined;
+  if (isCrawl && options.incremental !== false) {
+    crawlState = await openCrawlState({ pool: options.db.pool, collectionId: collection.id, startUrl: normalizeUrl(options.source), chunking: run.chunking });
+    run.summary.resumed = crawlState.resumed;
+  }
+  try {
+    await runStages(run, crawlDocuments(run, options, crawlState), { onSettled: (url, hash) => crawlState?.settled(url, hash) });
+  } catch (err) {
+    await crawlState?.flush().catch(() => undefined);
+    throw err;
+  }
+  run.summary.skipped = skippedCounts(run.crawlStats);
+  if (crawlState) {
+    // Only a crawl that reached every page may conclude that the pages it did not reach are gone.
+    await crawlState.finish(run.crawlStats?.complete === true);
+    run.summary.removed = crawlState.removed.length;
+  }
+  return finishRun(run, started);
+}
+
+function crawlDocuments(run: IngestRun, options: IngestOptions, crawlState: CrawlState | undefined) {
+  return documentSource(options.source, {
+    ...sourceOptions(options, (s) => (run.crawlStats = s)),
+    ...(crawlState ? { history: crawlState.history } : {}),
+    onCrawlEvent: (event) => {
+      crawlState?.record(event);
+      // Known unchanged without fetching (sitemap lastmod) or by a 304: its document stays as stored.
+      if (crawlState && event.type === 'unchanged') countSkipped(run, event.url, 'unchanged');
+      options.onCrawlEvent?.(event);
+    },
+  });
+}

@@ -1,0 +1,90 @@
+/**
+ * Retrieval as steps: vector candidates and keyword candidates, fused by reciprocal rank, then
+ * an optional reranker, then the top k. Each step is its own function; `searchChunks` composes
+ * them for a query that is already embedded.
+ */
+import type pg from 'pg';
+import { ConfigError, describeValue } from '../errors.js';
+import { HNSW_DEFAULTS, checkHnswSettings, type Collection } from '../store/collections.js';
+import { nearestChunks } from '../store/vector-search.js';
+import { keywordMatches } from '../store/keyword-search.js';
+import { keywordQuery } from '../store/keywords.js';
+import { fuseRankings } from './fuse.js';
+import { rerankResults } from './rerank.js';
+import type { Ranking, SearchOptions, SearchResult } from './types.js';
+
+/** A query: its text, and its vector for vector or hybrid retrieval. */
+export interface RetrievalQuery {
+  text: string;
+  vector?: Float32Array;
+}
+
+/** The settings of one search, checked and with defaults filled in. */
+export interface RetrievalPlan {
+  k: number;
+  mode: 'hybrid' | 'vector' | 'keyword';
+  candidates: number;
+  rrfK: number;
+  efSearch: number;
+  filter?: Record<string, unknown>;
+}
+
+/** Check the options and fill in the defaults (the collection's efSearch among them). */
+export function planRetrieval(collection: Collection, options: SearchOptions = {}): RetrievalPlan {
+  const k = options.k ?? 5;
+  if (!Number.isInteger(k) || k < 1 || k > 1000) {
+    throw new ConfigError('k', k, `Expected \`k\` to be an integer from 1 to 1000, got ${describeValue(k)}.`);
+  }
+  const efSearch = options.efSearch ?? collection.index?.efSearch ?? HNSW_DEFAULTS.efSearch;
+  checkHnswSettings({ efSearch });
+  if (options.filter !== undefined && (typeof options.filter !== 'object' || options.filter === null || Array.isArray(options.filter))) {
+    throw new ConfigError('filter', options.filter, `Expected \`filter\` to be an object of metadata to match, like { "version": "3.14" }, got ${describeValue(options.filter)}.`);
+  }
+  const filter = options.filter === undefined || Object.keys(options.filter).length === 0 ? undefined : options.filter;
+  return {
+    k,
+    mode: options.mode ?? 'hybrid',
+    candidates: Math.max(options.candidates ?? Math.max(4 * k, 40), k),
+    rrfK: options.rrfK ?? 60,
+    efSearch,
+    ...(filter ? { filter } : {}),
+  };
+}
+
+/** Step: the vector retriever's ranking. */
+export async function vectorCandidates(pool: pg.Pool, collection: Collection, vector: Float32Array, plan: RetrievalPlan): Promise<Ranking> {
+  const chunks = await nearestChunks(pool, collection, vector, { limit: plan.candidates, efSearch: plan.efSearch, ...(plan.filter ? { filter: plan.filter } : {}) });
+  return { retriever: 'vector', chunks };
+}
+
+/** Step: the keyword retriever's ranking (empty when the text has no searchable word). */
+export async function keywordCandidates(pool: pg.Pool, collection: Collection, text: string, plan: RetrievalPlan): Promise<Ranking> {
+  const tsquery = keywordQuery(text);
+  const chunks = tsquery ? await keywordMatches(pool, collection, tsquery, { limit: plan.candidates, ...(plan.filter ? { filter: plan.filter } : {}) }) : [];
+  return { retriever: 'keyword', chunks };
+}
+
+/**
+ * Top chunks of a collection for a query: the nearest vectors by cosine distance (through the
+ * collection's HNSW index) and the best full-text matches, fused by reciprocal rank, reranked
+ * when `options.reranker` is given.
+ */
+export async function searchChunks(
+  pool: pg.Pool,
+  collection: Collection,
+  query: RetrievalQuery,
+  options: SearchOptions = {},
+  signal?: AbortSignal,
+): Promise<SearchResult[]> {
+  const plan = planRetrieval(collection, options);
+  const rankings: Ranking[] = [];
+  if (plan.mode !== 'keyword') {
+    if (!query.vector) throw new ConfigError('vector', undefined, 'A vector or hybrid search needs the question embedded.');
+    rankings.push(await vectorCandidates(pool, collection, query.vector, plan));
+  }
+  if (plan.mode !== 'vector') rankings.push(await keywordCandidates(pool, collection, query.text, plan));
+  const fused = fuseRankings(rankings, plan.rrfK);
+  if (!options.reranker) return fused.slice(0, plan.k);
+  const candidates = fused.slice(0, Math.max(options.rerankCandidates ?? 30, plan.k));
+  return rerankResults(candidates, options.reranker, query.text, { topN: plan.k, ...(signal ? { signal } : {}) });
+}

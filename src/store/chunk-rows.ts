@@ -1,0 +1,49 @@
+/** The chunk columns retrievers read, and their plain-data shape. */
+
+/** A stored chunk with its document's URL and title. */
+export interface StoredChunk {
+  chunkId: number;
+  url: string;
+  title: string;
+  headingPath: string[];
+  ordinal: number;
+  text: string;
+  tokenCount: number;
+  metadata: Record<string, unknown>;
+}
+
+/** What every retriever query takes. */
+export interface ChunkQueryOptions {
+  /** Rows to return. */
+  limit: number;
+  /** Only chunks whose metadata contains this JSON (`metadata @> filter`); checked by the caller. */
+  filter?: Record<string, unknown>;
+}
+
+/** A row of {@link CHUNK_COLUMNS}. */
+export interface ChunkRow {
+  id: string;
+  url: string;
+  title: string;
+  heading_path: string[];
+  ordinal: number;
+  text: string;
+  token_count: number;
+  metadata: Record<string, unknown>;
+}
+
+/** Columns of `chunks k JOIN documents d`. */
+export const CHUNK_COLUMNS = `k.id, d.source AS url, d.title, k.heading_path, k.ordinal, k.text, k.token_count, k.metadata`;
+
+export function toStoredChunk(r: ChunkRow): StoredChunk {
+  return {
+    chunkId: Number(r.id),
+    url: r.url,
+    title: r.title,
+    headingPath: r.heading_path,
+    ordinal: r.ordinal,
+    text: r.text,
+    tokenCount: r.token_count,
+    metadata: r.metadata,
+  };
+}
