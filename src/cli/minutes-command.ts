@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { meetingMinutes } from '../meetings/meeting-minutes.js';
 import { isAudioFile } from '../meetings/read-transcript.js';
 import { describeModels, resolveChatModel, resolveTranscriptionModel } from '../models/resolve.js';
+import { chatCapabilities } from '../models/capabilities.js';
 import { parseFormats, planOutputs, writeOutputs, type OutputFormat } from '../meetings/write-outputs.js';
 import { formatClock } from '../meetings/transcript.js';
 import { ingestEmbeddingModel } from './ingest-command.js';
@@ -47,7 +48,9 @@ export function minutesCommand(): Command {
   return cmd.action(async (input: string, flags: MinutesFlags) => {
     const plan = planOutputs({ input, ...(flags.out ? { out: flags.out } : {}), ...(flags.format ? { formats: flags.format } : {}) });
     const { provider, reason, selection } = modelSelection(flags);
-    const chat = provider === 'local' ? undefined : resolveChatModel(provider, selection);
+    // A chat model that cannot follow the minutes' JSON schema (the offline one) leaves them extractive.
+    const chatModel = resolveChatModel(provider, selection);
+    const chat = chatCapabilities(chatModel).jsonSchema ? chatModel : undefined;
     const transcription = isAudioFile(input) ? resolveTranscriptionModel(provider, { ...selection, ...(flags.transcriptionModel ? { transcriptionModel: flags.transcriptionModel } : {}) }) : undefined;
     const run = async (db?: Parameters<Parameters<typeof withDatabase>[0]>[0], signal?: AbortSignal) => {
       const embedding = db ? (await ingestEmbeddingModel(db, flags)).model : undefined;

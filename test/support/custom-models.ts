@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import type { ChatModel, ChatRequest, ChatStreamPart, EmbeddingModel, EmbedRequest, Reranker, RerankRequest } from '../../src/models/spec.js';
 
-const words = (text: string) => text.toLowerCase().match(/[a-z0-9]+/g) ?? [];
+const words = (text: string): string[] => text.toLowerCase().match(/[a-z0-9]+/g) ?? [];
 
 /** A bag-of-words embedder hashing each word into `dimensions` buckets, normalised. */
 export function wordHashEmbedding(options: { provider?: string; modelId?: string; dimensions?: number } = {}): EmbeddingModel & { calls: EmbedRequest[] } {
