@@ -50,7 +50,8 @@ export * from './jobs/queue.js';
 export * from './jobs/sources.js';
 export * from './jobs/worker.js';
 export * from './store/search.js';
-export { keywordQuery, keywordTerms, keywordVector, chunkKeywords, encodeTsvector, tsvectorText, type KeywordEntry, type KeywordWeight } from './store/keywords.js';
+export { keywordQuery, keywordTerms, keywordVector, chunkKeywords, tsvectorText, type KeywordEntry, type KeywordWeight } from './text/keywords.js';
+export { encodeTsvector } from './store/encode-tsvector.js';
 
 export * from './ask/prompt.js';
 export * from './ask/pack-context.js';

@@ -2,7 +2,7 @@
  * The plain data that flows between stages. Stages are async generators over these types, so any
  * stage can be replaced by user code that yields the same shapes.
  */
-import type { KeywordEntry } from './store/keywords.js';
+import type { KeywordEntry } from './text/keywords.js';
 
 /** A fetched web page or a read file, before extraction. */
 export interface SourceDocument {

@@ -3,7 +3,7 @@ import { ConfigError, describeValue } from '../errors.js';
 import { HNSW_DEFAULTS, checkHnswSettings, type Collection } from './collections.js';
 import { sqlInt, toVectorText, vectorType } from './vector-sql.js';
 import { withTransaction } from './transaction.js';
-import { keywordQuery } from './keywords.js';
+import { keywordQuery } from '../text/keywords.js';
 
 /** How to retrieve. */
 export interface SearchOptions {
