@@ -10,8 +10,13 @@ export interface SourceDocument {
   url: string;
   /** Media type without parameters, lower case: `text/html`, `text/markdown`, `text/plain`. */
   contentType: string;
-  /** The decoded body. */
-  body: string;
+  /**
+   * The body: decoded text for text formats (HTML, Markdown, plain text), the raw bytes for binary
+   * formats (a registered format with `body: 'bytes'`). Bytes given for a text format are decoded
+   * by the extract stage (charset from a BOM, a `charset` parameter of `contentType` or an HTML
+   * `<meta>` tag, else UTF-8).
+   */
+  body: string | Uint8Array;
   /** When the body was fetched or read. */
   fetchedAt: Date;
   /** HTTP status of the final response (200 for files). */
