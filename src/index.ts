@@ -28,6 +28,10 @@ export { createExtractiveChat, extractAnswer, EXTRACTIVE_CHAT_ID, DONT_KNOW } fr
 export * from './stages/crawl.js';
 export * from './stages/read-files.js';
 export * from './stages/extract.js';
+export type { ExtractorResult } from './extract/extractor.js';
+export * from './formats/registry.js';
+export type { Format, TextFormat, BytesFormat, FormatLookup, FormatMissReason } from './formats/format.js';
+export { SNIFF_BYTES } from './formats/format.js';
 export * from './stages/chunk.js';
 export * from './stages/embed.js';
 export * from './stages/store.js';

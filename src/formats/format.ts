@@ -12,8 +12,9 @@ interface FormatBase {
   /** File extensions, lower case, without the dot (`['html', 'htm']`). */
   extensions: readonly string[];
   /**
-   * Media types, lower case, without parameters (`['text/html', 'application/xhtml+xml']`). The
-   * first is the `contentType` the folder reader gives documents of this format.
+   * Media types, lower case, without parameters (`['text/html', 'application/xhtml+xml']`); at
+   * least one. The first is the `contentType` the folder reader gives documents of this format,
+   * and the extract stage finds the format again by it.
    */
   mediaTypes: readonly string[];
   /**

@@ -35,10 +35,14 @@ function formatForMediaType(type: string): Format | undefined {
   return find((f) => f.mediaTypes.includes(type));
 }
 
-/** Strings, lower-cased and trimmed (`withoutDot`: a leading dot removed), or a ConfigError. */
-function normalizedList(option: string, value: unknown, withoutDot: boolean): string[] {
-  if (!Array.isArray(value) || value.some((v) => typeof v !== 'string' || v.trim() === '')) {
-    throw new ConfigError(option, value, `${option} must be an array of non-empty strings, got ${describeValue(value)}.`);
+/**
+ * Strings, lower-cased and trimmed (`withoutDot`: a leading dot removed), or a ConfigError;
+ * `min` is how many there must be at least.
+ */
+function normalizedList(name: string, option: string, value: unknown, withoutDot: boolean, min: number): string[] {
+  if (!Array.isArray(value) || value.length < min || value.some((v) => typeof v !== 'string' || v.trim() === '')) {
+    const least = min > 0 ? `at least ${min} ` : '';
+    throw new ConfigError(option, value, `Format ${name}: ${option} must be an array of ${least}non-empty strings, got ${describeValue(value)}.`);
   }
   return value.map((v: string) => (withoutDot ? v.trim().replace(/^\./, '') : v.trim()).toLowerCase());
 }
@@ -75,8 +79,8 @@ export function registerFormat(format: Format): void {
   if (format.sniff !== undefined && typeof format.sniff !== 'function') throw notFunction('sniff', format.sniff);
   const entry = {
     ...format,
-    extensions: normalizedList('extensions', format.extensions, true),
-    mediaTypes: normalizedList('mediaTypes', format.mediaTypes, false),
+    extensions: normalizedList(format.name, 'extensions', format.extensions, true, 0),
+    mediaTypes: normalizedList(format.name, 'mediaTypes', format.mediaTypes, false, 1),
   } as Format;
   const at = formats.findIndex((f) => f.name === entry.name);
   if (at >= 0) formats[at] = entry;
