@@ -5,6 +5,7 @@
  */
 import type { Block, BlockKind } from '../../types.js';
 import { dedupeBlocksFrom } from '../dedupe-blocks.js';
+import type { OpenHeading } from '../heading-path.js';
 import { BLOCK_CONTAINERS, HEADING_LEVEL, SECTIONING } from './block-elements.js';
 import { isChrome } from './chrome.js';
 import { walkCode } from './code.js';
@@ -34,7 +35,7 @@ const TAB_SET_RE = /(?:^|\s)(?:tabbed-set|tab-set|sd-tab-set|sphinx-tabs|tabs)(?
 export class BlockWalker {
   readonly blocks: Block[] = [];
   /** Enclosing headings, outermost first. */
-  headings: { level: number; text: string }[] = [];
+  headings: OpenHeading[] = [];
   path: string[] = [];
   /** Inline text collected since the last block boundary. */
   buf: string[] = [];

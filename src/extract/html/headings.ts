@@ -1,4 +1,5 @@
 /** Headings: a heading block, and the heading path of the blocks that follow it. */
+import { enterHeading } from '../heading-path.js';
 import type { BlockWalker } from './block-walker.js';
 import type { DomElement } from './dom.js';
 import { gatherText } from './gather-text.js';
@@ -13,10 +14,6 @@ export function walkHeading(w: BlockWalker, el: DomElement, level: number): void
   w.breakFlow();
   const text = headingText(el);
   if (!text) return;
-  while (w.headings.length > 0 && (w.headings[w.headings.length - 1] as { level: number }).level >= level) {
-    w.headings.pop();
-  }
-  w.headings.push({ level, text });
-  w.path = w.headings.map((h) => h.text);
+  w.path = enterHeading(w.headings, level, text);
   w.push('heading', text, level);
 }

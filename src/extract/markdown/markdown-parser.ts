@@ -4,6 +4,7 @@
  * (admonition and tab bodies are read by a nested scan into the same blocks).
  */
 import type { Block, BlockKind } from '../../types.js';
+import { enterHeading, type OpenHeading } from '../heading-path.js';
 import { BlockScan } from './block-scan.js';
 import { cleanInline, cleanLines } from './inline.js';
 import { isBlank } from './syntax.js';
@@ -16,7 +17,7 @@ const MAX_QUOTE_DEPTH = 32;
 
 export class MarkdownParser {
   readonly blocks: Block[] = [];
-  private headings: { level: number; text: string }[] = [];
+  private headings: OpenHeading[] = [];
   private path: string[];
 
   /**
@@ -45,11 +46,7 @@ export class MarkdownParser {
       this.push('paragraph', text);
       return;
     }
-    while (this.headings.length > 0 && (this.headings[this.headings.length - 1] as { level: number }).level >= level) {
-      this.headings.pop();
-    }
-    this.headings.push({ level, text });
-    this.path = this.headings.map((h) => h.text);
+    this.path = enterHeading(this.headings, level, text);
     this.push('heading', text, level);
   }
 
