@@ -28,6 +28,10 @@ export { createExtractiveChat, extractAnswer, EXTRACTIVE_CHAT_ID } from './model
 export * from './stages/crawl.js';
 export * from './stages/read-files.js';
 export * from './stages/extract.js';
+export type { ExtractorResult } from './extract/extractor.js';
+export * from './formats/registry.js';
+export type { Format, TextFormat, BytesFormat, FormatLookup, FormatMissReason } from './formats/format.js';
+export { SNIFF_BYTES } from './formats/format.js';
 export * from './stages/chunk.js';
 export * from './stages/embed.js';
 export * from './stages/store.js';
@@ -56,7 +60,8 @@ export * from './retrieval/types.js';
 export * from './retrieval/fuse.js';
 export * from './retrieval/rerank.js';
 export * from './retrieval/search-chunks.js';
-export { keywordQuery, keywordTerms, keywordVector, chunkKeywords, encodeTsvector, tsvectorText, type KeywordEntry, type KeywordWeight } from './store/keywords.js';
+export { keywordQuery, keywordTerms, keywordVector, chunkKeywords, tsvectorText, type KeywordEntry, type KeywordWeight } from './text/keywords.js';
+export { encodeTsvector } from './store/encode-tsvector.js';
 
 export * from './core/prompt.js';
 export * from './core/ingest.js';

@@ -2,7 +2,7 @@
  * The plain data that flows between stages. Stages are async generators over these types, so any
  * stage can be replaced by user code that yields the same shapes.
  */
-import type { KeywordEntry } from './store/keywords.js';
+import type { KeywordEntry } from './text/keywords.js';
 
 /** A fetched web page or a read file, before extraction. */
 export interface SourceDocument {
@@ -10,8 +10,13 @@ export interface SourceDocument {
   url: string;
   /** Media type without parameters, lower case: `text/html`, `text/markdown`, `text/plain`. */
   contentType: string;
-  /** The decoded body. */
-  body: string;
+  /**
+   * The body: decoded text for text formats (HTML, Markdown, plain text), the raw bytes for binary
+   * formats (a registered format with `body: 'bytes'`). Bytes given for a text format are decoded
+   * by the extract stage (charset from a BOM, a `charset` parameter of `contentType` or an HTML
+   * `<meta>` tag, else UTF-8).
+   */
+  body: string | Uint8Array;
   /** When the body was fetched or read. */
   fetchedAt: Date;
   /** HTTP status of the final response (200 for files). */

@@ -1,5 +1,5 @@
 import { chunk, chunkDocument, chunkingFingerprint } from '../src/stages/chunk.js';
-import { chunkKeywords } from '../src/store/keywords.js';
+import { chunkKeywords } from '../src/text/keywords.js';
 import { getTokenizer } from '../src/models/tokenizer.js';
 import type { Block, ExtractedDocument } from '../src/types.js';
 import { ConfigError } from '../src/errors.js';

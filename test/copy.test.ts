@@ -8,7 +8,7 @@ import { withTransaction } from '../src/store/transaction.js';
 import { createLexicalEmbedding } from '../src/models/local/lexical-embedding.js';
 import type { EmbeddedChunk, EmbeddedDocument } from '../src/types.js';
 import { StoreError } from '../src/errors.js';
-import { chunkKeywords, keywordQuery, tsvectorText } from '../src/store/keywords.js';
+import { chunkKeywords, keywordQuery, tsvectorText } from '../src/text/keywords.js';
 
 const model = createLexicalEmbedding({ dimensions: 16 });
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');

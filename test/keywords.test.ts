@@ -2,7 +2,8 @@ import { describeEachDatabase, freshDatabase } from './support/databases.js';
 import type { Database } from '../src/store/database.js';
 import { copyBinary, supportsCopy } from '../src/store/copy.js';
 import { withTransaction } from '../src/store/transaction.js';
-import { chunkKeywords, encodeTsvector, keywordQuery, keywordTerms, keywordVector, tsvectorText } from '../src/store/keywords.js';
+import { chunkKeywords, keywordQuery, keywordTerms, keywordVector, tsvectorText } from '../src/text/keywords.js';
+import { encodeTsvector } from '../src/store/encode-tsvector.js';
 
 describe('keyword analysis', () => {
   test('stop words are dropped and inflections meet on one stem, as in Postgres english configuration', () => {

@@ -8,7 +8,7 @@ import { ConfigError, describeValue } from '../errors.js';
 import { HNSW_DEFAULTS, checkHnswSettings, type Collection } from '../store/collections.js';
 import { nearestChunks } from '../store/vector-search.js';
 import { keywordMatches } from '../store/keyword-search.js';
-import { keywordQuery } from '../store/keywords.js';
+import { keywordQuery } from '../text/keywords.js';
 import { fuseRankings } from './fuse.js';
 import { rerankResults } from './rerank.js';
 import type { Ranking, SearchOptions, SearchResult } from './types.js';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { ConfigError, describeValue } from '../errors.js';
-import { chunkKeywords } from '../store/keywords.js';
+import { chunkKeywords } from '../text/keywords.js';
 import type { Block, Chunk, ChunkedDocument, ExtractedDocument } from '../types.js';
 import { getTokenizer, type Tokenizer, type TokenizerEncoding } from '../models/tokenizer.js';
 
@@ -31,7 +31,7 @@ export interface ChunkOptions {
 /**
  * A stable description of chunking settings: documents cut with other settings are cut again.
  * The version counts what is derived from the text at write time too — v2: keyword vectors are
- * analysed by ragline (store/keywords.ts), so documents stored before are re-cut on the next
+ * analysed by ragline (text/keywords.ts), so documents stored before are re-cut on the next
  * ingest (their vectors come from the store's cache, at no API cost).
  */
 export function chunkingFingerprint(options: ChunkOptions = {}): string {

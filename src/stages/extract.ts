@@ -1,157 +1,63 @@
 /**
  * The extract stage: reduce each fetched page or file to its title and main-content blocks.
  *
- * HTML goes through a cheerio-based extractor that finds the main content and drops site chrome
- * (navigation, sidebars, permalinks...), Markdown through a line-based reader, plain text is split
- * into paragraphs. The result carries a content hash so later stages can skip unchanged documents.
+ * The format registry (`formats/registry.ts`) says, by content type, which extractor reads a
+ * document: HTML goes through a cheerio-based extractor that finds the main content and drops site
+ * chrome (navigation, sidebars, permalinks...), Markdown through a line-based reader, plain text
+ * (and other `text/*` types) is split into paragraphs, and a registered format brings its own. The
+ * result carries a content hash so later stages can skip unchanged documents.
  */
-import { createHash } from 'node:crypto';
 import { InputError, RaglineError, describeValue } from '../errors.js';
-import type { Block, ExtractedDocument, SourceDocument } from '../types.js';
-import { extractHtml, type ExtractorResult } from './extract-html.js';
-import { extractMarkdown } from './extract-markdown.js';
+import { contentHash } from '../extract/content-hash.js';
+import type { ExtractOptions, ExtractorResult } from '../extract/extractor.js';
+import { looksBinary } from '../extract/looks-binary.js';
+import { nameFromUrl } from '../extract/name-from-url.js';
+import type { Format } from '../formats/format.js';
+import { formatForContentType, supportedMediaTypes } from '../formats/registry.js';
+import { decodeText } from '../net/http-get.js';
+import type { ExtractedDocument, SourceDocument } from '../types.js';
 
-/** Options of {@link extract} and {@link extractDocument}. Only HTML uses them. */
-export interface ExtractOptions {
-  /**
-   * CSS selector of the main content, for sites the automatic detection gets wrong. Every match is
-   * extracted, in document order. When nothing matches, detection is automatic as usual.
-   * @default undefined (automatic: `main`, `[role=main]`, `article` and common documentation
-   *   containers, scored by how much readable text they hold; else `body`)
-   */
-  contentSelector?: string;
-  /**
-   * CSS selectors of extra elements to drop before extraction (site-specific banners, widgets...),
-   * on top of the built-in rules for navigation, sidebars, permalinks and the like.
-   * @default []
-   */
-  removeSelectors?: string[];
-  /**
-   * HTML parser. `parse5` builds the tree a browser would, which matters for malformed pages;
-   * `htmlparser2` makes extraction about twice as fast and gives the same blocks on well-formed,
-   * generated documentation sites.
-   * @default 'parse5'
-   */
-  htmlParser?: 'parse5' | 'htmlparser2';
+export type { ExtractOptions } from '../extract/extractor.js';
+
+/** The format that reads `doc`, or an InputError naming the document and its type. */
+function formatOf(doc: SourceDocument): Format {
+  const format = formatForContentType(doc.contentType);
+  if (format !== undefined) return format;
+  throw new InputError(
+    doc.url,
+    `Cannot extract text from ${doc.url}: its content type ${describeValue(doc.contentType)} is not ` +
+      `one ragline reads (${supportedMediaTypes().join(', ')} or another text/* type). Filter such ` +
+      'documents out before extract(), or registerFormat() one that reads it.',
+  );
 }
 
-type Format = 'html' | 'markdown' | 'text';
-
-/** Which extractor reads a media type; `undefined` for types that are not text. */
-function formatOf(contentType: string): Format | undefined {
-  const type = contentType.split(';')[0]?.trim().toLowerCase() ?? '';
-  if (type === 'text/html' || type === 'application/xhtml+xml') return 'html';
-  if (type === 'text/markdown' || type === 'text/x-markdown') return 'markdown';
-  if (type.startsWith('text/')) return 'text';
-  return undefined;
-}
-
-/**
- * Whether a body is binary data decoded as text: many NULs, control characters or U+FFFD
- * replacement characters near the start. Such a body has no readable text.
- */
-function looksBinary(body: string): boolean {
-  const sample = Math.min(body.length, 4096);
-  if (sample === 0) return false;
-  let odd = 0;
-  for (let i = 0; i < sample; i++) {
-    const c = body.charCodeAt(i);
-    if ((c < 32 && c !== 9 && c !== 10 && c !== 12 && c !== 13) || c === 0xfffd) odd++;
+/** Hand the body to the format's extractor in the form it reads; binary data as text has no blocks. */
+function runExtractor(format: Format, doc: SourceDocument, options: ExtractOptions): ExtractorResult | Promise<ExtractorResult> {
+  const { body } = doc;
+  if (format.body === 'bytes') {
+    if (body instanceof Uint8Array) return format.extract(body, doc, options);
+    throw new InputError(doc.url, `Cannot extract ${doc.url}: ${format.name} is read from bytes, got ${describeValue(body)}.`);
   }
-  return odd / sample > 0.1;
-}
-
-/** Plain text: paragraphs separated by blank lines, each keeping its own line breaks. */
-function extractText(body: string): Block[] {
-  const blocks: Block[] = [];
-  const text = body
-    .replace(/^\ufeff/, '')
-    .replace(/\r\n?/g, '\n')
-    .replace(/[\u0000-\u0008\u000b\u000e-\u001f\u007f]/g, '');
-  for (const paragraph of text.split(/\n[ \t\f]*\n/)) {
-    const lines = paragraph
-      .split('\n')
-      .map((line) => line.trimEnd())
-      .filter((line) => line.trim() !== '');
-    if (lines.length > 0) blocks.push({ kind: 'paragraph', text: lines.join('\n'), headingPath: [] });
+  const text = typeof body === 'string' ? body : body instanceof Uint8Array ? decodeText(body, doc.contentType) : undefined;
+  if (text === undefined) {
+    throw new InputError(doc.url, `Cannot extract ${doc.url}: body must be a string or bytes, got ${describeValue(body)}.`);
   }
-  return blocks;
-}
-
-/** The last path segment of a URL (`throttling` for `.../api-guide/throttling/`), else the host. */
-function nameFromUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    const segment = parsed.pathname.split('/').filter((s) => s !== '').pop();
-    if (segment === undefined) return parsed.hostname || url;
-    try {
-      return decodeURIComponent(segment);
-    } catch {
-      return segment;
-    }
-  } catch {
-    return url;
-  }
+  if (looksBinary(text)) return { title: undefined, blocks: [] };
+  return format.extract(text, doc, options);
 }
 
 /**
- * sha256 (hex) of everything later stages derive chunks and embeddings from: the title (it is part
- * of every chunk's embedding input) and each block's kind, level, heading path and text. Nothing
- * outside the main content enters it, so a changed menu or banner leaves the hash as it was.
+ * Extractors are written not to throw on bad input; anything else they throw is a bug or an
+ * invalid option (e.g. a malformed `contentSelector`), reported against the document it happened on.
  */
-function contentHash(title: string, blocks: Block[]): string {
-  const canonical = JSON.stringify([title, blocks.map((b) => [b.kind, b.level ?? 0, b.headingPath, b.text])]);
-  return createHash('sha256').update(canonical).digest('hex');
+function extractionError(doc: SourceDocument, error: unknown): RaglineError {
+  if (error instanceof RaglineError) return error;
+  const reason = error instanceof Error ? error.message : String(error);
+  return new InputError(doc.url, `Could not extract ${doc.url}: ${reason}`, { cause: error });
 }
 
-/**
- * Extract one document: its title and main-content blocks, in document order.
- *
- * Dispatches on `contentType`: `text/html` (and `application/xhtml+xml`) to the HTML extractor,
- * `text/markdown` to the Markdown reader, other `text/*` types to plain-text paragraphs. Malformed
- * or binary content does not throw: it yields a document with `blocks: []`.
- *
- * @param doc - The fetched page or read file, its body already decoded to a string.
- * @param options - HTML content-selection options.
- * @returns The extracted document; `title` falls back to the first `h1`, then to the URL's last
- *   path segment.
- * @throws {InputError} When `contentType` is not a text type (e.g. `application/pdf`) or the body
- *   is not a string.
- *
- * @example
- * ```ts
- * const doc = extractDocument({ url, contentType: 'text/html', body: html, fetchedAt: new Date() });
- * for (const block of doc.blocks) console.log(block.headingPath.join(' > '), block.text);
- * ```
- */
-export function extractDocument(doc: SourceDocument, options: ExtractOptions = {}): ExtractedDocument {
-  const format = formatOf(doc.contentType);
-  if (format === undefined) {
-    throw new InputError(
-      doc.url,
-      `Cannot extract text from ${doc.url}: its content type ${describeValue(doc.contentType)} is not ` +
-        'text/html, text/markdown or another text/* type. Filter such documents out before extract().',
-    );
-  }
-  if (typeof doc.body !== 'string') {
-    throw new InputError(
-      doc.url,
-      `Cannot extract ${doc.url}: body must be a decoded string, got ${describeValue(doc.body)}.`,
-    );
-  }
-  let result: ExtractorResult;
-  try {
-    if (looksBinary(doc.body)) result = { title: undefined, blocks: [] };
-    else if (format === 'html') result = extractHtml(doc.body, options);
-    else if (format === 'markdown') result = extractMarkdown(doc.body);
-    else result = { title: undefined, blocks: extractText(doc.body) };
-  } catch (error) {
-    if (error instanceof RaglineError) throw error;
-    // Extractors are written not to throw on bad input; this is a bug or an invalid option (e.g.
-    // a malformed `contentSelector`), reported against the document it happened on.
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new InputError(doc.url, `Could not extract ${doc.url}: ${reason}`, { cause: error });
-  }
+/** The extractor's result with the URL's name as fallback title and the content hash. */
+function completed(doc: SourceDocument, result: ExtractorResult): ExtractedDocument {
   const title = result.title ?? nameFromUrl(doc.url);
   return {
     url: doc.url,
@@ -164,13 +70,65 @@ export function extractDocument(doc: SourceDocument, options: ExtractOptions = {
 }
 
 /**
- * The extract stage: map {@link extractDocument} over a stream of source documents, in order.
+ * Extract one document: its title and main-content blocks, in document order.
+ *
+ * The format registry picks the extractor by `contentType` (parameters and case ignored):
+ * `text/html` (and `application/xhtml+xml`) to the HTML extractor, `text/markdown` to the Markdown
+ * reader, other `text/*` types to plain-text paragraphs, and a registered format's types to its
+ * extractor. Malformed or binary content does not throw: it yields a document with `blocks: []`.
+ *
+ * @param doc - The fetched page or read file; a text format's body given as bytes is decoded.
+ * @param options - HTML content-selection options.
+ * @returns The extracted document; `title` falls back to the first `h1`, then to the URL's last
+ *   path segment.
+ * @throws {InputError} When no format reads `contentType` (e.g. `application/pdf`), the body is
+ *   neither string nor bytes, or the format's extractor is asynchronous (use {@link extract}).
+ *
+ * @example
+ * ```ts
+ * const doc = extractDocument({ url, contentType: 'text/html', body: html, fetchedAt: new Date() });
+ * for (const block of doc.blocks) console.log(block.headingPath.join(' > '), block.text);
+ * ```
+ */
+export function extractDocument(doc: SourceDocument, options: ExtractOptions = {}): ExtractedDocument {
+  const format = formatOf(doc);
+  let result: ExtractorResult | Promise<ExtractorResult>;
+  try {
+    result = runExtractor(format, doc, options);
+  } catch (error) {
+    throw extractionError(doc, error);
+  }
+  if (result instanceof Promise) {
+    result.catch(() => {}); // the error below is the one to report
+    throw new InputError(
+      doc.url,
+      `Cannot extract ${doc.url} synchronously: the ${format.name} format's extractor is asynchronous. Use extract().`,
+    );
+  }
+  return completed(doc, result);
+}
+
+/** {@link extractDocument} for extractors synchronous or not. */
+async function extractOne(doc: SourceDocument, options: ExtractOptions): Promise<ExtractedDocument> {
+  const format = formatOf(doc);
+  let result: ExtractorResult;
+  try {
+    result = await runExtractor(format, doc, options);
+  } catch (error) {
+    throw extractionError(doc, error);
+  }
+  return completed(doc, result);
+}
+
+/**
+ * The extract stage: extract each document of a stream (see {@link extractDocument}), in order.
  *
  * @param source - Pages or files, typically from the crawl or file-reading stage (a plain array
  *   works too).
  * @param options - HTML content-selection options, applied to every document.
  * @returns An async generator of extracted documents, one per source document.
- * @throws {InputError} As {@link extractDocument}, which stops the stream.
+ * @throws {InputError} As {@link extractDocument} (asynchronous extractors are awaited), which
+ *   stops the stream.
  *
  * @example
  * ```ts
@@ -181,5 +139,5 @@ export async function* extract(
   source: AsyncIterable<SourceDocument> | Iterable<SourceDocument>,
   options: ExtractOptions = {},
 ): AsyncGenerator<ExtractedDocument> {
-  for await (const doc of source) yield extractDocument(doc, options);
+  for await (const doc of source) yield await extractOne(doc, options);
 }

@@ -6,6 +6,8 @@ import { promises as fs, type Dirent } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ConfigError, describeValue } from '../errors.js';
+import type { Format } from '../formats/format.js';
+import { formatForFile, supportedExtensions } from '../formats/registry.js';
 import { decodeText } from '../net/http-get.js';
 import type { SourceDocument } from '../types.js';
 
@@ -13,7 +15,7 @@ import type { SourceDocument } from '../types.js';
 export type ReadFilesSkipReason =
   /** Larger than `maxBytes`. */
   | 'too-large'
-  /** Not `.html`, `.htm`, `.md`, `.markdown` or `.txt`. */
+  /** No registered format claims the extension (see `supportedExtensions`). */
   | 'unsupported-type'
   /** Could not be listed or read (permissions, broken link, removed meanwhile). */
   | 'unreadable';
@@ -57,26 +59,22 @@ export interface ReadFilesOptions {
   onEvent?: (event: ReadFilesEvent) => void;
 }
 
-/** Media type by lower-case file extension. */
-const CONTENT_TYPES: ReadonlyMap<string, string> = new Map([
-  ['.html', 'text/html'],
-  ['.htm', 'text/html'],
-  ['.md', 'text/markdown'],
-  ['.markdown', 'text/markdown'],
-  ['.txt', 'text/plain'],
-]);
-
-const contentTypeOf = (file: string): string | undefined =>
-  CONTENT_TYPES.get(path.extname(file).toLowerCase());
+/** The extensions ragline reads, for messages: `.html, .htm, .md, .markdown and .txt`. */
+function extensionList(conjunction: 'and' | 'or'): string {
+  const dotted = supportedExtensions().map((ext) => `.${ext}`);
+  return dotted.length < 2 ? dotted.join('') : `${dotted.slice(0, -1).join(', ')} ${conjunction} ${dotted.at(-1)}`;
+}
 
 /** Code-unit order: the same on every machine, unlike `localeCompare`. */
 const byName = (a: Dirent, b: Dirent): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 
 /**
  * Read the documents under `folder` (recursively, in sorted order) or the single file `folder`
- * names: `.html`/`.htm` as `text/html`, `.md`/`.markdown` as `text/markdown`, `.txt` as
- * `text/plain`. Text is decoded as UTF-8 (a BOM is stripped); HTML files declaring another
- * charset in a `<meta>` tag are decoded with it.
+ * names: the files whose extension a registered format claims (see `registerFormat`), with that
+ * format's first media type as `contentType` — out of the box `.html`/`.htm` as `text/html`,
+ * `.md`/`.markdown` as `text/markdown`, `.txt` as `text/plain`. Text is decoded as UTF-8 (a BOM is
+ * stripped); HTML files declaring another charset in a `<meta>` tag are decoded with it. Files of
+ * a binary format (`body: 'bytes'`) are yielded as their bytes.
  *
  * Hidden files and folders and `node_modules` are left out. Symbolic links to files are read;
  * symbolic links to folders are not followed (they can form cycles or leave the tree).
@@ -118,8 +116,9 @@ export function readFiles(
   const emit = (event: ReadFilesEvent): void => options.onEvent?.(event);
 
   /** Read one file, or report why not. */
-  async function read(file: string, contentType: string): Promise<SourceDocument | undefined> {
+  async function read(file: string, format: Format): Promise<SourceDocument | undefined> {
     const url = pathToFileURL(file).href;
+    const contentType = format.mediaTypes[0] as string; // registerFormat requires one
     try {
       const { size } = await fs.stat(file);
       if (size > maxBytes) {
@@ -135,7 +134,8 @@ export function readFiles(
       }
       const bytes = await fs.readFile(file);
       emit({ type: 'file', url, path: file, contentType, bytes: bytes.length });
-      return { url, contentType, body: decodeText(bytes, contentType), fetchedAt: new Date(), status: 200, depth: 0 };
+      const body = format.body === 'bytes' ? bytes : decodeText(bytes, contentType);
+      return { url, contentType, body, fetchedAt: new Date(), status: 200, depth: 0 };
     } catch (error) {
       emitUnreadable(file, error);
       return undefined;
@@ -190,15 +190,15 @@ export function readFiles(
       throw new ConfigError('folder', folder, `${root} ${what}; pass an existing folder or file.`, { cause: error });
     }
     if (stat.isFile()) {
-      const contentType = contentTypeOf(root);
-      if (contentType === undefined) {
+      const format = formatForFile(root);
+      if (format === undefined) {
         throw new ConfigError(
           'folder',
           folder,
-          `${root} is not a supported file type; ragline reads .html, .htm, .md, .markdown and .txt files.`,
+          `${root} is not a supported file type; ragline reads ${extensionList('and')} files.`,
         );
       }
-      const doc = await read(root, contentType);
+      const doc = await read(root, format);
       if (doc !== undefined) yield doc;
       return;
     }
@@ -206,18 +206,18 @@ export function readFiles(
       throw new ConfigError('folder', folder, `${root} is neither a folder nor a file; pass a folder or file path.`);
     }
     for await (const file of walk(root)) {
-      const contentType = contentTypeOf(file);
-      if (contentType === undefined) {
+      const format = formatForFile(file);
+      if (format === undefined) {
         emit({
           type: 'skip',
           url: pathToFileURL(file).href,
           path: file,
           reason: 'unsupported-type',
-          message: `Skipped ${file}: not .html, .htm, .md, .markdown or .txt.`,
+          message: `Skipped ${file}: not ${extensionList('or')}.`,
         });
         continue;
       }
-      const doc = await read(file, contentType);
+      const doc = await read(file, format);
       if (doc !== undefined) yield doc;
     }
   }

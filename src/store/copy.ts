@@ -12,7 +12,8 @@ import { from as copyFrom } from 'pg-copy-streams';
 import type { EmbeddedChunk } from '../types.js';
 import { StoreError } from '../errors.js';
 import { sqlInt } from './vector-sql.js';
-import { chunkKeywords, encodeTsvector } from './keywords.js';
+import { chunkKeywords } from '../text/keywords.js';
+import { encodeTsvector } from './encode-tsvector.js';
 
 const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
 /** `text` type OID, the element type of a binary `text[]`. */
@@ -184,7 +185,7 @@ const CHUNK_COLUMNS = 'collection_id, document_id, ordinal, text, token_count, h
 
 /**
  * Insert documents' chunks with one binary COPY straight into `chunks`, keyword vectors analysed
- * here (see keywords.ts). Call it inside the transaction that deleted the documents' old chunks:
+ * here (see text/keywords.ts). Call it inside the transaction that deleted the documents' old chunks:
  * readers see the old chunks or the new ones, never a mix, and a COPY that fails half-way rolls
  * back with the rest. (A staging table adds nothing to that isolation and doubled the server's
  * work per row: see bench/copy.ts.)

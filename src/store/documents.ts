@@ -6,7 +6,7 @@ import { toVectorText } from './vector-sql.js';
 import { StoreError } from '../errors.js';
 import { copyChunks, decodeVector, supportsCopy } from './copy.js';
 import { withTransaction } from './transaction.js';
-import { chunkKeywords, tsvectorText } from './keywords.js';
+import { chunkKeywords, tsvectorText } from '../text/keywords.js';
 
 /** What the store remembers about a document, to decide whether it changed. */
 export interface StoredDocumentState {

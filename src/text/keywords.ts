@@ -6,8 +6,12 @@
  * shares. So the workers analyse the text — lower-cased words, the stop words of Postgres's
  * `english` configuration dropped, the rest reduced by the Porter2 (Snowball English) stemmer that
  * configuration uses, so plain words get the lexemes `to_tsvector('english', ...)` would give — and
- * send a finished `tsvector`: in binary inside the COPY stream, or as text on the embedded database. Questions are analysed by the same code into a
- * `tsquery`, so documents and questions always meet on the same terms, on both databases.
+ * send a finished `tsvector`: in binary inside the COPY stream (`store/encode-tsvector.ts`), or as
+ * text on the embedded database. Questions are analysed by the same code into a `tsquery`, so
+ * documents and questions always meet on the same terms, on both databases.
+ *
+ * Text analysis, not storage: the chunk stage, the store and search all use it, so it sits in the
+ * base layer with the data types (`Chunk.keywords`).
  *
  * Compound tokens — `rest_framework.throttling`, `real-time`, `v1.2` — are indexed by their words.
  * (Indexing them whole as well was tried: it lowered hit@1 on the lmfit documentation from 60% to
@@ -44,7 +48,6 @@ const MAX_POSITION = 16_383;
 const MAX_POSITIONS = 256;
 /** Longer tokens (base64 blobs, minified code) would only bloat the index. */
 const MAX_TOKEN_LENGTH = 100;
-
 
 /**
  * Stems of words seen lately ('' for a stop word): a text repeats its words, and a corpus its
@@ -129,21 +132,6 @@ export function chunkKeywords(title: string, headingPath: readonly string[], tex
     { text: [title, ...headingPath].join(' '), weight: 'A' },
     { text, weight: 'B' },
   ]);
-}
-
-/** The binary form of a tsvector (what `tsvectorrecv` reads): for COPY ... (FORMAT binary). */
-export function encodeTsvector(entries: readonly KeywordEntry[]): Buffer {
-  const lexemes = entries.map((e) => Buffer.from(e.lexeme, 'utf8'));
-  const size = 4 + entries.reduce((n, e, i) => n + lexemes[i]!.length + 1 + 2 + 2 * e.positions.length, 0);
-  const buf = Buffer.allocUnsafe(size);
-  let at = buf.writeInt32BE(entries.length, 0);
-  entries.forEach((e, i) => {
-    at += lexemes[i]!.copy(buf, at);
-    buf[at++] = 0;
-    at = buf.writeUInt16BE(e.positions.length, at);
-    for (const p of e.positions) at = buf.writeUInt16BE(p, at);
-  });
-  return buf;
 }
 
 const quoteLexeme = (lexeme: string) => `'${lexeme.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
