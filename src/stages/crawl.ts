@@ -39,6 +39,9 @@ import { fetchRobots, type RobotsRules } from '../crawl/robots.js';
 import { readSitemaps, type SitemapEntry } from '../crawl/sitemap.js';
 import { createScope, createTrapGuard, stripSessionIds, type ScopeOptions, type TrapOptions } from '../crawl/scope.js';
 import { KeyedSemaphore, RateGate } from '../crawl/politeness.js';
+import type { CrawlHistory, PreviousPage } from '../store/crawl-state-types.js';
+
+export type { CrawlHistory, PreviousPage };
 import { backoffMs, parseRetryAfter, sleep } from '../net/retry.js';
 
 /** Why a page was not yielded. */
@@ -100,28 +103,6 @@ export interface CrawlStats {
    * stopped early (`maxPages`, an abort, the consumer breaking out).
    */
   complete: boolean;
-}
-
-/** What a previous crawl learned about a page (for incremental crawls). */
-export interface PreviousPage {
-  /** The document URL the page was stored under. */
-  url: string;
-  etag?: string;
-  lastModified?: string;
-  /** The sitemap `lastmod` the page had then. */
-  sitemapLastmod?: string;
-  /** Links the page had (absolute URLs), followed again when the page is unchanged. */
-  links: readonly string[];
-}
-
-/** State carried over from earlier runs: resume an interrupted crawl, re-crawl incrementally. */
-export interface CrawlHistory {
-  /** Page keys (`pageKey`) the interrupted run finished: not fetched again. */
-  finished?: ReadonlySet<string>;
-  /** Pages the interrupted run had queued but not finished, in frontier order: fetched first. */
-  queued?: ReadonlyArray<{ url: string; depth: number }>;
-  /** What the last run knew about a page, by `pageKey`. */
-  previous?: (key: string) => PreviousPage | undefined;
 }
 
 /** Progress of a crawl, reported through `onEvent`. */
