@@ -47,6 +47,9 @@ const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 /** What a skip event carries besides its reason and message. */
 type SkipDetails = { status?: number; contentType?: string; error?: Error };
 
+/**
+ * The state of one crawl. `run` may be called once; `stats` can be read at any time.
+ */
 export class Crawler {
   /** Counters of this crawl, updated as it runs; final once `run` ends. */
   readonly stats: CrawlStats = {

@@ -50,6 +50,7 @@ const isTransient = (error: unknown): boolean =>
 const shouldReadBody = (head: ResponseHead): boolean =>
   head.status >= 200 && head.status < 300 && classifyResponse(head.contentType, head.url, undefined) !== undefined;
 
+/** Fetches the pages of one crawl; holds its politeness state (per-origin spacing and slots, the crawl's rate). */
 export class PageFetcher {
   private readonly hostGate: RateGate;
   private readonly globalGate: RateGate;

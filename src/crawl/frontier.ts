@@ -31,6 +31,7 @@ export interface FrontierOptions {
   finished?: Iterable<string>;
 }
 
+/** The pages of one crawl still to fetch, and every page key it has seen. */
 export class Frontier {
   private readonly seen: Set<string>;
   // A queue with a moving head: Array#shift would make a large crawl quadratic.

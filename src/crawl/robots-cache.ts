@@ -23,6 +23,7 @@ export interface RobotsCacheOptions {
   onWarning: (url: string, message: string) => void;
 }
 
+/** The robots.txt rules of each origin one crawl visits. */
 export class RobotsCache {
   private readonly pending = new Map<string, Promise<RobotsRules | undefined>>();
   private readonly loaded = new Map<string, RobotsRules>();
