@@ -16,7 +16,7 @@
  */
 import type pg from 'pg';
 import { StoreError } from '../errors.js';
-import type { CrawlEvent, CrawlHistory, PreviousPage } from '../stages/crawl.js';
+import type { CrawlHistory, CrawlStateEvent, PreviousPage } from './crawl-state-types.js';
 
 /** Skip reasons that mean the page is gone or must not be indexed: its stored document is removed. */
 const REMOVING_SKIPS = new Set(['noindex', 'robots']);
@@ -33,7 +33,7 @@ export interface CrawlState {
   /** What `crawl` needs: finished and queued pages of an interrupted run, and the previous run's knowledge. */
   readonly history: CrawlHistory;
   /** Record a crawl event (queued pages, fetched pages, unchanged pages, skips). */
-  record(event: CrawlEvent): void;
+  record(event: CrawlStateEvent): void;
   /** A document the crawl yielded went through the pipeline (stored, unchanged or empty). */
   settled(documentUrl: string, contentHash?: string): void;
   /** Documents removed so far (gone pages), by URL. */
@@ -161,7 +161,7 @@ export async function openCrawlState(options: OpenCrawlStateOptions): Promise<Cr
     if ((deleted.rowCount ?? 0) > 0) removed.push(url);
   };
 
-  const record = (event: CrawlEvent): void => {
+  const record = (event: CrawlStateEvent): void => {
     switch (event.type) {
       case 'queued': {
         const keys = event.pages.map((p) => p.key);
