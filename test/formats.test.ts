@@ -1,3 +1,5 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,6 +14,7 @@ import {
 } from '../src/formats/registry.js';
 import { extract, extractDocument } from '../src/stages/extract.js';
 import { readFiles, type ReadFilesEvent } from '../src/stages/read-files.js';
+import { crawl, type CrawlEvent } from '../src/stages/crawl.js';
 import type { ExtractedDocument, SourceDocument } from '../src/types.js';
 
 const nameOf = (format: Format | undefined): string | undefined => format?.name;
@@ -148,6 +151,32 @@ describe('registerFormat', () => {
     // A binary format given text is an input error, not a crash inside the extractor.
     const asText: SourceDocument = { ...(doc as SourceDocument), body: 'RGL1 text' };
     await expect(collect(extract([asText]))).rejects.toThrow(InputError);
+  });
+
+  test('the crawl yields a registered text format by its content type, and skips bytes formats by name', async () => {
+    const files: Record<string, [string, string | Buffer]> = {
+      '/': ['text/html', '<html><body><main><h1>Index</h1><p>See <a href="/prices">prices</a> and <a href="/notes">notes</a>.</p></main></body></html>'],
+      '/prices': ['text/csv; charset=utf-8', 'fruit,price\napple,3\n'],
+      '/notes': ['application/x-ragline-test', rglFile],
+    };
+    const server = http.createServer((req, res) => {
+      const file = files[req.url ?? ''];
+      if (!file) return void res.writeHead(404).end();
+      res.writeHead(200, { 'content-type': file[0] }).end(file[1]);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const events: CrawlEvent[] = [];
+      const pages = await collect(crawl(`${base}/`, { allowPrivateNetwork: true, robots: false, sitemaps: false, onEvent: (e) => events.push(e) }));
+      expect(pages.map((p) => [new URL(p.url).pathname, p.contentType])).toEqual([['/', 'text/html'], ['/prices', 'text/csv']]);
+      const skipped = events.filter((e) => e.type === 'skip');
+      expect(skipped).toEqual([expect.objectContaining({ url: `${base}/notes`, reason: 'content-type' })]);
+      const [, prices] = await collect(extract(pages));
+      expect(prices?.blocks.map((b) => b.text)).toEqual(['fruit | price\napple | 3']);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   test('a text format given bytes gets them decoded', () => {
