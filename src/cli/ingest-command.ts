@@ -5,7 +5,7 @@ import { describeModels, embeddingModelForCollection, resolveEmbeddingModel } fr
 import type { EmbeddingModel } from '../models/spec.js';
 import type { Database } from '../store/database.js';
 import { addCollectionOption, addModelOptions, collectKeyValue, modelSelection, parseInteger, status, withDatabase, type ModelFlags } from './context.js';
-import { HNSW_FLAGS, describeHnsw, effectiveHnsw, parseHnswFlag, withHnswFlagNames } from './index-flags.js';
+import { HNSW_FLAGS, describeHnsw, effectiveHnsw, parseHnswFlag } from './index-flags.js';
 import { createProgressBar } from './progress.js';
 import { displayUrl, formatInt, formatMs } from './format.js';
 import { formatUsd } from '../models/cost.js';
@@ -96,20 +96,20 @@ export function ingestCommand(): Command {
   const cmd = new Command('ingest')
     .description('crawl a website (or read a folder of .html/.md/.txt files) into a collection')
     .argument('<source>', 'start URL (http/https), or a file or folder')
-    .option('--max-pages <n>', 'stop after this many pages', parseInteger('max-pages'), 1000)
+    .option('--max-pages <n>', 'stop after this many pages', parseInteger('maxPages'), 1000)
     .option('--concurrency <n>', 'pages fetched at once', parseInteger('concurrency'), 8)
-    .option('--chunk-tokens <n>', 'largest chunk in tokens', parseInteger('chunk-tokens', 32), 500)
-    .option('--chunk-overlap <n>', 'tokens repeated between consecutive chunks', parseInteger('chunk-overlap', 0), 0)
+    .option('--chunk-tokens <n>', 'largest chunk in tokens', parseInteger('chunkTokens', 32), 500)
+    .option('--chunk-overlap <n>', 'tokens repeated between consecutive chunks', parseInteger('chunkOverlap', 0), 0)
     .option('--timeout <ms>', 'timeout of each HTTP request', parseInteger('timeout'), 30_000)
     .option('--allow-private-network', 'allow crawling loopback and private addresses (local sites)', false)
-    .option('--max-depth <n>', 'follow links at most this many hops from the start URL', parseInteger('max-depth', 0))
+    .option('--max-depth <n>', 'follow links at most this many hops from the start URL', parseInteger('maxDepth', 0))
     .addOption(new Option('--scope <scope>', 'which URLs to crawl: the start host, its domain and subdomains, or URLs under the start URL\'s folder').choices(['host', 'domain', 'prefix']).default('host'))
     .option('--include <pattern>', 'only follow links matching this glob on path and query (/docs/*) or re:regex on the whole URL; repeatable', collect, [])
     .option('--exclude <pattern>', 'never follow links matching this glob or re:regex; repeatable', collect, [])
     .option('--user-agent <ua>', 'User-Agent sent, and matched against robots.txt groups (default: ragline/<version> (+project URL))')
-    .option('--max-requests-per-minute <n>', 'cap on page requests per minute over the crawl', parseInteger('max-requests-per-minute'))
+    .option('--max-requests-per-minute <n>', 'cap on page requests per minute over the crawl', parseInteger('maxRequestsPerMinute'))
     .option('--delay <ms>', 'least time between two requests to the site (robots.txt Crawl-delay wins if longer)', parseInteger('delay', 0))
-    .option('--embed-batch-size <n>', 'chunks per embedding request (smaller: pages reach the store, and a resumable state, sooner)', parseInteger('embed-batch-size'))
+    .option('--embed-batch-size <n>', 'chunks per embedding request (smaller: pages reach the store, and a resumable state, sooner)', parseInteger('embedBatchSize'))
     .option('--ignore-robots', 'do not read robots.txt (only for sites you own or may crawl regardless)', false)
     .option('--json', 'print the summary as JSON')
     .option('--dry-run', 'count pages, chunks and tokens and estimate the price, without embedding or writing anything')
@@ -144,7 +144,7 @@ export function ingestCommand(): Command {
       const bar = createProgressBar('ingest');
       let summary: IngestSummary;
       try {
-        summary = await withHnswFlagNames(() => ingest({
+        summary = await ingest({
           db,
           source,
           collection: flags.collection,
@@ -171,7 +171,7 @@ export function ingestCommand(): Command {
           ...(flags.metadata ? { metadata: flags.metadata } : {}),
           ...(Object.keys(index).length ? { index } : {}),
           onProgress: (p) => bar.update(p.documents, p.maxPages ? Math.max(p.fetched, p.documents) : undefined, `docs · ${formatInt(p.chunks)} chunks · ${formatInt(p.tokens)} tokens · ${displayUrl(p.url)}`),
-        }));
+        });
       } finally {
         bar.stop();
       }

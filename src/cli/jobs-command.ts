@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { ConfigError, describeValue } from '../errors.js';
 import { cancelJob, listJobs, requireJob, retryJob, JOB_STATES, type Job, type JobIngestOptions, type JobState } from '../jobs/queue.js';
 import { queueIngest } from '../../pipelines/batch-ingest.js';
+import { JOB_DEFAULTS } from '../options/defaults.js';
 import { addModelOptions, collectKeyValue, parseInteger, status, withDatabase, type ModelFlags } from './context.js';
 import { formatInt, snippet } from './format.js';
 
@@ -66,21 +67,21 @@ function addCommand(): Command {
     .description('queue ingestion jobs: one per start URL, folder or file; one per page of a sitemap; a file of URLs (one a line) adds each')
     .argument('<sources...>', 'start URLs, sitemap URLs (.xml), files, folders, or files listing URLs')
     .option('-c, --collection <name>', 'collection to ingest into', 'default')
-    .option('--max-pages <n>', 'page limit of each site crawl', parseInteger('max-pages'))
+    .option('--max-pages <n>', 'page limit of each site crawl', parseInteger('maxPages'))
     .option('--concurrency <n>', 'pages fetched at once by each crawl', parseInteger('concurrency'))
-    .option('--chunk-tokens <n>', 'largest chunk in tokens', parseInteger('chunk-tokens', 32))
-    .option('--chunk-overlap <n>', 'tokens repeated between consecutive chunks', parseInteger('chunk-overlap', 0))
+    .option('--chunk-tokens <n>', 'largest chunk in tokens', parseInteger('chunkTokens', 32))
+    .option('--chunk-overlap <n>', 'tokens repeated between consecutive chunks', parseInteger('chunkOverlap', 0))
     .option('--timeout <ms>', 'timeout of each HTTP request', parseInteger('timeout'))
     .option('--allow-private-network', 'allow crawling loopback and private addresses (local sites)', false)
     .option('--defer-index', "bulk load: drop the collection's HNSW index while these jobs run, build it once when the last ends")
-    .option('--embed-batch-size <n>', 'chunks per embedding request', parseInteger('embed-batch-size'))
-    .option('--embed-concurrency <n>', 'embedding requests in flight per job', parseInteger('embed-concurrency'))
+    .option('--embed-batch-size <n>', 'chunks per embedding request', parseInteger('embedBatchSize'))
+    .option('--embed-concurrency <n>', 'embedding requests in flight per job', parseInteger('embedConcurrency'))
     .option(
       '--metadata <key=value>',
       'store this with every chunk of these jobs, to filter searches on (`ragline search --filter key=value`); the value is JSON when valid, else a string; repeatable',
       collectKeyValue('metadata'),
     )
-    .option('--max-attempts <n>', 'attempts before a job is dead', parseInteger('max-attempts'), 3)
+    .option('--max-attempts <n>', 'attempts before a job is dead', parseInteger('maxAttempts'), JOB_DEFAULTS.maxAttempts)
     .option('--json', 'print the queued jobs as JSON')
     .addHelpText(
       'after',
@@ -126,7 +127,7 @@ function listCommand(): Command {
     .description('list jobs, newest first')
     .addOption(new Option('--state <state>', 'only jobs in this state').choices(JOB_STATES))
     .option('-c, --collection <name>', 'only jobs of this collection')
-    .option('--limit <n>', 'at most this many jobs', parseInteger('limit'), 100)
+    .option('--limit <n>', 'at most this many jobs', parseInteger('limit'), JOB_DEFAULTS.listLimit)
     .option('--json', 'print a JSON array of jobs (id, state, attempts, error, source, collection, progress, timestamps)')
     .action(async (flags: { state?: JobState; collection?: string; limit: number; json?: boolean }) => {
       await withDatabase(async (db) => {

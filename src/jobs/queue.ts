@@ -14,6 +14,8 @@ import type pg from 'pg';
 import { ConfigError, describeValue } from '../errors.js';
 import { checkCollectionName } from '../store/collections.js';
 import { checkMetadata } from '../stages/metadata.js';
+import { checkInteger } from '../options/check.js';
+import { JOB_DEFAULTS } from '../options/defaults.js';
 
 export type JobState = 'queued' | 'running' | 'done' | 'failed' | 'dead' | 'cancelled';
 /** `site`: crawl from a start URL; `page`: that one URL; `path`: a file or folder on the worker's machine. */
@@ -143,11 +145,6 @@ const toJob = (r: Row): Job => ({
   finishedAt: r.finished_at,
 });
 
-function checkPositive(name: string, n: number): number {
-  if (!Number.isInteger(n) || n < 1) throw new ConfigError(name, n, `Expected \`${name}\` to be an integer from 1 and up, got ${describeValue(n)}.`);
-  return n;
-}
-
 /** Add jobs, in order, in one statement. */
 export async function enqueueJobs(pool: pg.Pool, jobs: readonly NewJob[]): Promise<Job[]> {
   if (jobs.length === 0) return [];
@@ -155,7 +152,7 @@ export async function enqueueJobs(pool: pg.Pool, jobs: readonly NewJob[]): Promi
     checkCollectionName(j.collection);
     if (!['site', 'page', 'path'].includes(j.kind)) throw new ConfigError('kind', j.kind, `Unknown job kind ${describeValue(j.kind)}: use "site", "page" or "path".`);
     if (!j.source) throw new ConfigError('source', j.source, 'A job needs a source: a URL, a file or a folder.');
-    checkPositive('maxAttempts', j.maxAttempts ?? 3);
+    checkInteger('maxAttempts', j.maxAttempts ?? JOB_DEFAULTS.maxAttempts, { min: 1 });
     if (j.options?.metadata !== undefined) checkMetadata(j.options.metadata);
   }
   const { rows } = await pool.query<Row>(
@@ -169,7 +166,7 @@ export async function enqueueJobs(pool: pg.Pool, jobs: readonly NewJob[]): Promi
       jobs.map((j) => j.source),
       jobs.map((j) => j.kind),
       jobs.map((j) => JSON.stringify(j.options ?? {})),
-      jobs.map((j) => j.maxAttempts ?? 3),
+      jobs.map((j) => j.maxAttempts ?? JOB_DEFAULTS.maxAttempts),
     ],
   );
   return rows.map(toJob).sort((a, b) => a.id - b.id);
@@ -206,7 +203,7 @@ export async function listJobs(pool: pg.Pool, options: ListJobsOptions = {}): Pr
   }
   const { rows } = await pool.query<Row>(
     `SELECT * FROM jobs WHERE ($1::text IS NULL OR state = $1) AND ($2::text IS NULL OR collection = $2) ORDER BY id DESC LIMIT $3`,
-    [options.state ?? null, options.collection ?? null, checkPositive('limit', options.limit ?? 100)],
+    [options.state ?? null, options.collection ?? null, checkInteger('limit', options.limit ?? JOB_DEFAULTS.listLimit, { min: 1 })],
   );
   return rows.map(toJob);
 }
@@ -327,8 +324,8 @@ export interface FailOptions {
  * @returns the new state, or undefined when the lease was no longer `owner`'s
  */
 export async function failJob(pool: pg.Pool, id: number, owner: string, error: string, options: FailOptions = {}): Promise<JobState | undefined> {
-  const base = options.retryDelayMs ?? 10_000;
-  const max = options.maxRetryDelayMs ?? 600_000;
+  const base = options.retryDelayMs ?? JOB_DEFAULTS.retryDelayMs;
+  const max = options.maxRetryDelayMs ?? JOB_DEFAULTS.maxRetryDelayMs;
   const p = options.progress ?? { pages: 0, chunks: 0, tokens: 0 };
   const { rows } = await pool.query<{ state: JobState }>(
     `UPDATE jobs SET

@@ -11,7 +11,9 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { ingest, type IngestSummary } from '../../pipelines/website-qa.js';
-import { ConfigError, ModelError, RaglineError, describeValue } from '../errors.js';
+import { ConfigError, ModelError, RaglineError } from '../errors.js';
+import { checkInteger } from '../options/check.js';
+import { WORKER_DEFAULTS } from '../options/defaults.js';
 import type { Database } from '../store/database.js';
 import { buildCollectionIndex, dropCollectionIndex, ensureCollection, getCollection } from '../store/collections.js';
 import type { EmbeddingModel } from '../models/spec.js';
@@ -102,11 +104,6 @@ export interface Worker {
   stop(options?: { graceMs?: number }): Promise<WorkerSummary>;
 }
 
-function checkInt(name: string, value: number, min: number): number {
-  if (!Number.isInteger(value) || value < min) throw new ConfigError(name, value, `Expected \`${name}\` to be an integer from ${min} and up, got ${describeValue(value)}.`);
-  return value;
-}
-
 /** Errors that no retry can fix: the job is dead at once. */
 export function isPermanentError(err: unknown): boolean {
   if (err instanceof ConfigError) return true;
@@ -141,9 +138,9 @@ class Lost extends RaglineError {
 
 /** Start a worker; it runs until idle (`exitWhenIdle`) or stopped. */
 export function startWorker(options: WorkerOptions): Worker {
-  const concurrency = checkInt('concurrency', options.concurrency ?? 1, 1);
-  const leaseMs = checkInt('leaseMs', options.leaseMs ?? 30_000, 1);
-  const pollMs = checkInt('pollMs', options.pollMs ?? 1000, 1);
+  const concurrency = checkInteger('concurrency', options.concurrency ?? WORKER_DEFAULTS.concurrency, { min: 1 });
+  const leaseMs = checkInteger('leaseMs', options.leaseMs ?? WORKER_DEFAULTS.leaseMs, { min: 1 });
+  const pollMs = checkInteger('pollMs', options.pollMs ?? WORKER_DEFAULTS.pollMs, { min: 1 });
   const id = options.workerId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   const { db } = options;
   const emit = (e: WorkerEvent) => options.onEvent?.(e);
@@ -293,7 +290,7 @@ export function startWorker(options: WorkerOptions): Worker {
   return {
     id,
     finished,
-    async stop({ graceMs = 30_000 } = {}) {
+    async stop({ graceMs = WORKER_DEFAULTS.graceMs } = {}) {
       stopping = true;
       wake?.();
       const settled = Promise.all([...running.values()].map((r) => r.promise));

@@ -27,6 +27,8 @@
  */
 import { Parser } from 'htmlparser2';
 import { ConfigError, FetchError, describeValue } from '../errors.js';
+import { checkBoolean, checkInteger } from '../options/check.js';
+import { CRAWL_DEFAULTS } from '../options/defaults.js';
 import {
   createHttpClient,
   DEFAULT_USER_AGENT,
@@ -433,15 +435,6 @@ function documentType(head: ResponseHead, body: string | undefined): string | un
     : undefined;
 }
 
-/** Validate a whole-number option. */
-function positiveInteger(name: string, value: unknown, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    throw new ConfigError(name, value, `${name} must be an integer >= 1, got ${describeValue(value)}.`);
-  }
-  return value;
-}
-
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 
 
@@ -506,17 +499,17 @@ export function crawl(startUrl: string | URL, options: CrawlOptions = {}): Crawl
       `Refusing to crawl ${start.href}: only http: and https: URLs can be crawled (got ${start.protocol}).${hint}`,
     );
   }
-  const maxPages = positiveInteger('maxPages', options.maxPages, 1000);
-  const concurrency = positiveInteger('concurrency', options.concurrency, 8);
-  const concurrencyPerHost = positiveInteger('concurrencyPerHost', options.concurrencyPerHost, concurrency);
-  const maxDepth = nonNegative('maxDepth', options.maxDepth, Infinity);
-  const delayMs = nonNegative('delayMs', options.delayMs, 0);
-  const retries = nonNegative('retries', options.retries, 2);
-  const retryBaseMs = nonNegative('retryBaseMs', options.retryBaseMs, 1000);
-  const maxRetryAfterMs = nonNegative('maxRetryAfterMs', options.maxRetryAfterMs, 120_000);
-  const perMinute = options.maxRequestsPerMinute === undefined ? undefined : positiveInteger('maxRequestsPerMinute', options.maxRequestsPerMinute, 1);
-  const obeyRobots = booleanOption('robots', options.robots, true);
-  const readSitemapFiles = booleanOption('sitemaps', options.sitemaps, true);
+  const maxPages = checkInteger('maxPages', options.maxPages ?? CRAWL_DEFAULTS.maxPages, { min: 1 });
+  const concurrency = checkInteger('concurrency', options.concurrency ?? CRAWL_DEFAULTS.concurrency, { min: 1 });
+  const concurrencyPerHost = checkInteger('concurrencyPerHost', options.concurrencyPerHost ?? concurrency, { min: 1 });
+  const maxDepth = countOrInfinity('maxDepth', options.maxDepth ?? CRAWL_DEFAULTS.maxDepth);
+  const delayMs = countOrInfinity('delayMs', options.delayMs ?? CRAWL_DEFAULTS.delayMs);
+  const retries = countOrInfinity('retries', options.retries ?? CRAWL_DEFAULTS.retries);
+  const retryBaseMs = countOrInfinity('retryBaseMs', options.retryBaseMs ?? CRAWL_DEFAULTS.retryBaseMs);
+  const maxRetryAfterMs = countOrInfinity('maxRetryAfterMs', options.maxRetryAfterMs ?? CRAWL_DEFAULTS.maxRetryAfterMs);
+  const perMinute = options.maxRequestsPerMinute === undefined ? undefined : checkInteger('maxRequestsPerMinute', options.maxRequestsPerMinute, { min: 1 });
+  const obeyRobots = checkBoolean('robots', options.robots ?? true);
+  const readSitemapFiles = checkBoolean('sitemaps', options.sitemaps ?? true);
   if (options.onEvent !== undefined && typeof options.onEvent !== 'function') {
     throw new ConfigError('onEvent', options.onEvent, `onEvent must be a function, got ${describeValue(options.onEvent)}.`);
   }
@@ -799,9 +792,9 @@ export function crawl(startUrl: string | URL, options: CrawlOptions = {}): Crawl
               'robots',
               outcome.robots.source === 'unreachable'
                 ? `${outcome.robots.url} could not be read (a 5xx or no answer), which means "crawl nothing" (RFC 9309); ` +
-                    `try again later, or ignore robots.txt (--ignore-robots) if the site is yours.`
+                    `try again later, or ignore robots.txt (\`robots: false\`) if the site is yours.`
                 : `${outcome.robots.url} disallows the start URL ${task.url.href} for user agent "${userAgent}"; ` +
-                    `set another start URL, or ignore robots.txt (--ignore-robots) if the site is yours.`,
+                    `set another start URL, or ignore robots.txt (\`robots: false\`) if the site is yours.`,
             );
           }
           skip(task, task.url.href, 'robots', `${task.url.href} is disallowed by ${outcome.robots.url}.`);
@@ -956,17 +949,7 @@ export function crawl(startUrl: string | URL, options: CrawlOptions = {}): Crawl
   return Object.assign(run(), { stats });
 }
 
-/** Validate a whole-number option that may be 0 (or Infinity where the default is). */
-function nonNegative(name: string, value: unknown, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !(Number.isInteger(value) || value === Infinity) || value < 0) {
-    throw new ConfigError(name, value, `${name} must be an integer >= 0, got ${describeValue(value)}.`);
-  }
-  return value;
-}
-
-function booleanOption(name: string, value: unknown, fallback: boolean): boolean {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'boolean') throw new ConfigError(name, value, `${name} must be true or false, got ${describeValue(value)}.`);
-  return value;
+/** A whole number of hops, milliseconds or retries, from 0 up; `Infinity` means no bound. */
+function countOrInfinity(name: string, value: unknown): number {
+  return value === Infinity ? value : checkInteger(name, value, { min: 0 });
 }

@@ -1,5 +1,7 @@
 import type pg from 'pg';
 import { ConfigError, describeValue } from '../errors.js';
+import { checkInteger } from '../options/check.js';
+import { SEARCH_DEFAULTS } from '../options/defaults.js';
 import { HNSW_DEFAULTS, checkHnswSettings, type Collection } from './collections.js';
 import { sqlInt, toVectorText, vectorType } from './vector-sql.js';
 import { withTransaction } from './transaction.js';
@@ -106,13 +108,10 @@ export async function searchChunks(
   query: { vector?: Float32Array; text: string },
   options: SearchOptions = {},
 ): Promise<SearchResult[]> {
-  const k = options.k ?? 5;
-  if (!Number.isInteger(k) || k < 1 || k > 1000) {
-    throw new ConfigError('k', k, `Expected \`k\` to be an integer from 1 to 1000, got ${describeValue(k)}.`);
-  }
-  const mode = options.mode ?? 'hybrid';
+  const k = checkInteger('k', options.k ?? SEARCH_DEFAULTS.k, { min: 1, max: 1000 });
+  const mode = options.mode ?? SEARCH_DEFAULTS.mode;
   const candidates = Math.max(options.candidates ?? Math.max(4 * k, 40), k);
-  const rrfK = options.rrfK ?? 60;
+  const rrfK = options.rrfK ?? SEARCH_DEFAULTS.rrfK;
   const efSearch = options.efSearch ?? collection.index?.efSearch ?? HNSW_DEFAULTS.efSearch;
   checkHnswSettings({ efSearch });
   if (options.filter !== undefined && (typeof options.filter !== 'object' || options.filter === null || Array.isArray(options.filter))) {
