@@ -6,6 +6,7 @@ export * from './errors.js';
 export type * from './types.js';
 export * from './options/check.js';
 export * from './options/defaults.js';
+export * from './options/ingest-settings.js';
 
 export { pipe, drain, collect, type Stage } from './iter/pipe.js';
 export { parallelMap, type ParallelMapOptions } from './iter/parallel-map.js';

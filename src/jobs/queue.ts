@@ -16,6 +16,7 @@ import { checkCollectionName } from '../store/collections.js';
 import { checkMetadata } from '../stages/metadata.js';
 import { checkInteger } from '../options/check.js';
 import { JOB_DEFAULTS } from '../options/defaults.js';
+import type { IngestSettings } from '../options/ingest-settings.js';
 
 export type JobState = 'queued' | 'running' | 'done' | 'failed' | 'dead' | 'cancelled';
 /** `site`: crawl from a start URL; `page`: that one URL; `path`: a file or folder on the worker's machine. */
@@ -23,32 +24,17 @@ export type JobKind = 'site' | 'page' | 'path';
 
 export const JOB_STATES: readonly JobState[] = ['queued', 'running', 'done', 'failed', 'dead', 'cancelled'];
 
-/** Ingest settings a job carries to whichever worker runs it. */
-export interface JobIngestOptions {
-  /** Crawl page limit (`page` jobs always fetch one page). */
-  maxPages?: number;
-  /** Pages fetched at once by the crawl. */
-  concurrency?: number;
-  chunkTokens?: number;
-  chunkOverlap?: number;
-  /** HTTP timeout per request, ms. */
-  timeoutMs?: number;
-  allowPrivateNetwork?: boolean;
+/**
+ * Ingest settings a job carries to whichever worker runs it: the settings `ragline ingest` takes
+ * (`page` jobs always fetch their one page), plus the job's own.
+ */
+export interface JobIngestOptions extends IngestSettings {
   /**
    * Drop the collection's HNSW index while its jobs run and build it once when the last of them
    * ends — several times faster than keeping the graph up to date row by row for a bulk load.
    * Searches stay correct meanwhile (exact scans, slower).
    */
   deferIndex?: boolean;
-  /** Chunks per embedding request. */
-  embedBatchSize?: number;
-  /** Embedding requests in flight. */
-  embedConcurrency?: number;
-  /**
-   * Metadata stored with every chunk of the job, to filter searches on (`{ product: 'api' }`); see
-   * the `metadata` option of the website Q&A pipeline's `ingest`.
-   */
-  metadata?: Record<string, unknown>;
   /** The embedding model, for a collection that does not exist yet (else the collection's own is used). */
   model?: { provider?: 'openai' | 'local'; embeddingModel?: string; dimensions?: number };
 }

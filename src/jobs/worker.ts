@@ -14,6 +14,7 @@ import { ingest, type IngestSummary } from '../../pipelines/website-qa.js';
 import { ConfigError, ModelError, RaglineError } from '../errors.js';
 import { checkInteger } from '../options/check.js';
 import { WORKER_DEFAULTS } from '../options/defaults.js';
+import { toIngestOptions } from '../options/ingest-settings.js';
 import type { Database } from '../store/database.js';
 import { buildCollectionIndex, dropCollectionIndex, ensureCollection, getCollection } from '../store/collections.js';
 import type { EmbeddingModel } from '../models/spec.js';
@@ -175,23 +176,18 @@ export function startWorker(options: WorkerOptions): Worker {
     }, Math.max(1, Math.floor(leaseMs / 3)));
     try {
       const embedding = await (options.embeddingFor ? options.embeddingFor(job) : defaultEmbeddingFor(db, job, options.connection));
-      const o = job.options;
-      if (o.deferIndex) await dropCollectionIndex(db.pool, await ensureCollection(db.pool, job.collection, embedding));
+      const settings = toIngestOptions(job.options);
+      if (job.options.deferIndex) {
+        await dropCollectionIndex(db.pool, await ensureCollection(db.pool, job.collection, embedding, settings.index ? { index: settings.index } : {}));
+      }
       const result = await ingest({
         db,
         source: job.source,
         collection: job.collection,
         embedding,
-        chunk: { ...(o.chunkTokens ? { maxTokens: o.chunkTokens } : {}), ...(o.chunkOverlap ? { overlapTokens: o.chunkOverlap } : {}) },
-        crawl: {
-          // A page job fetches its one page: no sitemap to read (a sitemap job already listed it).
-          ...(job.kind === 'page' ? { maxPages: 1, sitemaps: false } : o.maxPages ? { maxPages: o.maxPages } : {}),
-          ...(o.concurrency ? { concurrency: o.concurrency } : {}),
-          ...(o.timeoutMs ? { timeoutMs: o.timeoutMs } : {}),
-          allowPrivateNetwork: o.allowPrivateNetwork === true,
-        },
-        embed: { ...(o.embedBatchSize ? { batchSize: o.embedBatchSize } : {}), ...(o.embedConcurrency ? { concurrency: o.embedConcurrency } : {}) },
-        ...(o.metadata ? { metadata: o.metadata } : {}),
+        ...settings,
+        // A page job fetches its one page: no sitemap to read (a sitemap job already listed it).
+        crawl: { ...settings.crawl, ...(job.kind === 'page' ? { maxPages: 1, sitemaps: false } : {}) },
         signal: controller.signal,
         onProgress: (p) => {
           progress.pages = p.documents;
