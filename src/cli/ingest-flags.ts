@@ -5,32 +5,20 @@
  * stores only what was given. The help shows the library's defaults.
  */
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { CRAWL_SCOPES, type CrawlScope } from '../crawl/scope.js';
+import { CRAWL_SCOPES } from '../crawl/scope.js';
 import { CHUNK_DEFAULTS, CRAWL_DEFAULTS, EMBED_DEFAULTS, HTTP_DEFAULTS } from '../options/defaults.js';
 import type { IngestSettings } from '../options/ingest-settings.js';
 import { addCollectionOption, addModelOptions, collectKeyValue, parseInteger, withDefault, type ModelFlags } from './context.js';
 import { parseHnswFlag } from './index-flags.js';
 
-/** What {@link addIngestFlags} adds, as commander parses it. */
-export interface IngestFlags extends ModelFlags {
+/**
+ * What {@link addIngestFlags} adds, as commander parses it: the settings under the flags' names
+ * (`--timeout`, `--delay`, and the HNSW flags one by one).
+ */
+export interface IngestFlags extends ModelFlags, Omit<IngestSettings, 'timeoutMs' | 'delayMs' | 'index'> {
   collection: string;
-  maxPages?: number;
-  concurrency?: number;
-  chunkTokens?: number;
-  chunkOverlap?: number;
   timeout?: number;
-  allowPrivateNetwork?: boolean;
-  maxDepth?: number;
-  scope?: CrawlScope;
-  include?: string[];
-  exclude?: string[];
-  userAgent?: string;
-  maxRequestsPerMinute?: number;
   delay?: number;
-  ignoreRobots?: boolean;
-  embedBatchSize?: number;
-  embedConcurrency?: number;
-  metadata?: Record<string, unknown>;
   m?: number;
   efConstruction?: number;
   efSearch?: number;
