@@ -102,6 +102,7 @@ export class InputError extends RaglineError {
 
 /** Describe a value for an error message: `` `0` (number)``, as p-queue and ky do. */
 export function describeValue(value: unknown): string {
-  const shown = typeof value === 'string' ? value : JSON.stringify(value);
+  // String() for numbers: JSON would show Infinity and NaN as null (and cannot show a bigint).
+  const shown = typeof value === 'string' ? value : typeof value === 'number' || typeof value === 'bigint' ? String(value) : JSON.stringify(value);
   return `\`${shown}\` (${value === null ? 'null' : typeof value})`;
 }

@@ -4,6 +4,9 @@
  */
 export * from './errors.js';
 export type * from './types.js';
+export * from './options/check.js';
+export * from './options/defaults.js';
+export * from './core/ingest-settings.js';
 
 export { pipe, drain, collect, type Stage } from './iter/pipe.js';
 export { parallelMap, type ParallelMapOptions } from './iter/parallel-map.js';

@@ -60,6 +60,6 @@ describe('ragline ingest crawl flags', () => {
     expect(scope.stderr).toMatch(/--scope.*planet.*(host|choices)/s);
     const pattern = await run(['ingest', site.url, '--allow-private-network', '--exclude', 're:(unclosed']);
     expect(pattern.code).toBe(1);
-    expect(pattern.stderr.trim().split('\n').at(-1)).toMatch(/^ragline: exclude `re:\(unclosed` \(string\) is not a valid regular expression/);
+    expect(pattern.stderr.trim().split('\n').at(-1)).toMatch(/^ragline: --exclude entry `re:\(unclosed` \(string\) is not a valid regular expression/);
   });
 });

@@ -333,7 +333,7 @@ describe('crawl: start URL', () => {
     expect(error).toMatchObject({ reason: 'private-address', url: `${site.base}/` });
     expect((error as Error).message).toBe(
       `Refusing to fetch ${site.base}/: 127.0.0.1 is a private or loopback address. ` +
-        'Pass --allow-private-network (option allowPrivateNetwork: true) to crawl local or intranet sites.',
+        'Pass `allowPrivateNetwork: true` to crawl local or intranet sites.',
     );
     expect(site.requests).toBe(before);
   });
@@ -350,7 +350,7 @@ describe('crawl: start URL', () => {
 
   test('rejects a URL without a scheme and bad options with ConfigError', () => {
     expect(() => crawl('example.com')).toThrow(ConfigError);
-    expect(() => crawl(`${site.base}/`, { maxPages: 0 })).toThrow(/maxPages must be an integer >= 1, got `0` \(number\)/);
+    expect(() => crawl(`${site.base}/`, { maxPages: 0 })).toThrow('Expected `maxPages` to be an integer from 1 and up, got `0` (number).');
     expect(() => crawl(`${site.base}/`, { concurrency: 2.5 })).toThrow(ConfigError);
   });
 

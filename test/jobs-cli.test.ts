@@ -6,7 +6,7 @@ import { cp, mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describeEachDatabase, freshDatabase, serverUrl } from './support/databases.js';
-import type { Database } from '../src/store/database.js';
+import { openDatabase, type Database } from '../src/store/database.js';
 import { serveStatic, type StaticServer } from '../src/net/static-server.js';
 import { packageRoot } from '../src/package-root.js';
 import { startOpenAIStandIn, type OpenAIStandIn } from './stand-in/openai-stand-in.js';
@@ -111,6 +111,47 @@ describeEachDatabase('ragline jobs and worker commands', (backend) => {
     expect(faq.every((r) => r.url.includes('/faq/') && r.metadata.reviewed === true)).toBe(true);
     const bad = await run(['jobs', 'add', path.join(demoSite, 'faq'), '--metadata', 'section'], env);
     expect([bad.code, bad.stderr]).toEqual([1, 'ragline: Expected --metadata to be key=value (for example --metadata product=api), got `section` (string).\n']);
+  });
+
+  test('jobs add takes the ingest flags: its job stores the chunks `ragline ingest` stores with the same flags', async () => {
+    const site = await serveStatic(demoSite);
+    try {
+      const flags = ['--allow-private-network', '--concurrency', '1', '--max-pages', '5', '--exclude', '/faq/*', '--chunk-tokens', '120', '--chunk-overlap', '20', '--metadata', 'via=flags', '--m', '8', '--ef-search', '50'];
+      const direct = await run(['ingest', site.url, '-c', 'flags-ingest', ...flags], env);
+      expect(direct.code).toBe(0);
+      const [job] = await json<Array<JobJson & { options: Record<string, unknown> }>>(['jobs', 'add', site.url, '-c', 'flags-job', ...flags, '--json'], env);
+      expect(job!.options).toEqual({
+        allowPrivateNetwork: true,
+        concurrency: 1,
+        maxPages: 5,
+        exclude: ['/faq/*'],
+        chunkTokens: 120,
+        chunkOverlap: 20,
+        metadata: { via: 'flags' },
+        index: { m: 8, efSearch: 50 },
+      });
+      expect((await run(['worker', '--exit-when-idle', '--poll-ms', '50'], env)).code).toBe(0);
+      expect((await json<JobJson>(['jobs', 'show', String(job!.id), '--json'], env)).state).toBe('done');
+
+      const collections = await json<Array<{ name: string; index: unknown; documents: number }>>(['collections', '--json'], env);
+      const [viaIngest, viaJob] = ['flags-ingest', 'flags-job'].map((name) => collections.find((c) => c.name === name)!);
+      expect(viaJob).toMatchObject({ index: { m: 8, efSearch: 50 }, documents: 5 });
+      expect(viaIngest).toMatchObject({ index: viaJob!.index, documents: viaJob!.documents });
+      const db = backend === 'postgres' ? await openDatabase({ databaseUrl: env.DATABASE_URL! }) : await openDatabase({ dataDir: env.RAGLINE_DATA_DIR!, databaseUrl: '' });
+      try {
+        const rows = await chunkRows(db, 'flags-job');
+        expect(rows.some((r) => r.includes('/faq/'))).toBe(false);
+        expect(await chunkRows(db, 'flags-ingest')).toEqual(rows);
+        const metadata = await db.pool.query<{ metadata: unknown }>(
+          `SELECT DISTINCT k.metadata FROM chunks k JOIN collections c ON c.id = k.collection_id WHERE c.name IN ('flags-ingest', 'flags-job')`,
+        );
+        expect(metadata.rows.map((r) => r.metadata)).toEqual([{ via: 'flags' }]);
+      } finally {
+        await db.close();
+      }
+    } finally {
+      await site.close();
+    }
   });
 
   test('mistakes fail with one line: an unknown job, a missing source, a bad state', async () => {

@@ -239,7 +239,7 @@ describe('httpGet: SSRF guard and schemes', () => {
     expect(error).toMatchObject({ reason: 'private-address', url: `${base}/hello` });
     expect((error as Error).message).toBe(
       `Refusing to fetch ${base}/hello: 127.0.0.1 is a private or loopback address. ` +
-        'Pass --allow-private-network (option allowPrivateNetwork: true) to crawl local or intranet sites.',
+        'Pass `allowPrivateNetwork: true` to crawl local or intranet sites.',
     );
   });
 

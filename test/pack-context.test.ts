@@ -52,7 +52,7 @@ describe('packContext', () => {
 
   test('an unknown chat model needs its window given explicitly', () => {
     expect(() => createOpenAIChat({ model: 'my-llama', apiKey: 'k' })).toThrow(ConfigError);
-    expect(() => createOpenAIChat({ model: 'my-llama', apiKey: 'k' })).toThrow(/--context-window/);
+    expect(() => createOpenAIChat({ model: 'my-llama', apiKey: 'k' })).toThrow(/give its context window as `contextWindow`/);
     expect(createOpenAIChat({ model: 'my-llama', apiKey: 'k', contextWindow: 8000 }).contextWindow).toBe(8000);
     expect(createOpenAIChat({ model: 'gpt-4o-2024-08-06', apiKey: 'k' }).contextWindow).toBe(128000);
   });

@@ -125,7 +125,7 @@ describe('readFiles of other paths', () => {
   });
 
   test('invalid options are a ConfigError when called', () => {
-    expect(() => readFiles(root, { maxBytes: 0 })).toThrow(/maxBytes must be an integer >= 1, got `0` \(number\)/);
+    expect(() => readFiles(root, { maxBytes: 0 })).toThrow('Expected `maxBytes` to be an integer from 1 and up, got `0` (number).');
     expect(() => readFiles('')).toThrow(ConfigError);
     expect(() => readFiles(new URL('https://example.com/'))).toThrow(/not a file: URL/);
   });

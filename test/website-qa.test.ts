@@ -135,7 +135,7 @@ describeEachDatabase('website Q&A pipeline', (backend) => {
   test('a loopback site is refused without --allow-private-network, and nothing is stored, not even the collection', async () => {
     const before = (await db.pool.query('SELECT count(*)::int AS n FROM documents')).rows[0].n;
     await expect(ingest({ db, source: site.url, collection: 'refused', embedding: embedding() })).rejects.toThrow(FetchError);
-    await expect(ingest({ db, source: site.url, collection: 'refused', embedding: embedding() })).rejects.toThrow(/--allow-private-network/);
+    await expect(ingest({ db, source: site.url, collection: 'refused', embedding: embedding() })).rejects.toThrow(/Pass `allowPrivateNetwork: true`/);
     expect((await db.pool.query('SELECT count(*)::int AS n FROM documents')).rows[0].n).toBe(before);
     expect((await db.pool.query(`SELECT count(*)::int AS n FROM collections WHERE name = 'refused'`)).rows[0].n).toBe(0);
   });

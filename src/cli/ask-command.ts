@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { askStream, type AskEvent } from '../core/ask.js';
-import { requireCollection } from '../store/collections.js';
+import { HNSW_DEFAULTS, requireCollection } from '../store/collections.js';
+import { ASK_DEFAULTS } from '../options/defaults.js';
 import { describeModels, embeddingModelForCollection, resolveChatModel } from '../models/resolve.js';
 import type { AnswerSource } from '../core/pack-context.js';
 import { addCollectionOption, addModelOptions, collectKeyValue, modelSelection, parseInteger, status, withDatabase, type ModelFlags } from './context.js';
@@ -27,9 +28,9 @@ export function askCommand(): Command {
   const cmd = new Command('ask')
     .description('answer a question from a collection, citing its sources')
     .argument('<question...>', 'the question')
-    .option('-k, --k <n>', 'chunks to retrieve (as many as fit the window are used)', parseInteger('k'), 8)
+    .option('-k, --k <n>', 'chunks to retrieve (as many as fit the window are used)', parseInteger('k'), ASK_DEFAULTS.k)
     .option('--filter <key=value>', `answer only from these sources: ${FILTER_HELP}`, collectKeyValue('filter'))
-    .option('--ef-search <n>', "HNSW candidate list size for the retrieval (default: the collection's, else 40)", parseHnswFlag('efSearch'))
+    .option('--ef-search <n>', `HNSW candidate list size for the retrieval (default: the collection's, else ${HNSW_DEFAULTS.efSearch})`, parseHnswFlag('efSearch'))
     .option('--json', 'print {answer, sources, usage} as JSON instead of streaming');
   addCollectionOption(cmd);
   addModelOptions(cmd, { chat: true });

@@ -3,7 +3,7 @@ import { ConfigError } from '../errors.js';
 import { configureCollectionIndex, listCollections, requireCollection, type HnswSettings } from '../store/collections.js';
 import { status, withDatabase } from './context.js';
 import { formatInt } from './format.js';
-import { HNSW_FLAGS, describeHnsw, effectiveHnsw, parseHnswFlag, withHnswFlagNames } from './index-flags.js';
+import { HNSW_FLAGS, describeHnsw, effectiveHnsw, parseHnswFlag } from './index-flags.js';
 
 type HnswKey = keyof HnswSettings;
 
@@ -32,7 +32,7 @@ function indexCommand(): Command {
       await withDatabase(async (db) => {
         const before = effectiveHnsw((await requireCollection(db.pool, name)).index);
         const settings = Object.fromEntries(keys.map((k) => [k, flags[k] === 'default' ? null : flags[k]]));
-        const { collection, rebuilt } = await withHnswFlagNames(() => configureCollectionIndex(db.pool, name, settings));
+        const { collection, rebuilt } = await configureCollectionIndex(db.pool, name, settings);
         const after = effectiveHnsw(collection.index);
         const changed = Object.fromEntries(
           (Object.keys(HNSW_FLAGS) as HnswKey[]).filter((k) => before[k] !== after[k]).map((k) => [k, { from: before[k], to: after[k] }]),

@@ -1,20 +1,29 @@
 /** What every command shares: options common to all, opening the store, choosing models, errors. */
 import { Option, type Command } from 'commander';
 import { ConfigError, RaglineError, describeValue } from '../errors.js';
+import { checkInteger } from '../options/check.js';
+import { DEFAULT_COLLECTION } from '../options/defaults.js';
+import { flagMessage } from './option-flags.js';
 import { openDatabase, type Database } from '../store/database.js';
 import { defaultProvider, providerNames, type ModelSelection } from '../models/resolve.js';
 
 /** Options every command that touches models accepts: the model part of `ModelSelection`. */
 export type ModelFlags = Pick<ModelSelection, 'provider' | 'embeddingModel' | 'dimensions' | 'chatModel' | 'contextWindow' | 'maxOutputTokens'>;
 
-export function parseInteger(name: string, min = 1) {
+/**
+ * Commander parser of an integer flag, at least `min`. `option` is the flag's name in camel case
+ * (`maxPages` for `--max-pages`), as errors name it; what is not a number is shown as written.
+ */
+export function parseInteger(option: string, min = 1) {
   return (value: string): number => {
     const n = Number(value);
-    if (!Number.isInteger(n) || n < min) {
-      throw new ConfigError(name, value, `Expected --${name} to be an integer from ${min} and up, got ${describeValue(value)}.`);
-    }
-    return n;
+    return checkInteger(option, value.trim() === '' || Number.isNaN(n) ? value : n, { min });
   };
+}
+
+/** A flag's help with the default the library applies when the flag is not given. */
+export function withDefault(help: string, value: string | number): string {
+  return `${help} (default: ${value})`;
 }
 
 /**
@@ -46,7 +55,7 @@ export function collectKeyValue(flag: string) {
 }
 
 export function addCollectionOption(cmd: Command): Command {
-  return cmd.option('-c, --collection <name>', 'collection to use', 'default');
+  return cmd.option('-c, --collection <name>', 'collection to use', DEFAULT_COLLECTION);
 }
 
 export function addModelOptions(cmd: Command, which: { embedding?: boolean; chat?: boolean }): Command {
@@ -57,8 +66,8 @@ export function addModelOptions(cmd: Command, which: { embedding?: boolean; chat
   }
   if (which.chat) {
     cmd.option('--chat-model <id>', 'chat model (default: gpt-4o-mini, or extractive-v1 offline)');
-    cmd.option('--context-window <tokens>', "context window of a chat model ragline doesn't know", parseInteger('context-window', 256));
-    cmd.option('--max-output-tokens <tokens>', 'output limit of such a model', parseInteger('max-output-tokens'));
+    cmd.option('--context-window <tokens>', "context window of a chat model ragline doesn't know", parseInteger('contextWindow', 256));
+    cmd.option('--max-output-tokens <tokens>', 'output limit of such a model', parseInteger('maxOutputTokens'));
   }
   return cmd;
 }
@@ -106,7 +115,7 @@ export async function withDatabase<T>(fn: (db: Database, signal: AbortSignal) =>
 export function reportError(err: unknown): number {
   const debug = Boolean(process.env.RAGLINE_DEBUG);
   if (err instanceof RaglineError) {
-    status(`ragline: ${err.message}`);
+    status(`ragline: ${flagMessage(err)}`);
   } else if (err instanceof Error && err.name === 'AbortError') {
     status('ragline: interrupted.');
   } else {

@@ -1,11 +1,12 @@
 /** The HNSW flags (`--m`, `--ef-construction`, `--ef-search`) of `ingest`, `search`, `ask` and `collections index`. */
 import { ConfigError, describeValue } from '../errors.js';
 import { HNSW_DEFAULTS, checkHnswSettings, type HnswSettings } from '../store/collections.js';
+import { OPTION_FLAGS } from './option-flags.js';
 
 type HnswKey = keyof HnswSettings;
 
 /** Each setting's flag. */
-export const HNSW_FLAGS: Record<HnswKey, string> = { m: '--m', efConstruction: '--ef-construction', efSearch: '--ef-search' };
+export const HNSW_FLAGS: Record<HnswKey, string> = { m: OPTION_FLAGS.m!, efConstruction: OPTION_FLAGS.efConstruction!, efSearch: OPTION_FLAGS.efSearch! };
 
 /** Help of the `--filter` flag of `search` and `ask`. */
 export const FILTER_HELP =
@@ -25,22 +26,6 @@ export function describeHnsw(settings: HnswSettings): string {
     .join(', ');
 }
 
-/** An error about HNSW settings, reworded with the flags' names (`m` → `--m`). */
-export function withFlagNames(err: unknown): unknown {
-  if (!(err instanceof ConfigError) || !(err.option in HNSW_FLAGS)) return err;
-  const message = err.message.replace(/`(m|efConstruction|efSearch)`/g, (_, key: HnswKey) => HNSW_FLAGS[key]);
-  return new ConfigError(HNSW_FLAGS[err.option as HnswKey].slice(2), err.value, message, { cause: err });
-}
-
-/** Run `fn`, rewording its HNSW errors with the flags' names. */
-export async function withHnswFlagNames<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    throw withFlagNames(err);
-  }
-}
-
 /**
  * Commander parser of an HNSW flag: an integer in pgvector's range, or, when allowed, `default`
  * (kept as the string: commander turns a parsed `null` into `''`).
@@ -51,14 +36,10 @@ export function parseHnswFlag(key: HnswKey, options: { allowDefault?: boolean } 
   return (value: string) => {
     if (options.allowDefault && value === 'default') return 'default';
     if (!/^\s*\d+\s*$/.test(value)) {
-      throw new ConfigError(key, value, `Expected ${HNSW_FLAGS[key]} to be an integer${options.allowDefault ? ' or "default"' : ''}, got ${describeValue(value)}.`);
+      throw new ConfigError(key, value, `Expected \`${key}\` to be an integer${options.allowDefault ? ' or "default"' : ''}, got ${describeValue(value)}.`);
     }
     const n = Number(value);
-    try {
-      checkHnswSettings({ [key]: n });
-    } catch (err) {
-      throw withFlagNames(err);
-    }
+    checkHnswSettings({ [key]: n });
     return n;
   };
 }

@@ -1,39 +1,21 @@
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command } from 'commander';
 import { ingest, type IngestSummary } from '../core/ingest.js';
 import { getCollection, type Collection, type HnswSettings } from '../store/collections.js';
 import { describeModels, embeddingModelForCollection, resolveEmbeddingModel } from '../models/resolve.js';
 import type { EmbeddingModel } from '../models/spec.js';
 import type { Database } from '../store/database.js';
-import { addCollectionOption, addModelOptions, collectKeyValue, modelSelection, parseInteger, status, withDatabase, type ModelFlags } from './context.js';
-import { HNSW_FLAGS, describeHnsw, effectiveHnsw, parseHnswFlag, withHnswFlagNames } from './index-flags.js';
+import { toIngestOptions } from '../core/ingest-settings.js';
+import { modelSelection, status, withDatabase, type ModelFlags } from './context.js';
+import { HNSW_FLAGS, describeHnsw, effectiveHnsw } from './index-flags.js';
+import { addIngestFlags, ingestSettings, type IngestFlags } from './ingest-flags.js';
 import { createProgressBar } from './progress.js';
 import { displayUrl, formatInt, formatMs } from './format.js';
 import { formatUsd } from '../models/cost.js';
 
-interface IngestFlags extends ModelFlags {
-  collection: string;
-  maxPages?: number;
-  concurrency?: number;
-  chunkTokens?: number;
-  chunkOverlap?: number;
-  allowPrivateNetwork?: boolean;
-  timeout?: number;
-  maxDepth?: number;
-  scope?: 'host' | 'domain' | 'prefix';
-  include?: string[];
-  exclude?: string[];
-  userAgent?: string;
-  maxRequestsPerMinute?: number;
-  delay?: number;
-  ignoreRobots?: boolean;
-  embedBatchSize?: number;
+interface IngestCommandFlags extends IngestFlags {
   json?: boolean;
   dryRun?: boolean;
   batchApi?: boolean;
-  metadata?: Record<string, unknown>;
-  m?: number;
-  efConstruction?: number;
-  efSearch?: number;
 }
 
 /**
@@ -47,12 +29,6 @@ export async function ingestEmbeddingModel(db: Database, flags: ModelFlags & { c
   }
   const { provider, reason, selection } = modelSelection(flags);
   return { model: resolveEmbeddingModel(provider, selection), reason };
-}
-
-/** Commander accumulator of a repeatable option; rejects an empty pattern. */
-function collect(value: string, previous: string[]): string[] {
-  if (value.trim() === '') throw new InvalidArgumentError('the pattern is empty.');
-  return [...previous, value];
 }
 
 /**
@@ -93,85 +69,39 @@ export function summaryLine(s: IngestSummary): string {
 }
 
 export function ingestCommand(): Command {
-  const cmd = new Command('ingest')
-    .description('crawl a website (or read a folder of .html/.md/.txt files) into a collection')
-    .argument('<source>', 'start URL (http/https), or a file or folder')
-    .option('--max-pages <n>', 'stop after this many pages', parseInteger('max-pages'), 1000)
-    .option('--concurrency <n>', 'pages fetched at once', parseInteger('concurrency'), 8)
-    .option('--chunk-tokens <n>', 'largest chunk in tokens', parseInteger('chunk-tokens', 32), 500)
-    .option('--chunk-overlap <n>', 'tokens repeated between consecutive chunks', parseInteger('chunk-overlap', 0), 0)
-    .option('--timeout <ms>', 'timeout of each HTTP request', parseInteger('timeout'), 30_000)
-    .option('--allow-private-network', 'allow crawling loopback and private addresses (local sites)', false)
-    .option('--max-depth <n>', 'follow links at most this many hops from the start URL', parseInteger('max-depth', 0))
-    .addOption(new Option('--scope <scope>', 'which URLs to crawl: the start host, its domain and subdomains, or URLs under the start URL\'s folder').choices(['host', 'domain', 'prefix']).default('host'))
-    .option('--include <pattern>', 'only follow links matching this glob on path and query (/docs/*) or re:regex on the whole URL; repeatable', collect, [])
-    .option('--exclude <pattern>', 'never follow links matching this glob or re:regex; repeatable', collect, [])
-    .option('--user-agent <ua>', 'User-Agent sent, and matched against robots.txt groups (default: ragline/<version> (+project URL))')
-    .option('--max-requests-per-minute <n>', 'cap on page requests per minute over the crawl', parseInteger('max-requests-per-minute'))
-    .option('--delay <ms>', 'least time between two requests to the site (robots.txt Crawl-delay wins if longer)', parseInteger('delay', 0))
-    .option('--embed-batch-size <n>', 'chunks per embedding request (smaller: pages reach the store, and a resumable state, sooner)', parseInteger('embed-batch-size'))
-    .option('--ignore-robots', 'do not read robots.txt (only for sites you own or may crawl regardless)', false)
+  const cmd = addIngestFlags(
+    new Command('ingest').description('crawl a website (or read a folder of .html/.md/.txt files) into a collection').argument('<source>', 'start URL (http/https), or a file or folder'),
+  )
     .option('--json', 'print the summary as JSON')
     .option('--dry-run', 'count pages, chunks and tokens and estimate the price, without embedding or writing anything')
     .option('--batch-api', 'embed through the OpenAI Batch API: half price, results within 24 h; run again after an interruption to pick the batches up')
-    .option(
-      '--metadata <key=value>',
-      'store this with every chunk, to filter searches on (`ragline search --filter key=value`); the value is JSON when valid (3, true, ["a","b"]), else a string (3.10 stays "3.10"); repeatable. A page keeps the metadata of its last ingest',
-      collectKeyValue('metadata'),
-    )
-    .option('--m <n>', 'HNSW neighbours per node of a collection this ingest creates (pgvector default 16)', parseHnswFlag('m'))
-    .option('--ef-construction <n>', 'HNSW build candidate list size of a collection this ingest creates (default 64, at least twice --m)', parseHnswFlag('efConstruction'))
-    .option('--ef-search <n>', 'HNSW search candidate list size of a collection this ingest creates (default 40)', parseHnswFlag('efSearch'))
     .addHelpText(
       'after',
       '\nThe HNSW flags apply when the collection is created; change an existing one with `ragline collections index <name>`.\n\nExamples:\n  ragline ingest https://docs.example.com --collection docs\n  ragline ingest ./site --collection docs --chunk-tokens 300\n  ragline ingest ./api-docs --collection docs --metadata product=api --metadata version=\'"3.14"\'',
     );
-  addCollectionOption(cmd);
-  addModelOptions(cmd, { embedding: true });
-  return cmd.action(async (source: string, flags: IngestFlags) => {
+  return cmd.action(async (source: string, flags: IngestCommandFlags) => {
     await withDatabase(async (db, signal) => {
       const { model, reason } = await ingestEmbeddingModel(db, flags);
       status(describeModels({ embedding: model }, reason));
       status(`Store: ${db.description}`);
-      const index: HnswSettings = {
-        ...(flags.m !== undefined ? { m: flags.m } : {}),
-        ...(flags.efConstruction !== undefined ? { efConstruction: flags.efConstruction } : {}),
-        ...(flags.efSearch !== undefined ? { efSearch: flags.efSearch } : {}),
-      };
+      const settings = toIngestOptions(ingestSettings(flags));
       const existing = await getCollection(db.pool, flags.collection);
-      const kept = existing && keptIndexLine(existing, index);
+      const kept = existing && settings.index && keptIndexLine(existing, settings.index);
       if (kept) status(kept);
       const bar = createProgressBar('ingest');
       let summary: IngestSummary;
       try {
-        summary = await withHnswFlagNames(() => ingest({
+        summary = await ingest({
           db,
           source,
           collection: flags.collection,
           embedding: model,
-          chunk: { ...(flags.chunkTokens ? { maxTokens: flags.chunkTokens } : {}), ...(flags.chunkOverlap ? { overlapTokens: flags.chunkOverlap } : {}) },
-          crawl: {
-            ...(flags.maxPages ? { maxPages: flags.maxPages } : {}),
-            ...(flags.concurrency ? { concurrency: flags.concurrency } : {}),
-            ...(flags.timeout ? { timeoutMs: flags.timeout } : {}),
-            allowPrivateNetwork: flags.allowPrivateNetwork === true,
-            ...(flags.maxDepth !== undefined ? { maxDepth: flags.maxDepth } : {}),
-            ...(flags.scope ? { scope: flags.scope } : {}),
-            ...(flags.include?.length ? { include: flags.include } : {}),
-            ...(flags.exclude?.length ? { exclude: flags.exclude } : {}),
-            ...(flags.userAgent ? { userAgent: flags.userAgent } : {}),
-            ...(flags.maxRequestsPerMinute ? { maxRequestsPerMinute: flags.maxRequestsPerMinute } : {}),
-            ...(flags.delay ? { delayMs: flags.delay } : {}),
-            ...(flags.ignoreRobots ? { robots: false } : {}),
-          },
-          ...(flags.embedBatchSize ? { embed: { batchSize: flags.embedBatchSize } } : {}),
+          ...settings,
           signal,
           ...(flags.dryRun ? { dryRun: true } : {}),
           ...(flags.batchApi ? { batchApi: { onEvent: (e) => status(e.type === 'status' ? `Batch ${e.batchId}: ${e.status} (${e.completed}/${e.total} requests)` : `Batch ${e.batchId}: ${e.type}`) } } : {}),
-          ...(flags.metadata ? { metadata: flags.metadata } : {}),
-          ...(Object.keys(index).length ? { index } : {}),
           onProgress: (p) => bar.update(p.documents, p.maxPages ? Math.max(p.fetched, p.documents) : undefined, `docs · ${formatInt(p.chunks)} chunks · ${formatInt(p.tokens)} tokens · ${displayUrl(p.url)}`),
-        }));
+        });
       } finally {
         bar.stop();
       }

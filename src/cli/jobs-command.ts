@@ -2,21 +2,13 @@ import { Command, Option } from 'commander';
 import { ConfigError, describeValue } from '../errors.js';
 import { cancelJob, listJobs, requireJob, retryJob, JOB_STATES, type Job, type JobIngestOptions, type JobState } from '../jobs/queue.js';
 import { queueIngest } from '../jobs/batch.js';
-import { addModelOptions, collectKeyValue, parseInteger, status, withDatabase, type ModelFlags } from './context.js';
+import { JOB_DEFAULTS } from '../options/defaults.js';
+import { parseInteger, status, withDatabase } from './context.js';
+import { addIngestFlags, ingestSettings, type IngestFlags } from './ingest-flags.js';
 import { formatInt, snippet } from './format.js';
 
-interface AddFlags extends ModelFlags {
-  collection: string;
-  maxPages?: number;
-  concurrency?: number;
-  chunkTokens?: number;
-  chunkOverlap?: number;
-  timeout?: number;
-  allowPrivateNetwork?: boolean;
-  embedBatchSize?: number;
-  embedConcurrency?: number;
+interface AddFlags extends IngestFlags {
   deferIndex?: boolean;
-  metadata?: Record<string, unknown>;
   maxAttempts: number;
   json?: boolean;
 }
@@ -62,31 +54,18 @@ function describeJob(j: Job): string {
 }
 
 function addCommand(): Command {
-  const cmd = new Command('add')
-    .description('queue ingestion jobs: one per start URL, folder or file; one per page of a sitemap; a file of URLs (one a line) adds each')
-    .argument('<sources...>', 'start URLs, sitemap URLs (.xml), files, folders, or files listing URLs')
-    .option('-c, --collection <name>', 'collection to ingest into', 'default')
-    .option('--max-pages <n>', 'page limit of each site crawl', parseInteger('max-pages'))
-    .option('--concurrency <n>', 'pages fetched at once by each crawl', parseInteger('concurrency'))
-    .option('--chunk-tokens <n>', 'largest chunk in tokens', parseInteger('chunk-tokens', 32))
-    .option('--chunk-overlap <n>', 'tokens repeated between consecutive chunks', parseInteger('chunk-overlap', 0))
-    .option('--timeout <ms>', 'timeout of each HTTP request', parseInteger('timeout'))
-    .option('--allow-private-network', 'allow crawling loopback and private addresses (local sites)', false)
+  const cmd = addIngestFlags(
+    new Command('add')
+      .description('queue ingestion jobs: one per start URL, folder or file; one per page of a sitemap; a file of URLs (one a line) adds each')
+      .argument('<sources...>', 'start URLs, sitemap URLs (.xml), files, folders, or files listing URLs'),
+  )
     .option('--defer-index', "bulk load: drop the collection's HNSW index while these jobs run, build it once when the last ends")
-    .option('--embed-batch-size <n>', 'chunks per embedding request', parseInteger('embed-batch-size'))
-    .option('--embed-concurrency <n>', 'embedding requests in flight per job', parseInteger('embed-concurrency'))
-    .option(
-      '--metadata <key=value>',
-      'store this with every chunk of these jobs, to filter searches on (`ragline search --filter key=value`); the value is JSON when valid, else a string; repeatable',
-      collectKeyValue('metadata'),
-    )
-    .option('--max-attempts <n>', 'attempts before a job is dead', parseInteger('max-attempts'), 3)
+    .option('--max-attempts <n>', 'attempts before a job is dead', parseInteger('maxAttempts'), JOB_DEFAULTS.maxAttempts)
     .option('--json', 'print the queued jobs as JSON')
     .addHelpText(
       'after',
       '\nPaths must be readable by the workers (same machine or shared disk). Run `ragline worker` to process the queue.\n\nExamples:\n  ragline jobs add https://docs.example.com --collection docs\n  ragline jobs add https://example.com/sitemap.xml urls.txt ./handbook --collection docs\n  ragline jobs add ./handbook --collection docs --metadata team=hr',
     );
-  addModelOptions(cmd, { embedding: true });
   return cmd.action(async (sources: string[], flags: AddFlags) => {
     await withDatabase(async (db, signal) => {
       const model = {
@@ -95,16 +74,8 @@ function addCommand(): Command {
         ...(flags.dimensions ? { dimensions: flags.dimensions } : {}),
       };
       const ingest: JobIngestOptions = {
-        ...(flags.maxPages ? { maxPages: flags.maxPages } : {}),
-        ...(flags.concurrency ? { concurrency: flags.concurrency } : {}),
-        ...(flags.chunkTokens ? { chunkTokens: flags.chunkTokens } : {}),
-        ...(flags.chunkOverlap ? { chunkOverlap: flags.chunkOverlap } : {}),
-        ...(flags.timeout ? { timeoutMs: flags.timeout } : {}),
-        ...(flags.allowPrivateNetwork ? { allowPrivateNetwork: true } : {}),
+        ...ingestSettings(flags),
         ...(flags.deferIndex ? { deferIndex: true } : {}),
-        ...(flags.embedBatchSize ? { embedBatchSize: flags.embedBatchSize } : {}),
-        ...(flags.embedConcurrency ? { embedConcurrency: flags.embedConcurrency } : {}),
-        ...(flags.metadata ? { metadata: flags.metadata } : {}),
         ...(Object.keys(model).length ? { model } : {}),
       };
       const jobs = await queueIngest({ db, sources, collection: flags.collection, ingest, maxAttempts: flags.maxAttempts, expand: { signal } });
@@ -126,7 +97,7 @@ function listCommand(): Command {
     .description('list jobs, newest first')
     .addOption(new Option('--state <state>', 'only jobs in this state').choices(JOB_STATES))
     .option('-c, --collection <name>', 'only jobs of this collection')
-    .option('--limit <n>', 'at most this many jobs', parseInteger('limit'), 100)
+    .option('--limit <n>', 'at most this many jobs', parseInteger('limit'), JOB_DEFAULTS.listLimit)
     .option('--json', 'print a JSON array of jobs (id, state, attempts, error, source, collection, progress, timestamps)')
     .action(async (flags: { state?: JobState; collection?: string; limit: number; json?: boolean }) => {
       await withDatabase(async (db) => {

@@ -7,7 +7,8 @@ import { chatCapabilities } from '../models/capabilities.js';
 import { parseFormats, planOutputs, writeOutputs, type OutputFormat } from '../meetings/write-outputs.js';
 import { formatClock } from '../meetings/transcript.js';
 import { ingestEmbeddingModel } from './ingest-command.js';
-import { addModelOptions, modelSelection, parseInteger, status, withDatabase, type ModelFlags } from './context.js';
+import { MINUTES_DEFAULTS } from '../options/defaults.js';
+import { addModelOptions, modelSelection, parseInteger, status, withDatabase, withDefault, type ModelFlags } from './context.js';
 
 interface MinutesFlags extends ModelFlags {
   out?: string;
@@ -37,12 +38,12 @@ export function minutesCommand(): Command {
     .option('--title <title>', "the meeting's title (default: the input's file name)")
     .option('-c, --collection <name>', 'collection the transcript is stored in for search', 'meetings')
     .option('--no-store', 'do not store the transcript for search')
-    .option('--chunk-tokens <n>', 'transcript tokens per chat call at most (longer transcripts are map-reduced)', parseInteger('chunk-tokens', 200))
-    .option('--reserve-output-tokens <n>', 'tokens kept for each reply', parseInteger('reserve-output-tokens', 256))
+    .option('--chunk-tokens <n>', withDefault('transcript tokens per chat call at most (longer transcripts are map-reduced)', MINUTES_DEFAULTS.maxChunkTokens), parseInteger('chunkTokens', 200))
+    .option('--reserve-output-tokens <n>', 'tokens kept for each reply', parseInteger('reserveOutputTokens', 256))
     .option('--transcription-model <id>', 'speech-to-text model (default whisper-1); OPENAI_TRANSCRIPTION_BASE_URL picks another server')
     .option('--language <code>', 'language of the audio (ISO-639-1, e.g. en), when known')
     .option('--vocabulary <words>', 'names and terms the audio uses, to help the transcription spell them')
-    .option('--concurrency <n>', 'chat calls and audio pieces in flight at once', parseInteger('concurrency'), 4)
+    .option('--concurrency <n>', 'chat calls and audio pieces in flight at once', parseInteger('concurrency'), MINUTES_DEFAULTS.concurrency)
     .option('--json', 'print a JSON summary of what was done on stdout');
   addModelOptions(cmd, { embedding: true, chat: true });
   return cmd.action(async (input: string, flags: MinutesFlags) => {

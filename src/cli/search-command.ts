@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { search } from '../core/search.js';
-import { requireCollection } from '../store/collections.js';
+import { HNSW_DEFAULTS, requireCollection } from '../store/collections.js';
+import { SEARCH_DEFAULTS } from '../options/defaults.js';
 import { describeModels, embeddingModelForCollection } from '../models/resolve.js';
 import { addCollectionOption, collectKeyValue, parseInteger, status, withDatabase } from './context.js';
 import { FILTER_HELP, parseHnswFlag } from './index-flags.js';
@@ -19,10 +20,10 @@ export function searchCommand(): Command {
   const cmd = new Command('search')
     .description('show the chunks of a collection that best match a question')
     .argument('<question...>', 'question or keywords')
-    .option('-k, --k <n>', 'number of results', parseInteger('k'), 5)
-    .addOption(new Option('--mode <mode>', 'retrieval: vector + keyword fused, or one of them').choices(['hybrid', 'vector', 'keyword']).default('hybrid'))
+    .option('-k, --k <n>', 'number of results', parseInteger('k'), SEARCH_DEFAULTS.k)
+    .addOption(new Option('--mode <mode>', 'retrieval: vector + keyword fused, or one of them').choices(['hybrid', 'vector', 'keyword']).default(SEARCH_DEFAULTS.mode))
     .option('--filter <key=value>', FILTER_HELP, collectKeyValue('filter'))
-    .option('--ef-search <n>', "HNSW candidate list size for this search: higher finds more true neighbours, slower (default: the collection's, else 40)", parseHnswFlag('efSearch'))
+    .option('--ef-search <n>', `HNSW candidate list size for this search: higher finds more true neighbours, slower (default: the collection's, else ${HNSW_DEFAULTS.efSearch})`, parseHnswFlag('efSearch'))
     .option('--json', 'print a JSON array of results (url, title, headingPath, score, text, metadata, ...)')
     .addHelpText('after', '\nExamples:\n  ragline search "rate limits" --collection docs -k 3\n  ragline search "rate limits" --collection docs --filter product=api --json');
   addCollectionOption(cmd);

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { ConfigError } from '../errors.js';
+import { SERVER_DEFAULTS } from '../options/defaults.js';
 import { describeModels, resolveChatModel } from '../models/resolve.js';
 import { openAIClient } from '../models/openai/client.js';
 import { checkServerOptions, startServer } from '../server/server.js';
@@ -24,14 +25,14 @@ export function serveCommand(): Command {
   const cmd = new Command('serve')
     .description('serve the Q&A bot: a chat page at /, a JSON API (/api/ask, /api/search) and an OpenAI-compatible /v1/chat/completions')
     .option('-p, --port <n>', 'port to listen on', parseInteger('port', 0), 8787)
-    .option('--host <address>', 'interface to listen on; anything but loopback requires API keys', '127.0.0.1')
+    .option('--host <address>', 'interface to listen on; anything but loopback requires API keys', SERVER_DEFAULTS.host)
     .option('--api-key <key>', 'accept this key as `Authorization: Bearer <key>` (repeatable; RAGLINE_API_KEYS, comma-separated, keeps keys out of `ps`)', collect)
-    .option('--rate-limit <n>', 'requests per minute allowed to one key (or address)', parseInteger('rate-limit'), 60)
+    .option('--rate-limit <n>', 'requests per minute allowed to one key (or address)', parseInteger('rateLimit'), SERVER_DEFAULTS.requestsPerMinute)
     .option('--cors <origins>', 'comma-separated origins allowed to call the API from a browser ("*" for any); off by default')
     .option('--moderate', 'check every question with the moderation endpoint and refuse flagged ones')
     .option('--log-requests', 'print one line per request on stderr: method, path, status, time, key fingerprint (never keys or bodies)')
-    .option('--max-concurrent <n>', 'answers generated at once', parseInteger('max-concurrent'), 8)
-    .option('--max-queue <n>', 'answers waiting for a slot before requests get 503', parseInteger('max-queue', 0), 32);
+    .option('--max-concurrent <n>', 'answers generated at once', parseInteger('maxConcurrent'), SERVER_DEFAULTS.maxConcurrentAnswers)
+    .option('--max-queue <n>', 'answers waiting for a slot before requests get 503', parseInteger('maxQueue', 0), SERVER_DEFAULTS.maxQueuedAnswers);
   addCollectionOption(cmd);
   addModelOptions(cmd, { chat: true });
   cmd.addHelpText('after', '\nThe answer streams as server-sent events with `Accept: text/event-stream`; sources come first.');

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { openDatabase } from '../store/database.js';
 import { startWorker, type WorkerEvent } from '../jobs/worker.js';
+import { JOB_DEFAULTS, WORKER_DEFAULTS } from '../options/defaults.js';
 import { parseInteger, status } from './context.js';
 import { formatInt } from './format.js';
 
@@ -38,12 +39,12 @@ function describeEvent(e: WorkerEvent): string | undefined {
 export function workerCommand(): Command {
   return new Command('worker')
     .description('run queued ingestion jobs (`ragline jobs add`); start several, on several machines, against one Postgres server')
-    .option('--concurrency <n>', 'jobs run at once by this worker', parseInteger('concurrency'), 1)
+    .option('--concurrency <n>', 'jobs run at once by this worker', parseInteger('concurrency'), WORKER_DEFAULTS.concurrency)
     .option('--exit-when-idle', 'exit once no job is queued, waiting for a retry or running (batch runs)')
-    .option('--lease-seconds <n>', "a dead worker's job is picked up again this long after its last lease renewal", parseInteger('lease-seconds'), 30)
-    .option('--retry-delay-seconds <n>', 'backoff after a failed attempt, doubled at each further attempt', parseInteger('retry-delay-seconds', 0), 10)
-    .option('--poll-ms <n>', 'how often an idle worker looks for jobs', parseInteger('poll-ms'), 1000)
-    .option('--grace-seconds <n>', 'on SIGTERM/SIGINT, time given to running jobs to finish before they are released to the queue', parseInteger('grace-seconds', 0), 30)
+    .option('--lease-seconds <n>', "a dead worker's job is picked up again this long after its last lease renewal", parseInteger('leaseSeconds'), WORKER_DEFAULTS.leaseMs / 1000)
+    .option('--retry-delay-seconds <n>', 'backoff after a failed attempt, doubled at each further attempt', parseInteger('retryDelaySeconds', 0), JOB_DEFAULTS.retryDelayMs / 1000)
+    .option('--poll-ms <n>', 'how often an idle worker looks for jobs', parseInteger('pollMs'), WORKER_DEFAULTS.pollMs)
+    .option('--grace-seconds <n>', 'on SIGTERM/SIGINT, time given to running jobs to finish before they are released to the queue', parseInteger('graceSeconds', 0), WORKER_DEFAULTS.graceMs / 1000)
     .option('--json', 'print one JSON line per job event on stdout')
     .addHelpText(
       'after',

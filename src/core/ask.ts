@@ -10,6 +10,7 @@ import { markCited, packContext, type AnswerSource, type PackedContext, type Pac
 import { DONT_KNOW } from './prompt.js';
 import type { SearchOptions } from '../retrieval/types.js';
 import { search, type EmbeddingChoice } from './search.js';
+import { ASK_DEFAULTS } from '../options/defaults.js';
 
 /** Options of {@link askStream} and {@link ask}. */
 export interface AskOptions {
@@ -56,7 +57,7 @@ export async function retrieveContext(options: AskOptions): Promise<PackedContex
   const results = await search({
     db: options.db,
     query: options.question,
-    k: options.k ?? 8,
+    k: options.k ?? ASK_DEFAULTS.k,
     ...options.search,
     ...(options.filter ? { filter: options.filter } : {}),
     ...(options.efSearch !== undefined ? { efSearch: options.efSearch } : {}),

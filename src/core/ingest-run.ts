@@ -5,6 +5,7 @@
  *   documents ─▶ extract ─▶ skipUnchanged ─▶ chunk ─▶ addMetadata ─▶ embed | embedWithBatchApi ─▶ store
  */
 import { pipe } from '../iter/pipe.js';
+import { DEFAULT_COLLECTION } from '../options/defaults.js';
 import type { CrawlStats } from '../stages/crawl.js';
 import { extract } from '../stages/extract.js';
 import { chunk, chunkingFingerprint, type ChunkOptions } from '../stages/chunk.js';
@@ -45,7 +46,7 @@ export function checkIngestOptions(options: IngestBaseOptions): void {
  */
 export async function openIngestCollection<T>(options: IngestBaseOptions, fn: (collection: Collection) => Promise<T>): Promise<T> {
   const { pool } = options.db;
-  const name = options.collection ?? 'default';
+  const name = options.collection ?? DEFAULT_COLLECTION;
   const existed = (await getCollection(pool, name)) !== undefined;
   const collection = await ensureCollection(pool, name, options.embedding, options.index ? { index: options.index } : {});
   try {

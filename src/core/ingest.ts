@@ -9,6 +9,7 @@
 import { normalizeUrl, type CrawlStats } from '../stages/crawl.js';
 import { openCrawlState, type CrawlState } from '../store/crawl-state.js';
 import { estimateIngest } from '../embed/estimate.js';
+import { CRAWL_DEFAULTS, DEFAULT_COLLECTION } from '../options/defaults.js';
 import type { Collection } from '../store/collections.js';
 import { documentSource, isCrawlSource, type DocumentSourceOptions } from './document-source.js';
 import { checkIngestOptions, countSkipped, finishRun, openIngestCollection, runStages, skippedCounts, startRun, type IngestRun } from './ingest-run.js';
@@ -31,7 +32,7 @@ export async function ingest(options: IngestOptions): Promise<IngestSummary> {
 /** `ingest` with `dryRun`: the estimate in the shape of a summary. */
 async function dryRunIngest(options: IngestOptions, started: number): Promise<IngestSummary> {
   let crawlStats: Readonly<CrawlStats> | undefined;
-  const name = options.collection ?? 'default';
+  const name = options.collection ?? DEFAULT_COLLECTION;
   const { tokens: _tokens, ...estimate } = await estimateIngest({
     pool: options.db.pool,
     collection: name,
@@ -67,7 +68,7 @@ function sourceOptions(options: IngestOptions, onStats: (stats: Readonly<CrawlSt
  */
 async function crawlOrReadInto(options: IngestOptions, collection: Collection, started: number): Promise<IngestSummary> {
   const isCrawl = isCrawlSource(options.source);
-  const run = startRun(options, collection, options.source, isCrawl ? (options.crawl?.maxPages ?? 1000) : undefined);
+  const run = startRun(options, collection, options.source, isCrawl ? (options.crawl?.maxPages ?? CRAWL_DEFAULTS.maxPages) : undefined);
   let crawlState: CrawlState | undefined;
   if (isCrawl && options.incremental !== false) {
     crawlState = await openCrawlState({ pool: options.db.pool, collectionId: collection.id, startUrl: normalizeUrl(options.source), chunking: run.chunking });

@@ -1,4 +1,5 @@
-import { ConfigError, describeValue } from '../errors.js';
+import { ConfigError } from '../errors.js';
+import { checkInteger } from '../options/check.js';
 import type { ChatGrounding, ChatMessage, ChatModel } from '../models/spec.js';
 import { getTokenizer } from '../models/tokenizer.js';
 import type { SearchResult } from '../retrieval/types.js';
@@ -64,10 +65,11 @@ function countMessages(messages: readonly ChatMessage[], count: (s: string) => n
  * are taken in retrieval order; passages of one page share one source number.
  */
 export function packContext(results: readonly SearchResult[], question: string, model: ChatModel, options: PackOptions = {}): PackedContext {
-  const reserve = options.reserveOutputTokens ?? Math.min(1024, model.maxOutputTokens);
-  if (!Number.isInteger(reserve) || reserve < 1 || reserve > model.maxOutputTokens) {
-    throw new ConfigError('reserveOutputTokens', reserve, `Expected \`reserveOutputTokens\` to be an integer from 1 to ${model.maxOutputTokens} (${model.modelId}'s output limit), got ${describeValue(reserve)}.`);
-  }
+  const reserve = checkInteger('reserveOutputTokens', options.reserveOutputTokens ?? Math.min(1024, model.maxOutputTokens), {
+    min: 1,
+    max: model.maxOutputTokens,
+    why: `${model.modelId}'s output limit`,
+  });
   const tok = getTokenizer(model.encoding);
   const count = (s: string) => tok.count(s);
   const system = options.systemPrompt ?? ANSWER_SYSTEM_PROMPT;

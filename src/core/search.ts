@@ -1,6 +1,7 @@
 /** Search: a question embedded by the collection's model, then the retrieval steps. */
 import { ConfigError } from '../errors.js';
 import { checkMetadata } from '../stages/metadata.js';
+import { DEFAULT_COLLECTION } from '../options/defaults.js';
 import type { Database } from '../store/database.js';
 import { checkHnswSettings, checkCollectionModel, requireCollection, type Collection } from '../store/collections.js';
 import type { EmbeddingModel } from '../models/spec.js';
@@ -52,7 +53,7 @@ async function embedQuery(model: EmbeddingModel, text: string, signal?: AbortSig
  * (`{ product: 'api' }`); `efSearch` overrides the collection's HNSW candidate list size.
  */
 export async function search(options: SearchCollectionOptions): Promise<SearchResult[]> {
-  const { db, collection: name = 'default', query, embedding, connection, signal, ...searchOptions } = options;
+  const { db, collection: name = DEFAULT_COLLECTION, query, embedding, connection, signal, ...searchOptions } = options;
   if (!query.trim()) throw new ConfigError('query', query, 'The query is empty: give a question or keywords.');
   // Checked before the question is embedded: a bad filter or efSearch costs no API call.
   if (searchOptions.filter !== undefined) checkMetadata(searchOptions.filter, 'filter');

@@ -4,6 +4,8 @@
  */
 import { ConfigError, FetchError, describeValue } from '../errors.js';
 import { DEFAULT_USER_AGENT } from '../net/http-get.js';
+import { checkBoolean, checkInteger } from '../options/check.js';
+import { CRAWL_DEFAULTS } from '../options/defaults.js';
 import type { CrawlHistory } from '../store/crawl-state-types.js';
 import { createScope, createTrapGuard, type Scope, type TrapGuard } from './scope.js';
 import type { CrawlEvent, CrawlOptions } from './types.js';
@@ -41,22 +43,21 @@ export function resolveCrawlOptions(startUrl: string | URL, options: CrawlOption
     throw new ConfigError('options', options, `Options must be an object, got ${describeValue(options)}.`);
   }
   const start = parseStartUrl(startUrl);
-  const maxPages = positiveInteger('maxPages', options.maxPages, 1000);
-  const concurrency = positiveInteger('concurrency', options.concurrency, 8);
+  const concurrency = checkInteger('concurrency', options.concurrency ?? CRAWL_DEFAULTS.concurrency, { min: 1 });
   const settings = {
     start,
-    maxPages,
+    maxPages: checkInteger('maxPages', options.maxPages ?? CRAWL_DEFAULTS.maxPages, { min: 1 }),
     concurrency,
-    concurrencyPerHost: positiveInteger('concurrencyPerHost', options.concurrencyPerHost, concurrency),
-    maxDepth: nonNegative('maxDepth', options.maxDepth, Infinity),
-    delayMs: nonNegative('delayMs', options.delayMs, 0),
-    retries: nonNegative('retries', options.retries, 2),
-    retryBaseMs: nonNegative('retryBaseMs', options.retryBaseMs, 1000),
-    maxRetryAfterMs: nonNegative('maxRetryAfterMs', options.maxRetryAfterMs, 120_000),
+    concurrencyPerHost: checkInteger('concurrencyPerHost', options.concurrencyPerHost ?? concurrency, { min: 1 }),
+    maxDepth: countOrInfinity('maxDepth', options.maxDepth ?? CRAWL_DEFAULTS.maxDepth),
+    delayMs: countOrInfinity('delayMs', options.delayMs ?? CRAWL_DEFAULTS.delayMs),
+    retries: countOrInfinity('retries', options.retries ?? CRAWL_DEFAULTS.retries),
+    retryBaseMs: countOrInfinity('retryBaseMs', options.retryBaseMs ?? CRAWL_DEFAULTS.retryBaseMs),
+    maxRetryAfterMs: countOrInfinity('maxRetryAfterMs', options.maxRetryAfterMs ?? CRAWL_DEFAULTS.maxRetryAfterMs),
     maxRequestsPerMinute:
-      options.maxRequestsPerMinute === undefined ? undefined : positiveInteger('maxRequestsPerMinute', options.maxRequestsPerMinute, 1),
-    robots: booleanOption('robots', options.robots, true),
-    sitemaps: booleanOption('sitemaps', options.sitemaps, true),
+      options.maxRequestsPerMinute === undefined ? undefined : checkInteger('maxRequestsPerMinute', options.maxRequestsPerMinute, { min: 1 }),
+    robots: checkBoolean('robots', options.robots ?? true),
+    sitemaps: checkBoolean('sitemaps', options.sitemaps ?? true),
   };
   if (options.onEvent !== undefined && typeof options.onEvent !== 'function') {
     throw new ConfigError('onEvent', options.onEvent, `onEvent must be a function, got ${describeValue(options.onEvent)}.`);
@@ -95,26 +96,7 @@ function parseStartUrl(startUrl: string | URL): URL {
   return start;
 }
 
-/** Validate a whole-number option. */
-function positiveInteger(name: string, value: unknown, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    throw new ConfigError(name, value, `${name} must be an integer >= 1, got ${describeValue(value)}.`);
-  }
-  return value;
-}
-
-/** Validate a whole-number option that may be 0 (or Infinity where the default is). */
-function nonNegative(name: string, value: unknown, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !(Number.isInteger(value) || value === Infinity) || value < 0) {
-    throw new ConfigError(name, value, `${name} must be an integer >= 0, got ${describeValue(value)}.`);
-  }
-  return value;
-}
-
-function booleanOption(name: string, value: unknown, fallback: boolean): boolean {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'boolean') throw new ConfigError(name, value, `${name} must be true or false, got ${describeValue(value)}.`);
-  return value;
+/** A whole number of hops, milliseconds or retries, from 0 up; `Infinity` means no bound. */
+function countOrInfinity(name: string, value: unknown): number {
+  return value === Infinity ? value : checkInteger(name, value, { min: 0 });
 }

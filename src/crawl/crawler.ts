@@ -360,9 +360,9 @@ function startDisallowed(task: Task, robots: RobotsRules, userAgent: string): Fe
     'robots',
     robots.source === 'unreachable'
       ? `${robots.url} could not be read (a 5xx or no answer), which means "crawl nothing" (RFC 9309); ` +
-          `try again later, or ignore robots.txt (--ignore-robots) if the site is yours.`
+          `try again later, or ignore robots.txt (\`robots: false\`) if the site is yours.`
       : `${robots.url} disallows the start URL ${task.url.href} for user agent "${userAgent}"; ` +
-          `set another start URL, or ignore robots.txt (--ignore-robots) if the site is yours.`,
+          `set another start URL, or ignore robots.txt (\`robots: false\`) if the site is yours.`,
   );
 }
 

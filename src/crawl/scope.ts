@@ -4,6 +4,8 @@
  * strings, repeating path segments) from eating the page budget.
  */
 import { ConfigError, describeValue } from '../errors.js';
+import { checkInteger, checkOneOf } from '../options/check.js';
+import { CRAWL_DEFAULTS } from '../options/defaults.js';
 
 /** How far from the start URL a crawl may go. */
 export type CrawlScope =
@@ -49,14 +51,14 @@ export function compilePattern(pattern: string | RegExp, option = 'pattern'): (u
     return (url) => copy.test(url.href);
   }
   if (typeof pattern !== 'string' || pattern === '' || pattern === 're:') {
-    throw new ConfigError(option, pattern, `${option} entries must be non-empty globs or re:regexes, got ${describeValue(pattern)}.`);
+    throw new ConfigError(option, pattern, `Expected \`${option}\` entries to be non-empty globs or re:regexes, got ${describeValue(pattern)}.`);
   }
   if (pattern.startsWith('re:')) {
     let compiled: RegExp;
     try {
       compiled = new RegExp(pattern.slice(3));
     } catch (error) {
-      throw new ConfigError(option, pattern, `${option} ${describeValue(pattern)} is not a valid regular expression: ${(error as Error).message}`, { cause: error });
+      throw new ConfigError(option, pattern, `\`${option}\` entry ${describeValue(pattern)} is not a valid regular expression: ${(error as Error).message}`, { cause: error });
     }
     return (url) => compiled.test(url.href);
   }
@@ -94,13 +96,10 @@ export interface Scope {
 }
 
 export function createScope(start: URL, options: ScopeOptions = {}): Scope {
-  const kind = options.scope ?? 'host';
-  if (!CRAWL_SCOPES.includes(kind)) {
-    throw new ConfigError('scope', kind, `scope must be one of ${CRAWL_SCOPES.join(', ')}, got ${describeValue(kind)}.`);
-  }
+  const kind = checkOneOf('scope', options.scope ?? CRAWL_DEFAULTS.scope, CRAWL_SCOPES);
   const list = (name: string, value: unknown): Array<(url: URL) => boolean> => {
     if (value === undefined) return [];
-    if (!Array.isArray(value)) throw new ConfigError(name, value, `${name} must be an array of globs or re:regexes, got ${describeValue(value)}.`);
+    if (!Array.isArray(value)) throw new ConfigError(name, value, `Expected \`${name}\` to be an array of globs or re:regexes, got ${describeValue(value)}.`);
     return value.map((pattern: unknown) => compilePattern(pattern as string | RegExp, name));
   };
   const include = list('include', options.include);
@@ -161,14 +160,7 @@ export interface TrapGuard {
 }
 
 export function createTrapGuard(options: TrapOptions = {}): TrapGuard {
-  const number = (name: keyof TrapOptions, fallback: number): number => {
-    const value = options[name];
-    if (value === undefined) return fallback;
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-      throw new ConfigError(name, value, `${name} must be an integer >= 1, got ${describeValue(value)}.`);
-    }
-    return value;
-  };
+  const number = (name: keyof TrapOptions, fallback: number): number => checkInteger(name, options[name] ?? fallback, { min: 1 });
   const maxUrlLength = number('maxUrlLength', 2048);
   const maxQueryParameters = number('maxQueryParameters', 12);
   const maxRepeatedSegments = number('maxRepeatedSegments', 3);

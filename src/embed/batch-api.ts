@@ -9,7 +9,8 @@
  */
 import { toFile } from 'openai';
 import type pg from 'pg';
-import { ConfigError, ModelError, describeValue } from '../errors.js';
+import { ConfigError, ModelError } from '../errors.js';
+import { checkNumber } from '../options/check.js';
 import { splitBy } from '../iter/batch-by.js';
 import { sleep } from '../net/retry.js';
 import type { OpenAIEmbeddingModel } from '../models/openai/embedding.js';
@@ -84,7 +85,7 @@ interface BatchRow {
 function asOpenAI(model: EmbeddingModel): OpenAIEmbeddingModel {
   const m = model as Partial<OpenAIEmbeddingModel>;
   if (typeof m.requestBody !== 'function' || !m.client || typeof m.decode !== 'function') {
-    throw new ConfigError('model', model.modelId, `The Batch API needs an OpenAI embedding model; ${model.provider}/${model.modelId} is not one: drop --batch-api or set OPENAI_API_KEY.`);
+    throw new ConfigError('model', model.modelId, `The Batch API needs an OpenAI embedding model; ${model.provider}/${model.modelId} is not one: drop \`batchApi\` or set OPENAI_API_KEY.`);
   }
   return m as OpenAIEmbeddingModel;
 }
@@ -97,10 +98,7 @@ function asOpenAI(model: EmbeddingModel): OpenAIEmbeddingModel {
 export async function* embedWithBatchApi(source: AsyncIterable<ChunkedDocument>, options: BatchApiOptions): AsyncGenerator<EmbeddedDocument> {
   const model = asOpenAI(options.model);
   const { pool, signal } = options;
-  const pollIntervalMs = options.pollIntervalMs ?? 30_000;
-  if (!(Number.isFinite(pollIntervalMs) && pollIntervalMs >= 0)) {
-    throw new ConfigError('pollIntervalMs', pollIntervalMs, `Expected \`pollIntervalMs\` to be a number from 0 up, got ${describeValue(pollIntervalMs)}.`);
-  }
+  const pollIntervalMs = checkNumber('pollIntervalMs', options.pollIntervalMs ?? 30_000, { min: 0 });
   const limits = { ...BATCH_API_LIMITS, ...options.limits };
   const inputsPerRequest = Math.min(options.inputsPerRequest ?? 512, model.maxInputsPerCall, limits.maxEmbeddingInputs);
   const baseURL = model.client.baseURL;
@@ -109,7 +107,7 @@ export async function* embedWithBatchApi(source: AsyncIterable<ChunkedDocument>,
   for await (const doc of source) {
     for (const c of doc.chunks) {
       if (c.tokenCount > model.maxInputTokens) {
-        throw new ConfigError('chunk', c.url, `Chunk ${c.ordinal} of ${c.url} has ${c.tokenCount} tokens, over ${model.modelId}'s limit of ${model.maxInputTokens}: lower --chunk-tokens.`);
+        throw new ConfigError('chunk', c.url, `Chunk ${c.ordinal} of ${c.url} has ${c.tokenCount} tokens, over ${model.modelId}'s limit of ${model.maxInputTokens}: lower \`maxTokens\`.`);
       }
     }
     docs.push(doc);

@@ -1,4 +1,4 @@
-import { ConfigError, describeValue } from '../errors.js';
+import { checkInteger } from '../options/check.js';
 
 /** Options of {@link parallelMap}. */
 export interface ParallelMapOptions {
@@ -21,10 +21,7 @@ export async function* parallelMap<T, U>(
   fn: (item: T) => Promise<U>,
   options: ParallelMapOptions = {},
 ): AsyncGenerator<U> {
-  const concurrency = options.concurrency ?? 4;
-  if (!Number.isInteger(concurrency) || concurrency < 1) {
-    throw new ConfigError('concurrency', concurrency, `Expected \`concurrency\` to be an integer from 1 and up, got ${describeValue(concurrency)}.`);
-  }
+  const concurrency = checkInteger('concurrency', options.concurrency ?? 4, { min: 1 });
   const iterator = source[Symbol.asyncIterator]();
   const pending: Array<{ result: Promise<U>; settled: Promise<'head'> }> = [];
   let next: Promise<IteratorResult<T>> | undefined;

@@ -11,6 +11,7 @@
  * It is also the reference for the jobs API: every step below is a public export of `ragline`.
  */
 import type { Database } from '../store/database.js';
+import { DEFAULT_COLLECTION } from '../options/defaults.js';
 import { expandSources, type ExpandOptions } from './sources.js';
 import { enqueueJobs, countJobs, type Job, type JobIngestOptions, type JobState } from './queue.js';
 import { runWorker, type WorkerOptions, type WorkerSummary } from './worker.js';
@@ -39,7 +40,7 @@ export async function queueIngest(options: QueueIngestOptions): Promise<Job[]> {
   return enqueueJobs(
     options.db.pool,
     sources.map((s) => ({
-      collection: options.collection ?? 'default',
+      collection: options.collection ?? DEFAULT_COLLECTION,
       source: s.source,
       kind: s.kind,
       ...(options.ingest ? { options: options.ingest } : {}),

@@ -14,6 +14,9 @@ import type pg from 'pg';
 import { ConfigError, describeValue } from '../errors.js';
 import { checkCollectionName } from '../store/collections.js';
 import { checkMetadata } from '../stages/metadata.js';
+import { checkInteger } from '../options/check.js';
+import { JOB_DEFAULTS } from '../options/defaults.js';
+import type { IngestSettings } from '../core/ingest-settings.js';
 
 export type JobState = 'queued' | 'running' | 'done' | 'failed' | 'dead' | 'cancelled';
 /** `site`: crawl from a start URL; `page`: that one URL; `path`: a file or folder on the worker's machine. */
@@ -21,32 +24,17 @@ export type JobKind = 'site' | 'page' | 'path';
 
 export const JOB_STATES: readonly JobState[] = ['queued', 'running', 'done', 'failed', 'dead', 'cancelled'];
 
-/** Ingest settings a job carries to whichever worker runs it. */
-export interface JobIngestOptions {
-  /** Crawl page limit (`page` jobs always fetch one page). */
-  maxPages?: number;
-  /** Pages fetched at once by the crawl. */
-  concurrency?: number;
-  chunkTokens?: number;
-  chunkOverlap?: number;
-  /** HTTP timeout per request, ms. */
-  timeoutMs?: number;
-  allowPrivateNetwork?: boolean;
+/**
+ * Ingest settings a job carries to whichever worker runs it: the settings `ragline ingest` takes
+ * (`page` jobs always fetch their one page), plus the job's own.
+ */
+export interface JobIngestOptions extends IngestSettings {
   /**
    * Drop the collection's HNSW index while its jobs run and build it once when the last of them
    * ends — several times faster than keeping the graph up to date row by row for a bulk load.
    * Searches stay correct meanwhile (exact scans, slower).
    */
   deferIndex?: boolean;
-  /** Chunks per embedding request. */
-  embedBatchSize?: number;
-  /** Embedding requests in flight. */
-  embedConcurrency?: number;
-  /**
-   * Metadata stored with every chunk of the job, to filter searches on (`{ product: 'api' }`); see
-   * the `metadata` option of the website Q&A pipeline's `ingest`.
-   */
-  metadata?: Record<string, unknown>;
   /** The embedding model, for a collection that does not exist yet (else the collection's own is used). */
   model?: { provider?: string; embeddingModel?: string; dimensions?: number };
 }
@@ -143,11 +131,6 @@ const toJob = (r: Row): Job => ({
   finishedAt: r.finished_at,
 });
 
-function checkPositive(name: string, n: number): number {
-  if (!Number.isInteger(n) || n < 1) throw new ConfigError(name, n, `Expected \`${name}\` to be an integer from 1 and up, got ${describeValue(n)}.`);
-  return n;
-}
-
 /** Add jobs, in order, in one statement. */
 export async function enqueueJobs(pool: pg.Pool, jobs: readonly NewJob[]): Promise<Job[]> {
   if (jobs.length === 0) return [];
@@ -155,7 +138,7 @@ export async function enqueueJobs(pool: pg.Pool, jobs: readonly NewJob[]): Promi
     checkCollectionName(j.collection);
     if (!['site', 'page', 'path'].includes(j.kind)) throw new ConfigError('kind', j.kind, `Unknown job kind ${describeValue(j.kind)}: use "site", "page" or "path".`);
     if (!j.source) throw new ConfigError('source', j.source, 'A job needs a source: a URL, a file or a folder.');
-    checkPositive('maxAttempts', j.maxAttempts ?? 3);
+    checkInteger('maxAttempts', j.maxAttempts ?? JOB_DEFAULTS.maxAttempts, { min: 1 });
     if (j.options?.metadata !== undefined) checkMetadata(j.options.metadata);
   }
   const { rows } = await pool.query<Row>(
@@ -169,7 +152,7 @@ export async function enqueueJobs(pool: pg.Pool, jobs: readonly NewJob[]): Promi
       jobs.map((j) => j.source),
       jobs.map((j) => j.kind),
       jobs.map((j) => JSON.stringify(j.options ?? {})),
-      jobs.map((j) => j.maxAttempts ?? 3),
+      jobs.map((j) => j.maxAttempts ?? JOB_DEFAULTS.maxAttempts),
     ],
   );
   return rows.map(toJob).sort((a, b) => a.id - b.id);
@@ -206,7 +189,7 @@ export async function listJobs(pool: pg.Pool, options: ListJobsOptions = {}): Pr
   }
   const { rows } = await pool.query<Row>(
     `SELECT * FROM jobs WHERE ($1::text IS NULL OR state = $1) AND ($2::text IS NULL OR collection = $2) ORDER BY id DESC LIMIT $3`,
-    [options.state ?? null, options.collection ?? null, checkPositive('limit', options.limit ?? 100)],
+    [options.state ?? null, options.collection ?? null, checkInteger('limit', options.limit ?? JOB_DEFAULTS.listLimit, { min: 1 })],
   );
   return rows.map(toJob);
 }
@@ -327,8 +310,8 @@ export interface FailOptions {
  * @returns the new state, or undefined when the lease was no longer `owner`'s
  */
 export async function failJob(pool: pg.Pool, id: number, owner: string, error: string, options: FailOptions = {}): Promise<JobState | undefined> {
-  const base = options.retryDelayMs ?? 10_000;
-  const max = options.maxRetryDelayMs ?? 600_000;
+  const base = options.retryDelayMs ?? JOB_DEFAULTS.retryDelayMs;
+  const max = options.maxRetryDelayMs ?? JOB_DEFAULTS.maxRetryDelayMs;
   const p = options.progress ?? { pages: 0, chunks: 0, tokens: 0 };
   const { rows } = await pool.query<{ state: JobState }>(
     `UPDATE jobs SET

@@ -11,7 +11,10 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { ingest, type IngestSummary } from '../core/ingest.js';
-import { ConfigError, ModelError, RaglineError, describeValue } from '../errors.js';
+import { ConfigError, ModelError, RaglineError } from '../errors.js';
+import { checkInteger } from '../options/check.js';
+import { WORKER_DEFAULTS } from '../options/defaults.js';
+import { toIngestOptions } from '../core/ingest-settings.js';
 import type { Database } from '../store/database.js';
 import { buildCollectionIndex, dropCollectionIndex, ensureCollection, getCollection } from '../store/collections.js';
 import type { EmbeddingModel } from '../models/spec.js';
@@ -102,11 +105,6 @@ export interface Worker {
   stop(options?: { graceMs?: number }): Promise<WorkerSummary>;
 }
 
-function checkInt(name: string, value: number, min: number): number {
-  if (!Number.isInteger(value) || value < min) throw new ConfigError(name, value, `Expected \`${name}\` to be an integer from ${min} and up, got ${describeValue(value)}.`);
-  return value;
-}
-
 /** Errors that no retry can fix: the job is dead at once. */
 export function isPermanentError(err: unknown): boolean {
   if (err instanceof ConfigError) return true;
@@ -141,9 +139,9 @@ class Lost extends RaglineError {
 
 /** Start a worker; it runs until idle (`exitWhenIdle`) or stopped. */
 export function startWorker(options: WorkerOptions): Worker {
-  const concurrency = checkInt('concurrency', options.concurrency ?? 1, 1);
-  const leaseMs = checkInt('leaseMs', options.leaseMs ?? 30_000, 1);
-  const pollMs = checkInt('pollMs', options.pollMs ?? 1000, 1);
+  const concurrency = checkInteger('concurrency', options.concurrency ?? WORKER_DEFAULTS.concurrency, { min: 1 });
+  const leaseMs = checkInteger('leaseMs', options.leaseMs ?? WORKER_DEFAULTS.leaseMs, { min: 1 });
+  const pollMs = checkInteger('pollMs', options.pollMs ?? WORKER_DEFAULTS.pollMs, { min: 1 });
   const id = options.workerId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   const { db } = options;
   const emit = (e: WorkerEvent) => options.onEvent?.(e);
@@ -178,23 +176,18 @@ export function startWorker(options: WorkerOptions): Worker {
     }, Math.max(1, Math.floor(leaseMs / 3)));
     try {
       const embedding = await (options.embeddingFor ? options.embeddingFor(job) : defaultEmbeddingFor(db, job, options.connection));
-      const o = job.options;
-      if (o.deferIndex) await dropCollectionIndex(db.pool, await ensureCollection(db.pool, job.collection, embedding));
+      const settings = toIngestOptions(job.options);
+      if (job.options.deferIndex) {
+        await dropCollectionIndex(db.pool, await ensureCollection(db.pool, job.collection, embedding, settings.index ? { index: settings.index } : {}));
+      }
       const result = await ingest({
         db,
         source: job.source,
         collection: job.collection,
         embedding,
-        chunk: { ...(o.chunkTokens ? { maxTokens: o.chunkTokens } : {}), ...(o.chunkOverlap ? { overlapTokens: o.chunkOverlap } : {}) },
-        crawl: {
-          // A page job fetches its one page: no sitemap to read (a sitemap job already listed it).
-          ...(job.kind === 'page' ? { maxPages: 1, sitemaps: false } : o.maxPages ? { maxPages: o.maxPages } : {}),
-          ...(o.concurrency ? { concurrency: o.concurrency } : {}),
-          ...(o.timeoutMs ? { timeoutMs: o.timeoutMs } : {}),
-          allowPrivateNetwork: o.allowPrivateNetwork === true,
-        },
-        embed: { ...(o.embedBatchSize ? { batchSize: o.embedBatchSize } : {}), ...(o.embedConcurrency ? { concurrency: o.embedConcurrency } : {}) },
-        ...(o.metadata ? { metadata: o.metadata } : {}),
+        ...settings,
+        // A page job fetches its one page: no sitemap to read (a sitemap job already listed it).
+        crawl: { ...settings.crawl, ...(job.kind === 'page' ? { maxPages: 1, sitemaps: false } : {}) },
         signal: controller.signal,
         onProgress: (p) => {
           progress.pages = p.documents;
@@ -293,7 +286,7 @@ export function startWorker(options: WorkerOptions): Worker {
   return {
     id,
     finished,
-    async stop({ graceMs = 30_000 } = {}) {
+    async stop({ graceMs = WORKER_DEFAULTS.graceMs } = {}) {
       stopping = true;
       wake?.();
       const settled = Promise.all([...running.values()].map((r) => r.promise));

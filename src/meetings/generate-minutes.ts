@@ -5,7 +5,9 @@
  * action items are merged and deduplicated in code, so none is lost in a summary. Every call asks
  * for JSON of a schema (structured outputs) at temperature 0. Nothing is ever truncated silently.
  */
-import { ConfigError, ModelError, describeValue } from '../errors.js';
+import { ConfigError, ModelError } from '../errors.js';
+import { checkInteger } from '../options/check.js';
+import { MINUTES_DEFAULTS } from '../options/defaults.js';
 import type { ChatMessage, ChatModel } from '../models/spec.js';
 import { getTokenizer } from '../models/tokenizer.js';
 import { terms } from '../models/local/terms.js';
@@ -165,18 +167,13 @@ export function mergeActionItems(lists: readonly ActionItem[][]): ActionItem[] {
 export async function generateMinutes(transcript: Transcript, options: GenerateMinutesOptions): Promise<MinutesResult> {
   const { chat } = options;
   const template = typeof options.template === 'object' ? options.template : resolveTemplate(options.template);
-  const reserve = options.reserveOutputTokens ?? Math.min(2048, chat.maxOutputTokens, Math.floor(chat.contextWindow / 4));
-  if (!Number.isInteger(reserve) || reserve < 256 || reserve > chat.maxOutputTokens) {
-    throw new ConfigError('reserveOutputTokens', reserve, `Expected \`reserveOutputTokens\` to be an integer from 256 to ${chat.maxOutputTokens} (${chat.modelId}'s output limit), got ${describeValue(reserve)}.`);
-  }
-  const maxChunkTokens = options.maxChunkTokens ?? 16_000;
-  if (!Number.isInteger(maxChunkTokens) || maxChunkTokens < 200) {
-    throw new ConfigError('maxChunkTokens', maxChunkTokens, `Expected \`maxChunkTokens\` to be an integer from 200 up, got ${describeValue(maxChunkTokens)}.`);
-  }
-  const concurrency = options.concurrency ?? 4;
-  if (!Number.isInteger(concurrency) || concurrency < 1) {
-    throw new ConfigError('concurrency', concurrency, `Expected \`concurrency\` to be an integer from 1 and up, got ${describeValue(concurrency)}.`);
-  }
+  const reserve = checkInteger('reserveOutputTokens', options.reserveOutputTokens ?? Math.min(2048, chat.maxOutputTokens, Math.floor(chat.contextWindow / 4)), {
+    min: 256,
+    max: chat.maxOutputTokens,
+    why: `${chat.modelId}'s output limit`,
+  });
+  const maxChunkTokens = checkInteger('maxChunkTokens', options.maxChunkTokens ?? MINUTES_DEFAULTS.maxChunkTokens, { min: 200 });
+  const concurrency = checkInteger('concurrency', options.concurrency ?? MINUTES_DEFAULTS.concurrency, { min: 1 });
   const tok = getTokenizer(chat.encoding);
   const count = (messages: readonly ChatMessage[]) => messages.reduce((n, m) => n + PER_MESSAGE + tok.count(m.content), REPLY_PRIMING);
   const stats: MinutesResult['stats'] = { chunks: 0, calls: 0, reduceRounds: 0, promptTokens: 0, outputTokens: 0 };
@@ -211,7 +208,7 @@ export async function generateMinutes(transcript: Transcript, options: GenerateM
     stats.outputTokens += out;
     options.onCall?.({ ...event, promptTokens, outputTokens: out, ms: Math.round(performance.now() - started) });
     if (finish === 'length') {
-      throw new ModelError(chat.provider, chat.modelId, `The ${event.step} reply for part ${event.part} of ${event.of} was cut at ${reserve} tokens: raise --reserve-output-tokens or lower --chunk-tokens.`, { code: 'length' });
+      throw new ModelError(chat.provider, chat.modelId, `The ${event.step} reply for part ${event.part} of ${event.of} was cut at ${reserve} tokens: raise \`reserveOutputTokens\` or lower \`maxChunkTokens\`.`, { code: 'length' });
     }
     try {
       return JSON.parse(text);
@@ -227,7 +224,7 @@ export async function generateMinutes(transcript: Transcript, options: GenerateM
   const overhead = count([{ role: 'system', content: mapSystem }, { role: 'user', content: mapUser(undefined, 999, 999) }]) + 8;
   const budget = Math.min(maxChunkTokens, chat.contextWindow - reserve - overhead);
   if (budget < 200) {
-    throw new ConfigError('chatModel', chat.modelId, `${chat.modelId}'s window of ${chat.contextWindow} tokens leaves ${budget} for transcript after the prompt and ${reserve} for the reply: use a model with a larger window or lower --reserve-output-tokens.`);
+    throw new ConfigError('chatModel', chat.modelId, `${chat.modelId}'s window of ${chat.contextWindow} tokens leaves ${budget} for transcript after the prompt and ${reserve} for the reply: use a model with a larger window or lower \`reserveOutputTokens\`.`);
   }
   const chunks = chunkTranscriptLines(transcriptLines(transcript.segments), budget, tok);
   stats.chunks = chunks.length;
@@ -284,7 +281,7 @@ export async function generateMinutes(transcript: Transcript, options: GenerateM
     for (const p of partials) {
       const cost = tok.count(formatPart(p, group.length + 1)) + 2;
       if (cost > reduceBudget) {
-        throw new ConfigError('chatModel', chat.modelId, `One part's minutes take ${cost} tokens, more than ${chat.modelId}'s window leaves for a reduce step (${reduceBudget}): lower --chunk-tokens.`);
+        throw new ConfigError('chatModel', chat.modelId, `One part's minutes take ${cost} tokens, more than ${chat.modelId}'s window leaves for a reduce step (${reduceBudget}): lower \`maxChunkTokens\`.`);
       }
       if (group.length > 0 && used + cost > reduceBudget) {
         groups.push(group);
@@ -297,7 +294,7 @@ export async function generateMinutes(transcript: Transcript, options: GenerateM
     groups.push(group);
     if (groups.length === partials.length) {
       // Every group holds one part: the window fits no two summaries, and another round would not shrink them.
-      throw new ConfigError('chatModel', chat.modelId, `${chat.modelId}'s window cannot hold two partial summaries at once; use a larger model or lower --reserve-output-tokens.`);
+      throw new ConfigError('chatModel', chat.modelId, `${chat.modelId}'s window cannot hold two partial summaries at once; use a larger model or lower \`reserveOutputTokens\`.`);
     }
     const round = stats.reduceRounds;
     partials = await Promise.all(

@@ -16,6 +16,8 @@ import { createReadStream } from 'node:fs';
 import path from 'node:path';
 import type pg from 'pg';
 import { ConfigError, InputError, describeValue } from '../errors.js';
+import { checkInteger } from '../options/check.js';
+import { MINUTES_DEFAULTS } from '../options/defaults.js';
 import type { TranscribeResult, TranscriptionModel } from '../models/spec.js';
 import { planAudio, type AudioPiece, type PlanAudioOptions } from './split-audio.js';
 import { findTranscribedPieces, saveTranscribedPiece } from './audio-pieces-store.js';
@@ -90,10 +92,7 @@ function runsOf<T>(items: readonly T[], runs: number): T[][] {
 /** Transcribe an audio or video file into one transcript (see the module comment). */
 export async function transcribeAudio(file: string, options: TranscribeAudioOptions): Promise<Transcript> {
   const { model } = options;
-  const concurrency = options.concurrency ?? 4;
-  if (!Number.isInteger(concurrency) || concurrency < 1) {
-    throw new ConfigError('concurrency', concurrency, `Expected \`concurrency\` to be an integer from 1 and up, got ${describeValue(concurrency)}.`);
-  }
+  const concurrency = checkInteger('concurrency', options.concurrency ?? MINUTES_DEFAULTS.concurrency, { min: 1 });
   for (const [name, value] of Object.entries({ maxPieceSeconds: options.maxPieceSeconds, maxPieceBytes: options.maxPieceBytes, promptWords: options.promptWords })) {
     if (value !== undefined && !(typeof value === 'number' && value > 0)) {
       throw new ConfigError(name, value, `Expected \`${name}\` to be a positive number, got ${describeValue(value)}.`);

@@ -16,7 +16,7 @@ export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 /** Parse `md,json,docx`; throws `ConfigError` naming an unknown format. */
 export function parseFormats(list: string): OutputFormat[] {
   const formats = [...new Set(list.split(',').map((f) => f.trim().toLowerCase().replace(/^\./, '')).filter(Boolean))];
-  if (formats.length === 0) throw new ConfigError('format', list, `Expected --format to list formats (${OUTPUT_FORMATS.join(', ')}), got ${describeValue(list)}.`);
+  if (formats.length === 0) throw new ConfigError('format', list, `Expected \`format\` to list formats (${OUTPUT_FORMATS.join(', ')}), got ${describeValue(list)}.`);
   for (const f of formats) {
     if (!(OUTPUT_FORMATS as readonly string[]).includes(f)) {
       throw new ConfigError('format', f, `Unknown format "${f}": use ${OUTPUT_FORMATS.join(', ')} (comma-separated).`);
@@ -60,7 +60,7 @@ export function planOutputs(options: PlanOutputsOptions): PlannedOutput[] {
     const format = extensionFormat(out)!;
     const asked = options.formats ?? [format];
     if (asked.length !== 1 || asked[0] !== format) {
-      throw new ConfigError('out', out, `--out ${out} is one .${format} file but --format asks for ${asked.join(',')}: give a folder for several formats, or a file per format.`);
+      throw new ConfigError('out', out, `\`out\` ${out} is one .${format} file but \`formats\` asks for ${asked.join(',')}: give a folder for several formats, or a file per format.`);
     }
     return [{ format, path: path.resolve(out) }];
   }

@@ -104,7 +104,7 @@ export function chatModelInfo(id: string, overrides: ChatModelOverrides = {}): C
     throw new ConfigError(
       'chatModel',
       id,
-      `Unknown chat model "${id}": give its context window with --context-window <tokens> (and --max-output-tokens).`,
+      `Unknown chat model "${id}": give its context window as \`contextWindow\` (and its output limit as \`maxOutputTokens\`).`,
     );
   }
   const maxOutputTokens = overrides.maxOutputTokens ?? known?.maxOutputTokens ?? Math.min(4096, Math.floor(contextWindow / 4));

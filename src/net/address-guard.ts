@@ -9,6 +9,7 @@
 import dns from 'node:dns';
 import net from 'node:net';
 import { ConfigError, FetchError, describeValue } from '../errors.js';
+import { checkBoolean } from '../options/check.js';
 
 /** One address a hostname resolves to, as `dns.lookup` reports it. */
 export interface ResolvedAddress {
@@ -207,14 +208,7 @@ export interface AddressGuard {
  * `refusal([hostname])` before the request.
  */
 export function createAddressGuard(policy: AddressPolicy = {}): AddressGuard {
-  const allowAll = policy.allowPrivateNetwork ?? false;
-  if (typeof allowAll !== 'boolean') {
-    throw new ConfigError(
-      'allowPrivateNetwork',
-      allowAll,
-      `allowPrivateNetwork must be true or false, got ${describeValue(allowAll)}.`,
-    );
-  }
+  const allowAll = checkBoolean('allowPrivateNetwork', policy.allowPrivateNetwork ?? false);
   if (policy.resolve !== undefined && typeof policy.resolve !== 'function') {
     throw new ConfigError(
       'resolve',
@@ -301,7 +295,6 @@ export function privateAddressError(url: string, host: string, address: string):
   return new FetchError(
     url,
     'private-address',
-    `Refusing to fetch ${url}: ${what}. Pass --allow-private-network ` +
-      `(option allowPrivateNetwork: true) to crawl local or intranet sites.`,
+    `Refusing to fetch ${url}: ${what}. Pass \`allowPrivateNetwork: true\` to crawl local or intranet sites.`,
   );
 }

@@ -14,6 +14,8 @@ import { Transform, Writable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
 import { ConfigError, FetchError, describeValue } from '../errors.js';
+import { checkInteger, checkNonEmptyString } from '../options/check.js';
+import { HTTP_DEFAULTS } from '../options/defaults.js';
 import { createAddressGuard, privateAddressError, type AddressPolicy } from './address-guard.js';
 
 /** The `User-Agent` sent when none is configured. */
@@ -142,19 +144,6 @@ const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 const CREDENTIAL_HEADERS = ['authorization', 'cookie', 'proxy-authorization'];
 const SNIFF_BYTES = 1024;
 
-/** Validate a whole-number option. */
-function integerOption(name: string, value: unknown, fallback: number, min: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
-    throw new ConfigError(
-      name,
-      value,
-      `${name} must be an integer >= ${min}, got ${describeValue(value)}.`,
-    );
-  }
-  return value;
-}
-
 /** Validated, defaulted options. */
 interface Settings {
   timeoutMs: number;
@@ -167,14 +156,7 @@ function settingsOf(options: HttpGetOptions): Settings {
   if (options === null || typeof options !== 'object') {
     throw new ConfigError('options', options, `Options must be an object, got ${describeValue(options)}.`);
   }
-  const userAgent = options.userAgent ?? DEFAULT_USER_AGENT;
-  if (typeof userAgent !== 'string' || userAgent.trim() === '' || /[\r\n]/.test(userAgent)) {
-    throw new ConfigError(
-      'userAgent',
-      userAgent,
-      `userAgent must be a non-empty single-line string, got ${describeValue(userAgent)}.`,
-    );
-  }
+  const userAgent = checkNonEmptyString('userAgent', options.userAgent ?? DEFAULT_USER_AGENT, { singleLine: true });
   const extra: unknown = options.headers ?? {};
   if (extra === null || typeof extra !== 'object' || Array.isArray(extra)) {
     throw new ConfigError('headers', extra, `headers must be an object of strings, got ${describeValue(extra)}.`);
@@ -198,9 +180,9 @@ function settingsOf(options: HttpGetOptions): Settings {
     throw new ConfigError('signal', options.signal, `signal must be an AbortSignal, got ${describeValue(options.signal)}.`);
   }
   return {
-    timeoutMs: integerOption('timeoutMs', options.timeoutMs, 30_000, 1),
-    maxBytes: integerOption('maxBytes', options.maxBytes, 10 * 1024 * 1024, 1),
-    maxRedirects: integerOption('maxRedirects', options.maxRedirects, 10, 0),
+    timeoutMs: checkInteger('timeoutMs', options.timeoutMs ?? HTTP_DEFAULTS.timeoutMs, { min: 1 }),
+    maxBytes: checkInteger('maxBytes', options.maxBytes ?? HTTP_DEFAULTS.maxBytes, { min: 1 }),
+    maxRedirects: checkInteger('maxRedirects', options.maxRedirects ?? HTTP_DEFAULTS.maxRedirects, { min: 0 }),
     headers,
   };
 }

@@ -5,6 +5,8 @@
  */
 import type pg from 'pg';
 import { ConfigError, describeValue } from '../errors.js';
+import { checkInteger } from '../options/check.js';
+import { SEARCH_DEFAULTS } from '../options/defaults.js';
 import { HNSW_DEFAULTS, checkHnswSettings, type Collection } from '../store/collections.js';
 import { nearestChunks } from '../store/vector-search.js';
 import { keywordMatches } from '../store/keyword-search.js';
@@ -31,10 +33,7 @@ export interface RetrievalPlan {
 
 /** Check the options and fill in the defaults (the collection's efSearch among them). */
 export function planRetrieval(collection: Collection, options: SearchOptions = {}): RetrievalPlan {
-  const k = options.k ?? 5;
-  if (!Number.isInteger(k) || k < 1 || k > 1000) {
-    throw new ConfigError('k', k, `Expected \`k\` to be an integer from 1 to 1000, got ${describeValue(k)}.`);
-  }
+  const k = checkInteger('k', options.k ?? SEARCH_DEFAULTS.k, { min: 1, max: 1000 });
   const efSearch = options.efSearch ?? collection.index?.efSearch ?? HNSW_DEFAULTS.efSearch;
   checkHnswSettings({ efSearch });
   if (options.filter !== undefined && (typeof options.filter !== 'object' || options.filter === null || Array.isArray(options.filter))) {
@@ -43,9 +42,9 @@ export function planRetrieval(collection: Collection, options: SearchOptions = {
   const filter = options.filter === undefined || Object.keys(options.filter).length === 0 ? undefined : options.filter;
   return {
     k,
-    mode: options.mode ?? 'hybrid',
+    mode: options.mode ?? SEARCH_DEFAULTS.mode,
     candidates: Math.max(options.candidates ?? Math.max(4 * k, 40), k),
-    rrfK: options.rrfK ?? 60,
+    rrfK: options.rrfK ?? SEARCH_DEFAULTS.rrfK,
     efSearch,
     ...(filter ? { filter } : {}),
   };

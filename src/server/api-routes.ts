@@ -1,6 +1,7 @@
 /** The JSON API: `/api/ask` (JSON or server-sent events), `/api/search`, `/api/collections`, `/healthz`. */
 import { search } from '../core/search.js';
 import { listCollections } from '../store/collections.js';
+import { ASK_DEFAULTS, SEARCH_DEFAULTS } from '../options/defaults.js';
 import type { ChatModel } from '../models/spec.js';
 import { answerEvents, type AnswerContext } from './answer.js';
 import { checkHistory, checkQuestion, type InputLimits } from './conversation.js';
@@ -86,7 +87,7 @@ export function registerApiRoutes(router: Router, api: ApiContext): void {
     const body = await readJsonObject(req, api.limits.maxBodyBytes);
     const query = checkQuestion(body.query ?? body.question, api.limits, 'query');
     const collection = checkCollection(body.collection, api.defaultCollection);
-    const k = checkK(body.k, api.limits.maxK, 5);
+    const k = checkK(body.k, api.limits.maxK, SEARCH_DEFAULTS.k);
     const mode = body.mode ?? 'hybrid';
     if (mode !== 'hybrid' && mode !== 'vector' && mode !== 'keyword') throw bad('`mode` must be "hybrid", "vector" or "keyword".');
     const retrieval = retrievalOptions(body);
@@ -106,7 +107,7 @@ export function registerApiRoutes(router: Router, api: ApiContext): void {
     const question = checkQuestion(body.question, api.limits);
     const history = checkHistory(body.history, api.limits);
     const collection = checkCollection(body.collection, api.defaultCollection);
-    const k = checkK(body.k, api.limits.maxK, 8);
+    const k = checkK(body.k, api.limits.maxK, ASK_DEFAULTS.k);
     const retrieval = retrievalOptions(body);
     const events = answerEvents(api, { question, history, collection, k, ...retrieval, chat: api.chatFor(), signal: ctx.signal });
     if (wantsEventStream(ctx.req.headers.accept)) await streamAnswer(ctx, events);

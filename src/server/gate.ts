@@ -3,7 +3,7 @@
  * at most `maxQueue` wait, and anything beyond is refused at once with a 503 — so a burst of
  * clients gets quick, clean refusals instead of a server that runs out of memory or times out.
  */
-import { ConfigError, describeValue } from '../errors.js';
+import { checkInteger } from '../options/check.js';
 import { HttpError } from './http.js';
 
 /** Options of {@link Gate}. */
@@ -32,10 +32,8 @@ export class Gate {
   readonly #queue: Waiter[] = [];
 
   constructor(options: GateOptions) {
-    for (const [name, min] of [['concurrency', 1], ['maxQueue', 0]] as const) {
-      const value = options[name];
-      if (!Number.isInteger(value) || value < min) throw new ConfigError(name, value, `Expected \`${name}\` of ${options.name} to be an integer from ${min} and up, got ${describeValue(value)}.`);
-    }
+    checkInteger('concurrency', options.concurrency, { min: 1, of: options.name });
+    checkInteger('maxQueue', options.maxQueue, { min: 0, of: options.name });
     this.#options = { retryAfterSeconds: 1, ...options };
   }
 

@@ -18,6 +18,7 @@
 import { randomBytes } from 'node:crypto';
 import type { AnswerSource } from '../core/pack-context.js';
 import { listCollections } from '../store/collections.js';
+import { ASK_DEFAULTS } from '../options/defaults.js';
 import type { ChatModel } from '../models/spec.js';
 import { getTokenizer } from '../models/tokenizer.js';
 import { answerEvents } from './answer.js';
@@ -90,7 +91,7 @@ export function registerOpenAIRoutes(router: Router, api: ApiContext): void {
     const question = checkQuestion(parsed.question, api.limits, 'the last user message');
     const history = checkHistory(parsed.history, api.limits);
     // Non-standard fields, as an SDK's `extra_body` sends them: `k`, `filter`, `efSearch`.
-    const k = checkK((body as { k?: unknown }).k, api.limits.maxK, 8);
+    const k = checkK((body as { k?: unknown }).k, api.limits.maxK, ASK_DEFAULTS.k);
     const retrieval = retrievalOptions(body);
     const stream = body.stream === true;
     const includeUsage = stream && (body.stream_options as { include_usage?: unknown } | undefined)?.include_usage === true;

@@ -2,7 +2,8 @@
  * Per-client rate limiting: a token bucket per API key (or per address when no keys are used),
  * refilled continuously. A refused request learns when to come back (`retry-after`).
  */
-import { ConfigError, describeValue } from '../errors.js';
+import { checkNumber } from '../options/check.js';
+import { SERVER_DEFAULTS } from '../options/defaults.js';
 
 /** Options of {@link RateLimiter}. */
 export interface RateLimitOptions {
@@ -29,11 +30,8 @@ export class RateLimiter {
   readonly #buckets = new Map<string, Bucket>();
 
   constructor(options: RateLimitOptions = {}, private readonly now: () => number = () => performance.now()) {
-    const rpm = options.requestsPerMinute ?? 60;
-    const burst = options.burst ?? rpm;
-    for (const [name, value] of [['requestsPerMinute', rpm], ['burst', burst]] as const) {
-      if (!(typeof value === 'number' && value > 0 && Number.isFinite(value))) throw new ConfigError(name, value, `Expected \`${name}\` to be a number above 0, got ${describeValue(value)}.`);
-    }
+    const rpm = checkNumber('requestsPerMinute', options.requestsPerMinute ?? SERVER_DEFAULTS.requestsPerMinute, { above: 0 });
+    const burst = checkNumber('burst', options.burst ?? rpm, { above: 0 });
     this.perMs = rpm / 60_000;
     this.burst = burst;
   }

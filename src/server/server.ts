@@ -7,7 +7,9 @@ import { setMaxListeners } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type OpenAI from 'openai';
-import { ConfigError, RaglineError, describeValue } from '../errors.js';
+import { ConfigError, RaglineError } from '../errors.js';
+import { checkInteger } from '../options/check.js';
+import { DEFAULT_COLLECTION, SERVER_DEFAULTS } from '../options/defaults.js';
 import type { ChatModel } from '../models/spec.js';
 import type { OpenAIConnectionOptions } from '../models/openai/client.js';
 import type { Database } from '../store/database.js';
@@ -131,28 +133,29 @@ export interface RaglineServer {
   close(): Promise<void>;
 }
 
-function positiveInteger(name: string, value: number | undefined, fallback: number, min = 1): number {
-  const v = value ?? fallback;
-  if (!Number.isInteger(v) || v < min) throw new ConfigError(name, v, `Expected \`${name}\` to be an integer from ${min} and up, got ${describeValue(v)}.`);
-  return v;
+type ServerLimit = 'maxBodyBytes' | 'maxQuestionChars' | 'maxHistoryMessages' | 'maxK' | 'maxConcurrentAnswers' | 'maxQueuedAnswers' | 'maxConcurrentSearches' | 'maxQueuedSearches';
+
+/** One of the server's limits, defaulted and checked. */
+function limitOf(options: ServerOptions, name: ServerLimit, min: number): number {
+  return checkInteger(name, options[name] ?? SERVER_DEFAULTS[name], { min });
 }
 
 /** Check the options and refuse an unsafe setup: the server beyond loopback without API keys. */
 export function checkServerOptions(options: Pick<ServerOptions, 'host' | 'apiKeys'>): void {
-  const host = options.host ?? '127.0.0.1';
+  const host = options.host ?? SERVER_DEFAULTS.host;
   const keys = options.apiKeys ?? [];
   if (keys.some((k) => typeof k !== 'string' || k.length < 16)) {
     throw new ConfigError('apiKeys', '(hidden)', 'Every API key must be a string of at least 16 characters (e.g. `openssl rand -hex 24`).');
   }
   if (!isLoopbackHost(host) && keys.length === 0) {
-    throw new ConfigError('host', host, `Refusing to listen on ${host} without API keys: anyone who can reach it could spend your model budget. Give keys (--api-key or RAGLINE_API_KEYS), or listen on 127.0.0.1.`);
+    throw new ConfigError('host', host, `Refusing to listen on ${host} without API keys: anyone who can reach it could spend your model budget. Give \`apiKeys\`, or listen on 127.0.0.1.`);
   }
 }
 
 /** Start the server and resolve once it listens. */
 export async function startServer(options: ServerOptions): Promise<RaglineServer> {
   checkServerOptions(options);
-  const host = options.host ?? '127.0.0.1';
+  const host = options.host ?? SERVER_DEFAULTS.host;
   const keys = new KeyChecker(options.apiKeys ?? []);
   const limiter = new RateLimiter(options.rateLimit ?? {});
   const cors = new Set(options.corsOrigins ?? []);
@@ -162,16 +165,16 @@ export async function startServer(options: ServerOptions): Promise<RaglineServer
     db: options.db,
     connection: options.connection ?? {},
     ...(options.embedding ? { embedding: options.embedding } : {}),
-    gate: new Gate({ name: 'answers', concurrency: positiveInteger('maxConcurrentAnswers', options.maxConcurrentAnswers, 8), maxQueue: positiveInteger('maxQueuedAnswers', options.maxQueuedAnswers, 32, 0) }),
-    searchGate: new Gate({ name: 'searches', concurrency: positiveInteger('maxConcurrentSearches', options.maxConcurrentSearches, 16), maxQueue: positiveInteger('maxQueuedSearches', options.maxQueuedSearches, 64, 0) }),
+    gate: new Gate({ name: 'answers', concurrency: limitOf(options, 'maxConcurrentAnswers', 1), maxQueue: limitOf(options, 'maxQueuedAnswers', 0) }),
+    searchGate: new Gate({ name: 'searches', concurrency: limitOf(options, 'maxConcurrentSearches', 1), maxQueue: limitOf(options, 'maxQueuedSearches', 0) }),
     ...(options.moderation ? { moderation: options.moderation } : {}),
     limits: {
-      maxBodyBytes: positiveInteger('maxBodyBytes', options.maxBodyBytes, 65_536),
-      maxQuestionChars: positiveInteger('maxQuestionChars', options.maxQuestionChars, 2000),
-      maxHistoryMessages: positiveInteger('maxHistoryMessages', options.maxHistoryMessages, 20, 0),
-      maxK: positiveInteger('maxK', options.maxK, 50),
+      maxBodyBytes: limitOf(options, 'maxBodyBytes', 1),
+      maxQuestionChars: limitOf(options, 'maxQuestionChars', 1),
+      maxHistoryMessages: limitOf(options, 'maxHistoryMessages', 0),
+      maxK: limitOf(options, 'maxK', 1),
     },
-    defaultCollection: options.defaultCollection ?? 'default',
+    defaultCollection: options.defaultCollection ?? DEFAULT_COLLECTION,
     chatFor(modelId?: string): ChatModel {
       if (!modelId) return options.chat;
       let chat = chats.get(modelId);

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { ConfigError, describeValue } from '../errors.js';
+import { checkInteger } from '../options/check.js';
+import { CHUNK_DEFAULTS } from '../options/defaults.js';
 import { chunkKeywords } from '../text/keywords.js';
 import type { Block, Chunk, ChunkedDocument, ExtractedDocument } from '../types.js';
 import { getTokenizer, type Tokenizer, type TokenizerEncoding } from '../models/tokenizer.js';
@@ -46,16 +47,11 @@ interface Resolved {
 }
 
 function resolve(options: ChunkOptions): Resolved {
-  const limit = options.maxInputTokens ?? 8191;
-  const maxTokens = Math.min(options.maxTokens ?? 500, limit);
-  if (!Number.isInteger(maxTokens) || maxTokens < 32) {
-    throw new ConfigError('maxTokens', options.maxTokens, `Expected \`maxTokens\` to be an integer from 32 up to the model's input limit (${limit}), got ${describeValue(options.maxTokens)}.`);
-  }
-  const overlapTokens = options.overlapTokens ?? 0;
-  if (!Number.isInteger(overlapTokens) || overlapTokens < 0 || overlapTokens > maxTokens / 2) {
-    throw new ConfigError('overlapTokens', overlapTokens, `Expected \`overlapTokens\` to be an integer from 0 to half of maxTokens (${Math.floor(maxTokens / 2)}), got ${describeValue(overlapTokens)}.`);
-  }
-  return { maxTokens, overlapTokens, encoding: options.encoding ?? 'cl100k_base' };
+  // Above the model's input limit, chunks are cut at the limit.
+  const limit = options.maxInputTokens ?? CHUNK_DEFAULTS.maxInputTokens;
+  const maxTokens = Math.min(checkInteger('maxTokens', options.maxTokens ?? CHUNK_DEFAULTS.maxTokens, { min: 32 }), limit);
+  const overlapTokens = checkInteger('overlapTokens', options.overlapTokens ?? CHUNK_DEFAULTS.overlapTokens, { min: 0, max: Math.floor(maxTokens / 2), why: 'half of `maxTokens`' });
+  return { maxTokens, overlapTokens, encoding: options.encoding ?? CHUNK_DEFAULTS.encoding };
 }
 
 /** A piece of text that is never split further unless it alone exceeds the budget. */

@@ -1,5 +1,7 @@
 import PQueue from 'p-queue';
-import { ConfigError, InputError, ModelError, describeValue } from '../errors.js';
+import { InputError, ModelError } from '../errors.js';
+import { checkInteger } from '../options/check.js';
+import { EMBED_DEFAULTS } from '../options/defaults.js';
 import type { EmbeddingModel } from '../models/spec.js';
 import type { Chunk, ChunkedDocument, EmbeddedChunk, EmbeddedDocument } from '../types.js';
 import { batchBy, splitBy } from '../iter/batch-by.js';
@@ -44,14 +46,8 @@ export interface EmbedOptions {
  */
 export async function* embed(source: AsyncIterable<ChunkedDocument>, options: EmbedOptions): AsyncGenerator<EmbeddedDocument> {
   const { model } = options;
-  const batchSize = Math.min(options.batchSize ?? 512, model.maxInputsPerCall);
-  if (!Number.isInteger(batchSize) || batchSize < 1) {
-    throw new ConfigError('batchSize', options.batchSize, `Expected \`batchSize\` to be an integer from 1 and up, got ${describeValue(options.batchSize)}.`);
-  }
-  const concurrency = options.concurrency ?? 4;
-  if (!Number.isInteger(concurrency) || concurrency < 1) {
-    throw new ConfigError('concurrency', concurrency, `Expected \`concurrency\` to be an integer from 1 and up, got ${describeValue(concurrency)}.`);
-  }
+  const batchSize = Math.min(checkInteger('batchSize', options.batchSize ?? EMBED_DEFAULTS.batchSize, { min: 1 }), model.maxInputsPerCall);
+  const concurrency = checkInteger('concurrency', options.concurrency ?? EMBED_DEFAULTS.concurrency, { min: 1 });
   const queue = new PQueue({ concurrency });
 
   /**
@@ -77,7 +73,7 @@ export async function* embed(source: AsyncIterable<ChunkedDocument>, options: Em
     const all = docs.flatMap((d) => d.chunks);
     for (const c of all) {
       if (c.tokenCount > model.maxInputTokens) {
-        throw new InputError(c.url, `Chunk ${c.ordinal} of ${c.url} has ${c.tokenCount} tokens, over ${model.modelId}'s limit of ${model.maxInputTokens}: lower --chunk-tokens.`);
+        throw new InputError(c.url, `Chunk ${c.ordinal} of ${c.url} has ${c.tokenCount} tokens, over ${model.modelId}'s limit of ${model.maxInputTokens}: lower \`maxTokens\`.`);
       }
     }
     const cached = options.cache ? await options.cache([...new Set(all.map((c) => c.textHash))]) : new Map<string, Float32Array>();

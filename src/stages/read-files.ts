@@ -8,6 +8,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ConfigError, describeValue } from '../errors.js';
 import type { Format } from '../formats/format.js';
 import { formatForFile, supportedExtensions } from '../formats/registry.js';
+import { checkInteger } from '../options/check.js';
+import { READ_FILES_DEFAULTS } from '../options/defaults.js';
 import { decodeText } from '../net/http-get.js';
 import type { SourceDocument } from '../types.js';
 
@@ -95,10 +97,7 @@ export function readFiles(
   if (options === null || typeof options !== 'object') {
     throw new ConfigError('options', options, `Options must be an object, got ${describeValue(options)}.`);
   }
-  const maxBytes = options.maxBytes ?? 10 * 1024 * 1024;
-  if (typeof maxBytes !== 'number' || !Number.isInteger(maxBytes) || maxBytes < 1) {
-    throw new ConfigError('maxBytes', maxBytes, `maxBytes must be an integer >= 1, got ${describeValue(maxBytes)}.`);
-  }
+  const maxBytes = checkInteger('maxBytes', options.maxBytes ?? READ_FILES_DEFAULTS.maxBytes, { min: 1 });
   if (options.onEvent !== undefined && typeof options.onEvent !== 'function') {
     throw new ConfigError('onEvent', options.onEvent, `onEvent must be a function, got ${describeValue(options.onEvent)}.`);
   }

@@ -2,7 +2,7 @@ import type pg from 'pg';
 import type { EmbeddedDocument, ExtractedDocument } from '../types.js';
 import type { Collection } from '../store/collections.js';
 import { getDocumentState, touchDocument, writeDocuments } from '../store/documents.js';
-import { ConfigError, describeValue } from '../errors.js';
+import { checkInteger } from '../options/check.js';
 
 /** What happened to a document on its way into the store. */
 export type DocumentOutcome = 'new' | 'changed' | 'unchanged' | 'empty';
@@ -43,12 +43,6 @@ export interface StoreOptions {
   maxWritesInFlight?: number;
 }
 
-function positiveInteger(name: string, value: number | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (!Number.isInteger(value) || value < 1) throw new ConfigError(name, value, `Expected \`${name}\` to be an integer from 1 and up, got ${describeValue(value)}.`);
-  return value;
-}
-
 /**
  * The store stage: each document and its chunks replace the stored version atomically, so
  * re-ingesting leaves exactly one copy and a crash leaves the previous version intact.
@@ -58,9 +52,9 @@ function positiveInteger(name: string, value: number | undefined, fallback: numb
  * Documents are yielded in the order they arrived, once committed.
  */
 export async function* store(source: AsyncIterable<EmbeddedDocument>, options: StoreOptions): AsyncGenerator<StoredDocument> {
-  const maxDocuments = positiveInteger('maxBatchDocuments', options.maxBatchDocuments, 64);
-  const maxChunks = positiveInteger('maxBatchChunks', options.maxBatchChunks, 4096);
-  const maxWrites = positiveInteger('maxWritesInFlight', options.maxWritesInFlight, Math.min(2, options.pool.options.max ?? 10));
+  const maxDocuments = checkInteger('maxBatchDocuments', options.maxBatchDocuments ?? 64, { min: 1 });
+  const maxChunks = checkInteger('maxBatchChunks', options.maxBatchChunks ?? 4096, { min: 1 });
+  const maxWrites = checkInteger('maxWritesInFlight', options.maxWritesInFlight ?? Math.min(2, options.pool.options.max ?? 10), { min: 1 });
   const iterator = source[Symbol.asyncIterator]();
   let next: Promise<IteratorResult<EmbeddedDocument>> | undefined;
   let done = false;

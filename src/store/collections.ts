@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { ConfigError, describeValue } from '../errors.js';
+import { checkInteger } from '../options/check.js';
 import type { EmbeddingModel } from '../models/spec.js';
 import { cosineOpsClass, sqlInt, vectorType } from './vector-sql.js';
 import { withTransaction } from './transaction.js';
@@ -90,9 +91,7 @@ export function checkHnswSettings(settings: { [K in keyof HnswSettings]?: number
     const value = settings[key];
     if (value === undefined || value === null) continue;
     const [min, max] = HNSW_LIMITS[key];
-    if (!Number.isInteger(value) || value < min || value > max) {
-      throw new ConfigError(key, value, `Expected \`${key}\` to be an integer from ${min} to ${max} (pgvector's range), got ${describeValue(value)}.`);
-    }
+    checkInteger(key, value, { min, max, why: "pgvector's range" });
   }
   const m = settings.m ?? HNSW_DEFAULTS.m;
   if (settings.efConstruction !== undefined && settings.efConstruction !== null && settings.efConstruction < 2 * m) {
@@ -162,7 +161,7 @@ export function checkCollectionModel(c: Collection, model: Pick<EmbeddingModel, 
     throw new ConfigError(
       'embeddingModel',
       model.modelId,
-      `Collection "${c.name}" holds ${c.embeddingProvider}/${c.embeddingModel} vectors (${c.dimensions} d), not ${model.provider}/${model.modelId} (${model.dimensions} d): use the same model, or another collection.`,
+      `Collection "${c.name}" holds ${c.embeddingProvider}/${c.embeddingModel} vectors (${c.dimensions} d), not ${model.provider}/${model.modelId} (${model.dimensions} d): use the same model, or another \`collection\`.`,
     );
   }
 }

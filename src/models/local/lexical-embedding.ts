@@ -1,7 +1,7 @@
 import type { EmbeddingModel, EmbedRequest, EmbedResult } from '../spec.js';
 import { getTokenizer } from '../tokenizer.js';
 import { terms } from './terms.js';
-import { ConfigError, describeValue } from '../../errors.js';
+import { checkInteger } from '../../options/check.js';
 
 /** Options of the offline lexical embedding. */
 export interface LexicalEmbeddingOptions {
@@ -64,10 +64,7 @@ export function lexicalVector(text: string, dimensions: number): Float32Array {
  * semantic one; use it to try ragline or to run tests, and a real embedding model for production.
  */
 export function createLexicalEmbedding(options: LexicalEmbeddingOptions = {}): EmbeddingModel {
-  const dimensions = options.dimensions ?? 1024;
-  if (!Number.isInteger(dimensions) || dimensions < 16 || dimensions > 16_000) {
-    throw new ConfigError('dimensions', dimensions, `Expected \`dimensions\` to be an integer from 16 to 16000, got ${describeValue(dimensions)}.`);
-  }
+  const dimensions = checkInteger('dimensions', options.dimensions ?? 1024, { min: 16, max: 16_000 });
   const tokenizer = getTokenizer('cl100k_base');
   return {
     provider: 'local',

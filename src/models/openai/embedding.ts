@@ -1,7 +1,8 @@
 import type OpenAI from 'openai';
 import type { EmbeddingModel, EmbedRequest, EmbedResult } from '../spec.js';
 import { embeddingModelInfo, EMBEDDING_REQUEST_LIMITS } from '../catalog.js';
-import { ConfigError, ModelError, describeValue } from '../../errors.js';
+import { ConfigError, ModelError } from '../../errors.js';
+import { checkInteger } from '../../options/check.js';
 import { isOpenAIHost, openAIClient, rateLimiterFor, type OpenAIConnectionOptions } from './client.js';
 import { getTokenizer, type TokenizerEncoding } from '../tokenizer.js';
 import { sendWithRetries } from './send.js';
@@ -55,15 +56,12 @@ export interface OpenAIEmbeddingModel extends EmbeddingModel {
 export function createOpenAIEmbedding(options: OpenAIEmbeddingOptions = {}): OpenAIEmbeddingModel {
   const modelId = options.model ?? 'text-embedding-3-small';
   const info = embeddingModelInfo(modelId);
-  const dimensions = options.dimensions ?? info?.dimensions;
-  if (dimensions === undefined) {
-    throw new ConfigError('dimensions', undefined, `Unknown embedding model "${modelId}": give its vector length with --dimensions <n>.`);
+  if (options.dimensions === undefined && info === undefined) {
+    throw new ConfigError('dimensions', undefined, `Unknown embedding model "${modelId}": give its vector length as \`dimensions\`.`);
   }
-  if (!Number.isInteger(dimensions) || dimensions < 1 || (info && dimensions > info.dimensions)) {
-    throw new ConfigError('dimensions', dimensions, `Expected \`dimensions\` to be an integer from 1 to ${info?.dimensions ?? 'the model size'}, got ${describeValue(dimensions)}.`);
-  }
+  const dimensions = checkInteger('dimensions', options.dimensions ?? info?.dimensions, { min: 1, ...(info ? { max: info.dimensions, why: `${modelId}'s size` } : {}) });
   if (info && !info.supportsDimensions && dimensions !== info.dimensions) {
-    throw new ConfigError('dimensions', dimensions, `${modelId} always returns ${info.dimensions} dimensions; drop --dimensions or use text-embedding-3-small/-large.`);
+    throw new ConfigError('dimensions', dimensions, `${modelId} always returns ${info.dimensions} dimensions; drop \`dimensions\` or use text-embedding-3-small/-large.`);
   }
   const client: OpenAI = openAIClient(options);
   const format = options.encodingFormat ?? (isOpenAIHost(client) ? 'base64' : 'float');
@@ -80,7 +78,7 @@ export function createOpenAIEmbedding(options: OpenAIEmbeddingOptions = {}): Ope
   const decode = (raw: unknown): Float32Array => {
     const vector = typeof raw === 'string' ? decodeBase64Floats(raw) : Float32Array.from(raw as number[]);
     if (vector.length !== dimensions) {
-      throw new ModelError('openai', modelId, `${modelId} returned ${vector.length} dimensions where ${dimensions} were expected: set --dimensions ${vector.length} or check the server's model.`);
+      throw new ModelError('openai', modelId, `${modelId} returned ${vector.length} dimensions where ${dimensions} were expected: set \`dimensions\` to ${vector.length} or check the server's model.`);
     }
     return vector;
   };

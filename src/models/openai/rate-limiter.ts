@@ -10,7 +10,7 @@
  * non-negative never sees a 429 it could have avoided.
  */
 import { createHash } from 'node:crypto';
-import { ConfigError, describeValue } from '../../errors.js';
+import { checkInteger, checkNumber } from '../../options/check.js';
 import { parseRetryAfter, sleep } from '../../net/retry.js';
 
 const MINUTE_MS = 60_000;
@@ -171,9 +171,7 @@ export function retryAfterMs(headers: Headers | Record<string, string> | undefin
 }
 
 function checkPositive(name: string, value: number | undefined): void {
-  if (value !== undefined && !(Number.isFinite(value) && value > 0)) {
-    throw new ConfigError(name, value, `Expected \`${name}\` to be a number above 0, got ${describeValue(value)}.`);
-  }
+  if (value !== undefined) checkNumber(name, value, { above: 0 });
 }
 
 /**
@@ -203,10 +201,7 @@ export class RateLimiter {
   constructor(options: RateLimiterOptions = {}) {
     checkPositive('requestsPerMinute', options.requestsPerMinute);
     checkPositive('tokensPerMinute', options.tokensPerMinute);
-    const maxConcurrency = options.maxConcurrency ?? 32;
-    if (!Number.isInteger(maxConcurrency) || maxConcurrency < 1) {
-      throw new ConfigError('maxConcurrency', maxConcurrency, `Expected \`maxConcurrency\` to be an integer from 1 and up, got ${describeValue(maxConcurrency)}.`);
-    }
+    const maxConcurrency = checkInteger('maxConcurrency', options.maxConcurrency ?? 32, { min: 1 });
     this.now = options.now ?? Date.now;
     this.maxConcurrency = maxConcurrency;
     this.concurrency = Math.min(maxConcurrency, options.initialConcurrency ?? 8);

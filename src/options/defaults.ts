@@ -1,0 +1,100 @@
+/**
+ * The defaults of ragline's options, each written once: the library applies these objects, and the
+ * CLI's help shows them. The `@default` of each option's JSDoc states the same value for readers.
+ */
+
+/** Name of the collection used when none is given (ingest, search, ask, jobs, the server). */
+export const DEFAULT_COLLECTION = 'default';
+
+/** Defaults of `crawl` (and of an ingest's `crawl` options). */
+export const CRAWL_DEFAULTS = Object.freeze({
+  maxPages: 1000,
+  maxDepth: Infinity,
+  concurrency: 8,
+  scope: 'host',
+  delayMs: 0,
+  retries: 2,
+  retryBaseMs: 1000,
+  maxRetryAfterMs: 120_000,
+} as const);
+
+/** Defaults of `httpGet`: every request of a crawl. */
+export const HTTP_DEFAULTS = Object.freeze({
+  timeoutMs: 30_000,
+  /** 10 MiB. */
+  maxBytes: 10 * 1024 * 1024,
+  maxRedirects: 10,
+} as const);
+
+/** Defaults of `readFiles`. */
+export const READ_FILES_DEFAULTS = Object.freeze({
+  /** 10 MiB. */
+  maxBytes: 10 * 1024 * 1024,
+} as const);
+
+/** Defaults of `chunk` (an ingest's `chunk` options). */
+export const CHUNK_DEFAULTS = Object.freeze({
+  /** As in the OpenAI "Web Q&A" tutorial. */
+  maxTokens: 500,
+  overlapTokens: 0,
+  encoding: 'cl100k_base',
+  /** text-embedding-3-*'s input limit. */
+  maxInputTokens: 8191,
+} as const);
+
+/** Defaults of `embed` (an ingest's `embed` options). */
+export const EMBED_DEFAULTS = Object.freeze({
+  batchSize: 512,
+  concurrency: 4,
+} as const);
+
+/** Defaults of `search` and `searchChunks`. */
+export const SEARCH_DEFAULTS = Object.freeze({
+  k: 5,
+  mode: 'hybrid',
+  rrfK: 60,
+} as const);
+
+/** Defaults of `ask` and `askStream`. */
+export const ASK_DEFAULTS = Object.freeze({
+  /** Chunks retrieved; as many as fit the window are given to the model. */
+  k: 8,
+} as const);
+
+/** Defaults of the job queue (`enqueueJobs`, `listJobs`, `failJob`). */
+export const JOB_DEFAULTS = Object.freeze({
+  maxAttempts: 3,
+  listLimit: 100,
+  retryDelayMs: 10_000,
+  maxRetryDelayMs: 600_000,
+} as const);
+
+/** Defaults of `startWorker`. */
+export const WORKER_DEFAULTS = Object.freeze({
+  concurrency: 1,
+  leaseMs: 30_000,
+  pollMs: 1000,
+  /** How long `stop` lets running jobs finish before releasing them. */
+  graceMs: 30_000,
+} as const);
+
+/** Defaults of `generateMinutes` and `transcribeAudio`. */
+export const MINUTES_DEFAULTS = Object.freeze({
+  maxChunkTokens: 16_000,
+  /** Chat calls (and audio pieces) in flight at once. */
+  concurrency: 4,
+} as const);
+
+/** Defaults of `startServer`. */
+export const SERVER_DEFAULTS = Object.freeze({
+  host: '127.0.0.1',
+  requestsPerMinute: 60,
+  maxBodyBytes: 65_536,
+  maxQuestionChars: 2000,
+  maxHistoryMessages: 20,
+  maxK: 50,
+  maxConcurrentAnswers: 8,
+  maxQueuedAnswers: 32,
+  maxConcurrentSearches: 16,
+  maxQueuedSearches: 64,
+} as const);
