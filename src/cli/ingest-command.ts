@@ -9,6 +9,7 @@ import { HNSW_FLAGS, describeHnsw, effectiveHnsw, parseHnswFlag, withHnswFlagNam
 import { createProgressBar } from './progress.js';
 import { displayUrl, formatInt, formatMs } from './format.js';
 import { formatUsd } from '../models/cost.js';
+import { openAIConnection, resolvePath, type CliIo } from './io.js';
 
 interface IngestFlags extends ModelFlags {
   collection: string;
@@ -40,12 +41,12 @@ interface IngestFlags extends ModelFlags {
  * The embedding model for an ingest: the collection's own when it exists and the user named none
  * (a collection's vectors must all come from one model), else the one the flags and environment pick.
  */
-export async function ingestEmbeddingModel(db: Database, flags: ModelFlags & { collection: string }): Promise<{ model: EmbeddingModel; reason: string }> {
+export async function ingestEmbeddingModel(io: CliIo, db: Database, flags: ModelFlags & { collection: string }): Promise<{ model: EmbeddingModel; reason: string }> {
   const existing = await getCollection(db.pool, flags.collection);
   if (existing && !flags.embeddingModel && !flags.provider && !flags.dimensions) {
-    return { model: embeddingModelForCollection(existing), reason: `the model collection "${existing.name}" was built with` };
+    return { model: embeddingModelForCollection(existing, openAIConnection(io)), reason: `the model collection "${existing.name}" was built with` };
   }
-  const { provider, reason, selection } = modelSelection(flags);
+  const { provider, reason, selection } = modelSelection(io, flags);
   return { model: resolveEmbeddingModel(provider, selection), reason };
 }
 
@@ -92,7 +93,7 @@ export function summaryLine(s: IngestSummary): string {
     .join(' ');
 }
 
-export function ingestCommand(): Command {
+export function ingestCommand(io: CliIo): Command {
   const cmd = new Command('ingest')
     .description('crawl a website (or read a folder of .html/.md/.txt files) into a collection')
     .argument('<source>', 'start URL (http/https), or a file or folder')
@@ -129,10 +130,10 @@ export function ingestCommand(): Command {
   addCollectionOption(cmd);
   addModelOptions(cmd, { embedding: true });
   return cmd.action(async (source: string, flags: IngestFlags) => {
-    await withDatabase(async (db, signal) => {
-      const { model, reason } = await ingestEmbeddingModel(db, flags);
-      status(describeModels({ embedding: model }, reason));
-      status(`Store: ${db.description}`);
+    await withDatabase(io, async (db, signal) => {
+      const { model, reason } = await ingestEmbeddingModel(io, db, flags);
+      status(io, describeModels({ embedding: model }, reason));
+      status(io, `Store: ${db.description}`);
       const index: HnswSettings = {
         ...(flags.m !== undefined ? { m: flags.m } : {}),
         ...(flags.efConstruction !== undefined ? { efConstruction: flags.efConstruction } : {}),
@@ -140,13 +141,13 @@ export function ingestCommand(): Command {
       };
       const existing = await getCollection(db.pool, flags.collection);
       const kept = existing && keptIndexLine(existing, index);
-      if (kept) status(kept);
-      const bar = createProgressBar('ingest');
+      if (kept) status(io, kept);
+      const bar = createProgressBar('ingest', io.stderr);
       let summary: IngestSummary;
       try {
         summary = await withHnswFlagNames(() => ingest({
           db,
-          source,
+          source: resolvePath(io, source),
           collection: flags.collection,
           embedding: model,
           chunk: { ...(flags.chunkTokens ? { maxTokens: flags.chunkTokens } : {}), ...(flags.chunkOverlap ? { overlapTokens: flags.chunkOverlap } : {}) },
@@ -167,7 +168,7 @@ export function ingestCommand(): Command {
           ...(flags.embedBatchSize ? { embed: { batchSize: flags.embedBatchSize } } : {}),
           signal,
           ...(flags.dryRun ? { dryRun: true } : {}),
-          ...(flags.batchApi ? { batchApi: { onEvent: (e) => status(e.type === 'status' ? `Batch ${e.batchId}: ${e.status} (${e.completed}/${e.total} requests)` : `Batch ${e.batchId}: ${e.type}`) } } : {}),
+          ...(flags.batchApi ? { batchApi: { onEvent: (e) => status(io, e.type === 'status' ? `Batch ${e.batchId}: ${e.status} (${e.completed}/${e.total} requests)` : `Batch ${e.batchId}: ${e.type}`) } } : {}),
           ...(flags.metadata ? { metadata: flags.metadata } : {}),
           ...(Object.keys(index).length ? { index } : {}),
           onProgress: (p) => bar.update(p.documents, p.maxPages ? Math.max(p.fetched, p.documents) : undefined, `docs · ${formatInt(p.chunks)} chunks · ${formatInt(p.tokens)} tokens · ${displayUrl(p.url)}`),
@@ -175,8 +176,8 @@ export function ingestCommand(): Command {
       } finally {
         bar.stop();
       }
-      if (flags.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
-      else status(summaryLine(summary));
+      if (flags.json) io.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+      else status(io, summaryLine(summary));
     });
   });
 }
