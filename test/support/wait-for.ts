@@ -16,16 +16,19 @@ export interface WaitForOptions {
   what?: string;
 }
 
+/** A value that is not false, 0, '', null or undefined. */
+export type Truthy<T> = Exclude<T, false | 0 | '' | null | undefined>;
+
 /**
  * Resolve with the first truthy value of `condition`, checked now and then every `intervalMs`;
  * reject once `timeoutMs` has passed without one.
  */
-export async function waitFor<T>(condition: () => T | Promise<T>, options: WaitForOptions = {}): Promise<NonNullable<T>> {
+export async function waitFor<T>(condition: () => T | Promise<T>, options: WaitForOptions = {}): Promise<Truthy<T>> {
   const { timeoutMs = 30_000, intervalMs = 20, what = 'the condition' } = options;
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await condition();
-    if (value) return value as NonNullable<T>;
+    if (value) return value as Truthy<T>;
     if (Date.now() >= deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}.`);
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
