@@ -117,6 +117,13 @@ describeEachDatabase('ragline jobs and worker commands', (backend) => {
     expect(state.code).toBe(1);
     expect(state.stderr).toMatch(/Allowed choices are queued, running, done, failed, dead, cancelled/);
   });
+
+  test('a worker (not --exit-when-idle) whose run is aborted stops as on Ctrl-C, with exit code 0', async () => {
+    const r = await runCliInProcess(['worker', '--poll-ms', '50'], { database, signal: AbortSignal.abort() });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/^Worker .* at a time\.\nStopping: no new jobs/m);
+    expect(r.stderr).toMatch(/^Worker .* stopped: 0 done, 0 failed attempts, 0 released, 0 lost\.$/m);
+  });
 });
 
 /** Chunk rows of a collection, comparable across collections: source, ordinal, text hash, vector. */

@@ -96,8 +96,8 @@ export function workerCommand(io: CliIo): Command {
             if (line) status(io, line);
           },
         });
-        const detach = stopOnSignals(io, worker, flags.graceSeconds);
         status(io, `Worker ${worker.id} on ${db.description}, ${flags.concurrency} job${flags.concurrency === 1 ? '' : 's'} at a time${flags.exitWhenIdle ? ', until the queue is idle' : ''}.`);
+        const detach = stopOnSignals(io, worker, flags.graceSeconds);
         try {
           const s = await worker.finished;
           status(io, `Worker ${s.workerId} stopped: ${s.done} done, ${s.failed} failed attempts, ${s.released} released, ${s.lost} lost.`);
