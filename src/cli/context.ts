@@ -101,7 +101,7 @@ export async function useDatabase<T>(io: CliIo, fn: (db: Database) => Promise<T>
  * An abort signal for a command, fired by `io.signal` and — for the bin — by the first Ctrl-C or
  * SIGTERM; a second one exits at once. `onStop` is called once, before the signal fires.
  */
-export async function withStopSignal<T>(io: CliIo, onStop: () => void, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+async function withStopSignal<T>(io: CliIo, onStop: () => void, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const controller = new AbortController();
   const stop = () => {
     if (controller.signal.aborted) return;

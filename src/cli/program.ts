@@ -33,6 +33,7 @@ function routeOutput(cmd: Command, io: CliIo): void {
     .configureOutput({
       writeOut: (text) => void io.stdout.write(text),
       writeErr: (text) => void io.stderr.write(text),
+      // Off a terminal commander's own default is undefined too (80 columns), whatever its typings say.
       getOutHelpWidth: () => (io.stdout.isTTY ? io.stdout.columns : undefined) as number,
       getErrHelpWidth: () => (io.stderr.isTTY ? io.stderr.columns : undefined) as number,
       getOutHasColors: () => hasColors(io, io.stdout),
