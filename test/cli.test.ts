@@ -1,66 +1,69 @@
 /**
- * The ragline command as a user runs it: the built CLI in a child process, a real site on
- * loopback, the embedded database in a temp folder (and the server when DATABASE_URL is set).
+ * The ragline command as a user runs it, in this process: a real site on loopback, one database
+ * per store shared by the commands (the embedded one, and the server when DATABASE_URL is set).
+ * The built bin in a child process, where a process is what is tested: its exit codes, and the
+ * embedded database's lock between processes.
  */
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describeEachDatabase, freshDatabase } from './support/databases.js';
+import type { Database } from '../src/store/database.js';
 import { serveStatic, type StaticServer } from '../src/net/static-server.js';
 import { packageRoot } from '../src/package-root.js';
-import { runCli } from './support/cli.js';
-
-const run = (args: string[], env: NodeJS.ProcessEnv) => runCli(args, { env });
+import { runCli, runCliInProcess } from './support/cli.js';
 
 describe('ragline --help', () => {
   test.each(['', 'ingest', 'search', 'ask', 'collections', 'collections index', 'demo'])('ragline %s --help describes the command', async (name) => {
     const cmd = name ? name.split(' ') : [];
-    const r = await run([...cmd, '--help'], {});
+    const r = await runCliInProcess([...cmd, '--help']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^Usage: ragline/);
     if (cmd.length === 0) expect(r.stdout).toMatch(/ingest[\s\S]*search[\s\S]*ask[\s\S]*collections[\s\S]*demo[\s\S]*OPENAI_API_KEY[\s\S]*DATABASE_URL/);
   });
 });
 
+describe('the ragline bin', () => {
+  test('prints its help and exits 0; a bad flag is one line and exit code 1', async () => {
+    const help = await runCli(['--help']);
+    expect([help.code, help.stdout]).toEqual([0, expect.stringMatching(/^Usage: ragline/)]);
+    const bad = await runCli(['search', 'x', '-k', 'zero']);
+    expect([bad.code, bad.stderr]).toEqual([1, 'ragline: Expected --k to be an integer from 1 and up, got `zero` (string).\n']);
+  });
+});
+
 describeEachDatabase('ragline CLI', (backend) => {
   let site: StaticServer;
   let dataDir: string;
-  let env: NodeJS.ProcessEnv;
-  let drop: (() => Promise<void>) | undefined;
+  let database: Database & { drop(): Promise<void> };
+  const run = (args: string[]) => runCliInProcess(args, { database });
 
   beforeAll(async () => {
     dataDir = await mkdtemp(path.join(os.tmpdir(), 'ragline-cli-'));
     site = await serveStatic(path.join(packageRoot(), 'demo-site'));
-    if (backend === 'postgres') {
-      const db = await freshDatabase('postgres');
-      await db.close();
-      env = { DATABASE_URL: db.url };
-      drop = db.drop;
-    } else {
-      env = { RAGLINE_DATA_DIR: dataDir };
-    }
+    database = await freshDatabase(backend);
   });
   afterAll(async () => {
     await site?.close();
-    await drop?.().catch(() => undefined);
+    await database?.drop().catch(() => undefined);
     await rm(dataDir, { recursive: true, force: true });
   });
 
   test('ingest says which models it uses and ends with a one-line summary', async () => {
-    const r = await run(['ingest', site.url, '--collection', 'docs', '--allow-private-network'], env);
+    const r = await run(['ingest', site.url, '--collection', 'docs', '--allow-private-network']);
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/^Using embeddings local\/lexical-hash-v1 \(1024 d\) — no OPENAI_API_KEY or OPENAI_BASE_URL: offline models$/m);
     expect(r.stderr).toMatch(/^Ingested 16 documents into "docs" in [\d.]+ (ms|s): 16 new, 0 changed, 0 unchanged · \d+ chunks written/m);
   });
 
   test('ingest --json prints the summary for scripts; a re-run changes nothing', async () => {
-    const r = await run(['ingest', site.url, '--collection', 'docs', '--allow-private-network', '--json'], env);
+    const r = await run(['ingest', site.url, '--collection', 'docs', '--allow-private-network', '--json']);
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ collection: 'docs', documents: 16, unchanged: 16, new: 0, embeddedChunks: 0 });
   });
 
   test('search --json gives an array of results with url, score and text', async () => {
-    const r = await run(['search', 'how', 'do', 'I', 'schedule', 'a', 'cron', 'job?', '--collection', 'docs', '-k', '3', '--json'], env);
+    const r = await run(['search', 'how', 'do', 'I', 'schedule', 'a', 'cron', 'job?', '--collection', 'docs', '-k', '3', '--json']);
     expect(r.code).toBe(0);
     const results = JSON.parse(r.stdout) as Array<{ url: string; score: number; text: string }>;
     expect(results).toHaveLength(3);
@@ -68,10 +71,10 @@ describeEachDatabase('ragline CLI', (backend) => {
   });
 
   test('ask streams an answer and lists the cited sources; --json gives answer and sources', async () => {
-    const text = await run(['ask', 'Which databases other than PostgreSQL are supported?', '--collection', 'docs'], env);
+    const text = await run(['ask', 'Which databases other than PostgreSQL are supported?', '--collection', 'docs']);
     expect(text.code).toBe(0);
     expect(text.stdout).toMatch(/\[\d\][\s\S]*\nSources:\n\[\d\] .+ — http:\/\/127\.0\.0\.1:\d+\//);
-    const json = await run(['ask', 'Which databases other than PostgreSQL are supported?', '--collection', 'docs', '--json'], env);
+    const json = await run(['ask', 'Which databases other than PostgreSQL are supported?', '--collection', 'docs', '--json']);
     const parsed = JSON.parse(json.stdout) as { answer: string; sources: Array<{ url: string; cited: boolean }> };
     expect(parsed.answer).toMatch(/\[\d\]/);
     expect(parsed.sources.length).toBeGreaterThan(0);
@@ -79,7 +82,7 @@ describeEachDatabase('ragline CLI', (backend) => {
   });
 
   test('collections --json lists each collection with its counts', async () => {
-    const r = await run(['collections', '--json'], env);
+    const r = await run(['collections', '--json']);
     expect(r.code).toBe(0);
     const rows = JSON.parse(r.stdout) as Array<{ name: string; documents: number; chunks: number; embeddingModel: string; dimensions: number }>;
     expect(rows).toEqual([expect.objectContaining({ name: 'docs', documents: 16, embeddingModel: 'lexical-hash-v1', dimensions: 1024, index: {} })]);
@@ -87,16 +90,16 @@ describeEachDatabase('ragline CLI', (backend) => {
   });
 
   test('errors are one line that says what to do, with a non-zero exit', async () => {
-    const missing = await run(['search', 'x', '--collection', 'nope'], env);
+    const missing = await run(['search', 'x', '--collection', 'nope']);
     expect(missing.code).toBe(1);
     expect(missing.stderr.trim().split('\n').at(-1)).toMatch(/^ragline: No collection named "nope" \(there are: docs\): ingest something into it first/);
-    const refused = await run(['ingest', site.url, '--collection', 'other'], env);
+    const refused = await run(['ingest', site.url, '--collection', 'other']);
     expect(refused.code).toBe(1);
     expect(refused.stderr.trim().split('\n').at(-1)).toMatch(/^ragline: Refusing to fetch .*--allow-private-network/);
-    const badFlag = await run(['search', 'x', '-k', 'zero'], env);
+    const badFlag = await run(['search', 'x', '-k', 'zero']);
     expect(badFlag.code).not.toBe(0);
     expect(badFlag.stderr).toMatch(/Expected --k to be an integer from 1 and up, got `zero` \(string\)/);
-    const noSource = await run(['ingest', '/no/such/folder'], env);
+    const noSource = await run(['ingest', '/no/such/folder']);
     expect(noSource.stderr.trim().split('\n').at(-1)).toBe('ragline: Cannot ingest "/no/such/folder": it is not an http(s) URL and no such file or folder exists.');
   });
 
@@ -110,7 +113,7 @@ describeEachDatabase('ragline CLI', (backend) => {
       index: Record<string, number>;
     }
     const json = async <T>(args: string[]): Promise<T> => {
-      const r = await run(args, env);
+      const r = await run(args);
       if (r.code !== 0) throw new Error(`ragline ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
       return JSON.parse(r.stdout) as T;
     };
@@ -128,9 +131,9 @@ describeEachDatabase('ragline CLI', (backend) => {
 
     test('ingest --metadata tags each source; search and ask --filter keep to the sources that match', async () => {
       // 3.10 would read back as 3.1: it stays the string "3.10", as a version is meant.
-      const a = await run(['ingest', api, '-c', 'tagged', '--metadata', 'product=api', '--metadata', 'version=3.10'], env);
+      const a = await run(['ingest', api, '-c', 'tagged', '--metadata', 'product=api', '--metadata', 'version=3.10']);
       expect(a.code).toBe(0);
-      const c = await run(['ingest', cli, '-c', 'tagged', '--metadata', 'product=cli', '--metadata', 'beta=true', '--metadata', 'max=20', '--metadata', 'note=uploads=files'], env);
+      const c = await run(['ingest', cli, '-c', 'tagged', '--metadata', 'product=cli', '--metadata', 'beta=true', '--metadata', 'max=20', '--metadata', 'note=uploads=files']);
       expect(c.code).toBe(0);
 
       const query = ['Wombat', 'quota', 'per', 'minute', '-c', 'tagged', '-k', '10', '--json'];
@@ -146,7 +149,7 @@ describeEachDatabase('ragline CLI', (backend) => {
       // Several filters must all match; a number is matched as a number.
       expect(await json<Result[]>(['search', ...query, '--filter', 'product=cli', '--filter', 'max=20'])).toHaveLength(1);
       expect(await json<Result[]>(['search', ...query, '--filter', 'product=api', '--filter', 'beta=true'])).toEqual([]);
-      const none = await run(['search', ...query.filter((x) => x !== '--json'), '--filter', 'product=web'], env);
+      const none = await run(['search', ...query.filter((x) => x !== '--json'), '--filter', 'product=web']);
       expect(none.stdout).toBe('No matching chunks with metadata {"product":"web"}.\n');
 
       const answer = await json<{ sources: Array<{ url: string }> }>(['ask', 'How', 'many', 'files', 'per', 'minute?', '-c', 'tagged', '--filter', 'product=api', '--json']);
@@ -155,26 +158,26 @@ describeEachDatabase('ragline CLI', (backend) => {
     });
 
     test('ingest --m --ef-construction --ef-search create the collection with them; an existing one keeps its own and says how to change them', async () => {
-      const created = await run(['ingest', cli, '-c', 'tuned', '--m', '8', '--ef-construction', '32', '--ef-search', '64'], env);
+      const created = await run(['ingest', cli, '-c', 'tuned', '--m', '8', '--ef-construction', '32', '--ef-search', '64']);
       expect(created.code).toBe(0);
       expect(created.stderr).not.toMatch(/keeps its HNSW settings/);
       const rows = await json<CollectionRow[]>(['collections', '--json']);
       expect(rows.find((r) => r.name === 'tuned')!.index).toEqual({ m: 8, efConstruction: 32, efSearch: 64 });
       expect(rows.find((r) => r.name === 'docs')!.index).toEqual({});
 
-      const again = await run(['ingest', cli, '-c', 'tuned', '--m', '12', '--ef-search', '64'], env);
+      const again = await run(['ingest', cli, '-c', 'tuned', '--m', '12', '--ef-search', '64']);
       expect(again.code).toBe(0);
       expect(again.stderr).toContain(
         'Collection "tuned" exists and keeps its HNSW settings (m 8, ef_construction 32, ef_search 64): --m, --ef-search apply only to a collection the ingest creates; to change them, run `ragline collections index tuned --m 12 --ef-search 64`.',
       );
-      const table = await run(['collections'], env);
+      const table = await run(['collections']);
       expect(table.stdout).toMatch(/^NAME\s+EMBEDDING MODEL\s+DIMS\s+DOCUMENTS\s+CHUNKS\s+TOKENS\s+HNSW M\s+EF_CONSTRUCTION\s+EF_SEARCH$/m);
       expect(table.stdout).toMatch(/^tuned\s+local\/lexical-hash-v1\s+1024\s+1\s+1\s+\d+\s+8\s+32\s+64$/m);
       expect(table.stdout).toMatch(/^docs\s+.*\s+16\s+64\s+40$/m);
     });
 
     test('collections index changes the settings, says what changed and whether the index was rebuilt; default resets one', async () => {
-      const efSearch = await run(['collections', 'index', 'tuned', '--ef-search', '100'], env);
+      const efSearch = await run(['collections', 'index', 'tuned', '--ef-search', '100']);
       expect([efSearch.code, efSearch.stdout]).toEqual([0, 'Collection "tuned": ef_search 64 → 100 (no rebuild needed, searches use it from now on).\n']);
       const graph = await json<Record<string, unknown>>(['collections', 'index', 'tuned', '--m', '12', '--ef-construction', '48', '--json']);
       expect(graph).toEqual({
@@ -184,10 +187,10 @@ describeEachDatabase('ragline CLI', (backend) => {
         changed: { m: { from: 8, to: 12 }, efConstruction: { from: 32, to: 48 } },
         rebuilt: true,
       });
-      const reset = await run(['collections', 'index', 'tuned', '--m', 'default', '--ef-construction', 'default'], env);
+      const reset = await run(['collections', 'index', 'tuned', '--m', 'default', '--ef-construction', 'default']);
       expect(reset.stdout).toBe('Collection "tuned": m 12 → 16, ef_construction 48 → 64 (its index was rebuilt).\n');
       expect((await json<CollectionRow[]>(['collections', '--json'])).find((r) => r.name === 'tuned')!.index).toEqual({ efSearch: 100 });
-      const same = await run(['collections', 'index', 'tuned', '--ef-search', '100'], env);
+      const same = await run(['collections', 'index', 'tuned', '--ef-search', '100']);
       expect(same.stdout).toBe('Collection "tuned": nothing changed (m 16, ef_construction 64, ef_search 100).\n');
       // Searches still find the chunks through the rebuilt index.
       expect(await json<Result[]>(['search', 'Wombat', 'files', '-c', 'tuned', '--mode', 'vector', '--json'])).toHaveLength(1);
@@ -195,7 +198,7 @@ describeEachDatabase('ragline CLI', (backend) => {
 
     test('mistakes in key=value flags and HNSW numbers are one line that says what is expected', async () => {
       const lastLine = async (args: string[]) => {
-        const r = await run(args, env);
+        const r = await run(args);
         // The whole stderr shows when this fails.
         expect([r.code, r.stderr]).toEqual([1, expect.stringMatching(/^ragline: .*\n$/m)]);
         return r.stderr.trim().split('\n').at(-1);
@@ -218,7 +221,7 @@ describeEachDatabase('ragline CLI', (backend) => {
   });
 
   test('a collection keeps its embedding model: another one is refused', async () => {
-    const r = await run(['ingest', site.url, '--collection', 'docs', '--allow-private-network', '--dimensions', '512'], env);
+    const r = await run(['ingest', site.url, '--collection', 'docs', '--allow-private-network', '--dimensions', '512']);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/Collection "docs" holds local\/lexical-hash-v1 vectors \(1024 d\), not local\/lexical-hash-v1 \(512 d\)/);
   });
@@ -229,12 +232,12 @@ describe('the embedded database lock', () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'ragline-lock-'));
     // A lock held by a live process (this test's own parent, the Jest worker).
     await writeFile(path.join(dir, 'ragline.lock'), String(process.pid));
-    const r = await run(['collections'], { RAGLINE_DATA_DIR: dir });
+    const r = await runCli(['collections'], { env: { RAGLINE_DATA_DIR: dir } });
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(new RegExp(`in use by process ${process.pid}: wait for it to finish, or set DATABASE_URL`));
     // A stale lock (no such process) is taken over.
     await writeFile(path.join(dir, 'ragline.lock'), '999999999');
-    const ok = await run(['collections'], { RAGLINE_DATA_DIR: dir });
+    const ok = await runCli(['collections'], { env: { RAGLINE_DATA_DIR: dir } });
     expect(ok.code).toBe(0);
     await rm(dir, { recursive: true, force: true });
   });

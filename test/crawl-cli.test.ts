@@ -1,27 +1,25 @@
 /**
- * The crawl flags of `ragline ingest`, as a user runs them: the built CLI in a child process, the
- * demo site on loopback, the embedded store in a temp folder.
+ * The crawl flags of `ragline ingest`, as a user runs them: the CLI in this process, the demo
+ * site on loopback, one embedded store (in memory) for all the commands.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { serveStatic, type StaticServer } from '../src/net/static-server.js';
 import { packageRoot } from '../src/package-root.js';
-import { runCli } from './support/cli.js';
+import type { Database } from '../src/store/database.js';
+import { freshDatabase } from './support/databases.js';
+import { runCliInProcess } from './support/cli.js';
 
 describe('ragline ingest crawl flags', () => {
   let site: StaticServer;
-  let dataDir: string;
+  let database: Database & { drop(): Promise<void> };
   beforeAll(async () => {
-    dataDir = await mkdtemp(path.join(os.tmpdir(), 'ragline-crawl-cli-'));
-    site = await serveStatic(path.join(packageRoot(), 'demo-site'));
+    [site, database] = await Promise.all([serveStatic(path.join(packageRoot(), 'demo-site')), freshDatabase('pglite')]);
   });
   afterAll(async () => {
-    await site?.close();
-    await rm(dataDir, { recursive: true, force: true });
+    await Promise.all([site?.close(), database?.drop()]);
   });
 
-  const run = (args: string[]) => runCli(args, { env: { RAGLINE_DATA_DIR: dataDir } });
+  const run = (args: string[]) => runCliInProcess(args, { database });
   const ingest = async (collection: string, ...flags: string[]) => {
     const r = await run(['ingest', site.url, '--collection', collection, '--allow-private-network', '--json', ...flags]);
     expect(r.code).toBe(0);

@@ -1,7 +1,7 @@
 /**
  * Cost up front and at the end: `dryRun` counts pages, chunks and tokens and prices them without a
  * single embedding request or store write; a real run reports the tokens it paid for and their
- * price. The OpenAI stand-in over HTTP, a real database of each kind, and the built CLI.
+ * price. The OpenAI stand-in over HTTP, a real database of each kind, and the CLI.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -12,7 +12,7 @@ import { createOpenAIEmbedding } from '../src/models/openai/embedding.js';
 import { ingest } from '../src/index.js';
 import { embeddingCost, formatUsd } from '../src/models/cost.js';
 import type { Database } from '../src/store/database.js';
-import { runCli } from './support/cli.js';
+import { runCliInProcess } from './support/cli.js';
 
 describe('prices', () => {
   test('embedding cost from the catalog, half through the Batch API, unknown models unpriced', () => {
@@ -85,14 +85,8 @@ describeEachDatabase('dry run and cost of an ingest', (backend) => {
   });
 
   test('ragline ingest --dry-run prints pages, chunks, tokens and the price in one line', async () => {
-    const env: NodeJS.ProcessEnv = {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      OPENAI_BASE_URL: standIn.url,
-      OPENAI_API_KEY: 'cli',
-      ...(db.url ? { DATABASE_URL: db.url } : { RAGLINE_DATA_DIR: path.join(dir, '.data') }),
-    };
-    const r = await runCli(['ingest', dir, '--collection', 'cli-costs', '--chunk-tokens', '32', '--dry-run'], { env });
+    const env: NodeJS.ProcessEnv = { OPENAI_BASE_URL: standIn.url, OPENAI_API_KEY: 'cli' };
+    const r = await runCliInProcess(['ingest', dir, '--collection', 'cli-costs', '--chunk-tokens', '32', '--dry-run'], { env, database: db });
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/Dry run for "cli-costs": 5 pages \(5 new, 0 changed, 0 unchanged, 1 without text\) · \d+ chunks · [\d,]+ tokens to embed \(\d+ chunks reused\) · (≈ \$[\d.]+ \(\$[\d.]+ with --batch-api\)); nothing was embedded or written\./);
     expect(embeddingCalls()).toHaveLength(0);

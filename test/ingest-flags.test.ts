@@ -6,6 +6,7 @@
 import type { Command } from 'commander';
 import { ingestCommand } from '../src/cli/ingest-command.js';
 import { jobsCommand } from '../src/cli/jobs-command.js';
+import { processIo } from '../src/cli/io.js';
 import { ingestSettings, type IngestFlags } from '../src/cli/ingest-flags.js';
 import { toIngestOptions } from '../src/core/ingest-settings.js';
 import { CRAWL_DEFAULTS, CHUNK_DEFAULTS, EMBED_DEFAULTS, HTTP_DEFAULTS } from '../src/options/defaults.js';
@@ -17,8 +18,8 @@ async function flagsOf(cmd: Command, args: string[]): Promise<IngestFlags> {
   return cmd.opts<IngestFlags>();
 }
 
-const ingestCmd = () => ingestCommand();
-const addCmd = () => jobsCommand().commands.find((c) => c.name() === 'add')!;
+const ingestCmd = () => ingestCommand(processIo());
+const addCmd = () => jobsCommand(processIo()).commands.find((c) => c.name() === 'add')!;
 const longFlags = (cmd: Command) => cmd.options.map((o) => o.long!);
 
 const EVERY_FLAG = [

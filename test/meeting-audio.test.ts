@@ -22,7 +22,7 @@ import { meetingMinutes } from '../src/index.js';
 import { freshDatabase } from './support/databases.js';
 import { InputError, ModelError } from '../src/errors.js';
 import { resolveTranscriptionModel } from '../src/models/resolve.js';
-import { runCli } from './support/cli.js';
+import { runCliInProcess } from './support/cli.js';
 
 const has = (tool: string) => spawnSync(tool, ['--version'], { stdio: 'ignore' }).status === 0 || spawnSync(tool, ['-version'], { stdio: 'ignore' }).status === 0;
 const tools = { espeak: has('espeak-ng'), sox: has('sox'), ffmpeg: has('ffmpeg') };
@@ -289,8 +289,7 @@ describeSpeech(`transcribing real speech${missing.length ? ` — skipped: ${miss
   test('ragline minutes on a recording: transcribed through the API, minutes and an SRT transcript written', async () => {
     use(short);
     const out = path.join(dir, 'cli-out');
-    // Asynchronously: the stand-in answering the child lives in this process.
-    const { code: status, stderr } = await runCli(
+    const { code: status, stderr } = await runCliInProcess(
       ['minutes', short.file, '--out', out, '--format', 'json,srt', '--no-store', '--title', 'Budget review', '--language', 'en', '--vocabulary', 'Aisha, Berlin'],
       { env: { OPENAI_BASE_URL: standIn.url, OPENAI_API_KEY: 'test' } },
     );

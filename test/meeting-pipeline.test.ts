@@ -1,7 +1,7 @@
 /**
  * The meeting-minutes pipeline end to end: transcripts in; minutes as Markdown, JSON, DOCX and the
  * transcript as txt/srt/vtt out; the meeting stored as passages a question can cite by time — on
- * both stores, through the OpenAI stand-in, and through the built CLI.
+ * both stores, through the OpenAI stand-in, and through the CLI.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
@@ -26,7 +26,7 @@ import { parseFormats, planOutputs } from '../src/meetings/write-outputs.js';
 import { extractiveMinutes } from '../src/meetings/extractive-minutes.js';
 import type { Database } from '../src/store/database.js';
 import { ConfigError, InputError } from '../src/errors.js';
-import { runCli } from './support/cli.js';
+import { runCliInProcess } from './support/cli.js';
 
 const fixtures = path.join(packageRoot(), 'test/fixtures/transcripts');
 const fixture = (name: string) => path.join(fixtures, name);
@@ -177,17 +177,18 @@ describeEachDatabase('meeting pipeline', (backend) => {
   });
 });
 
-describe('ragline minutes (built CLI)', () => {
+describe('ragline minutes (the CLI)', () => {
   let dir: string;
   let standIn: OpenAIStandIn;
-  const run = (args: string[], env: NodeJS.ProcessEnv) => runCli(args, { cwd: dir, env: { RAGLINE_DATA_DIR: path.join(dir, '.ragline'), ...env } });
+  let database: Database & { drop(): Promise<void> };
+  const run = (args: string[], env: NodeJS.ProcessEnv) => runCliInProcess(args, { cwd: dir, env, database });
 
   beforeAll(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'ragline-minutes-cli-'));
-    standIn = await startOpenAIStandIn({ respond: structuredRespond() });
+    [standIn, database] = await Promise.all([startOpenAIStandIn({ respond: structuredRespond() }), freshDatabase('pglite')]);
   });
   afterAll(async () => {
-    await standIn?.close();
+    await Promise.all([standIn?.close(), database?.drop()]);
     await rm(dir, { recursive: true, force: true });
   });
 

@@ -5,6 +5,7 @@
  */
 import { describeEachDatabase } from './support/databases.js';
 import { postJson, readEvents, startServerFixture, type ServerFixture } from './support/server-fixture.js';
+import { waitFor } from './support/wait-for.js';
 
 describeEachDatabase('Q&A server under load', (backend) => {
   let f: ServerFixture;
@@ -75,12 +76,13 @@ describeEachDatabase('Q&A server under load', (backend) => {
         controller.abort();
       }),
     );
-    let health = { answers: { running: -1, waiting: -1 } };
-    for (let i = 0; i < 100; i++) {
-      health = (await (await fetch(`${f.server.url}/healthz`)).json()) as typeof health;
-      if (health.answers.running === 0) break;
-      await new Promise((res) => setTimeout(res, 50));
-    }
+    const health = await waitFor(
+      async () => {
+        const h = (await (await fetch(`${f.server.url}/healthz`)).json()) as { answers: { running: number; waiting: number } };
+        return h.answers.running === 0 && h;
+      },
+      { intervalMs: 50, timeoutMs: 5_000, what: 'every answer slot to be free' },
+    );
     expect(health.answers).toEqual({ running: 0, waiting: 0 });
     const chats = f.standIn.requests.filter((r) => r.path === '/v1/chat/completions');
     expect(chats).toHaveLength(100);

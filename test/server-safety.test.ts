@@ -13,6 +13,7 @@ import { createOpenAIChat } from '../src/models/openai/chat.js';
 import { createExtractiveChat } from '../src/models/local/extractive-chat.js';
 import { openDatabase } from '../src/store/database.js';
 import { packageRoot } from '../src/package-root.js';
+import { runCliInProcess } from './support/cli.js';
 
 const KEY = 'sk-ragline-test-0123456789abcdef';
 const OTHER_KEY = 'sk-ragline-other-0123456789abcdef';
@@ -146,10 +147,7 @@ describe('ragline serve command', () => {
   };
 
   test('refuses to listen on all interfaces without keys, in one line', async () => {
-    const child = spawn(process.execPath, [bin, 'serve', '--host', '0.0.0.0'], { env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    const { code, stderr } = await runCliInProcess(['serve', '--host', '0.0.0.0'], { env: { RAGLINE_DATA_DIR: dataDir } });
     expect(code).toBe(1);
     expect(stderr.trim().split('\n')).toEqual([expect.stringMatching(/^ragline: Refusing to listen on 0\.0\.0\.0 without API keys/)]);
   });

@@ -11,6 +11,7 @@ import { REWRITTEN, postJson, readEvents, startServerFixture, type ServerFixture
 import { ingest } from '../src/index.js';
 import { createOpenAIEmbedding } from '../src/models/openai/embedding.js';
 import { ANSWER_SYSTEM_PROMPT } from '../src/core/prompt.js';
+import { waitFor } from './support/wait-for.js';
 
 type Source = { number: number; url: string; title: string; cited?: boolean };
 type Body = { messages: Array<{ role: string; content: string }> };
@@ -233,7 +234,7 @@ describeEachDatabase('Q&A server cancellation', (backend) => {
     controller.abort();
     const chat = f.standIn.requests.find((q) => q.path === '/v1/chat/completions')!;
     // The server aborts its call to the model: the stand-in sees the connection close mid-answer.
-    for (let i = 0; i < 100 && !chat.clientClosed; i++) await new Promise((res) => setTimeout(res, 50));
+    await waitFor(() => chat.clientClosed, { timeoutMs: 5_000, what: 'the model call to be closed' });
     expect(chat.clientClosed).toBe(true);
     // And the slot is free again.
     const health = (await (await fetch(`${f.server.url}/healthz`)).json()) as { answers: { running: number } };

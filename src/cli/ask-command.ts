@@ -6,6 +6,7 @@ import { describeModels, embeddingModelForCollection, resolveChatModel } from '.
 import type { AnswerSource } from '../core/pack-context.js';
 import { addCollectionOption, addModelOptions, collectKeyValue, modelSelection, parseInteger, status, withDatabase, type ModelFlags } from './context.js';
 import { FILTER_HELP, parseHnswFlag } from './index-flags.js';
+import { openAIConnection, type CliIo } from './io.js';
 import { displayUrl } from './format.js';
 
 interface AskFlags extends ModelFlags {
@@ -24,7 +25,7 @@ export function formatSources(sources: readonly AnswerSource[]): string {
   return `Searched: ${sources.map((s) => displayUrl(s.url)).join(', ')}`;
 }
 
-export function askCommand(): Command {
+export function askCommand(io: CliIo): Command {
   const cmd = new Command('ask')
     .description('answer a question from a collection, citing its sources')
     .argument('<question...>', 'the question')
@@ -36,34 +37,36 @@ export function askCommand(): Command {
   addModelOptions(cmd, { chat: true });
   return cmd.action(async (words: string[], flags: AskFlags) => {
     const question = words.join(' ');
-    await withDatabase(async (db, signal) => {
+    await withDatabase(io, async (db, signal) => {
       const collection = await requireCollection(db.pool, flags.collection);
-      const { provider, reason, selection } = modelSelection(flags);
+      const { provider, reason, selection } = modelSelection(io, flags);
       const chat = resolveChatModel(provider, selection);
-      status(describeModels({ embedding: embeddingModelForCollection(collection), chat }, reason));
+      const connection = openAIConnection(io);
+      status(io, describeModels({ embedding: embeddingModelForCollection(collection, connection), chat }, reason));
       let done: Extract<AskEvent, { type: 'done' }> | undefined;
       const events = askStream({
         db,
         collection: flags.collection,
         question,
         chat,
+        connection,
         k: flags.k,
         ...(flags.filter ? { filter: flags.filter } : {}),
         ...(flags.efSearch !== undefined ? { efSearch: flags.efSearch } : {}),
         signal,
       });
       for await (const event of events) {
-        if (event.type === 'text' && !flags.json) process.stdout.write(event.text);
+        if (event.type === 'text' && !flags.json) io.stdout.write(event.text);
         if (event.type === 'done') done = event;
       }
       if (!done) return;
       if (flags.json) {
         const { type: _type, ...result } = done;
-        process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+        io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
         return;
       }
-      process.stdout.write('\n');
-      process.stdout.write(`\n${formatSources(done.sources)}\n`);
+      io.stdout.write('\n');
+      io.stdout.write(`\n${formatSources(done.sources)}\n`);
     });
   });
 }

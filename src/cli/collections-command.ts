@@ -3,6 +3,7 @@ import { ConfigError } from '../errors.js';
 import { configureCollectionIndex, listCollections, requireCollection, type HnswSettings } from '../store/collections.js';
 import { status, withDatabase } from './context.js';
 import { formatInt } from './format.js';
+import type { CliIo } from './io.js';
 import { HNSW_FLAGS, describeHnsw, effectiveHnsw, parseHnswFlag } from './index-flags.js';
 
 type HnswKey = keyof HnswSettings;
@@ -15,7 +16,7 @@ interface IndexFlags {
 }
 
 /** `ragline collections index <name>`: change a collection's HNSW settings. */
-function indexCommand(): Command {
+function indexCommand(io: CliIo): Command {
   return new Command('index')
     .description("change a collection's HNSW settings; a new --m or --ef-construction rebuilds its index (reads and writes go on meanwhile)")
     .argument('<name>', 'the collection')
@@ -29,7 +30,7 @@ function indexCommand(): Command {
       if (keys.length === 0) {
         throw new ConfigError('index', undefined, `Nothing to change: give --m, --ef-construction or --ef-search (a number, or \`default\`), e.g. \`ragline collections index ${name} --ef-search 100\`.`);
       }
-      await withDatabase(async (db) => {
+      await withDatabase(io, async (db) => {
         const before = effectiveHnsw((await requireCollection(db.pool, name)).index);
         const settings = Object.fromEntries(keys.map((k) => [k, flags[k] === 'default' ? null : flags[k]]));
         const { collection, rebuilt } = await configureCollectionIndex(db.pool, name, settings);
@@ -38,7 +39,7 @@ function indexCommand(): Command {
           (Object.keys(HNSW_FLAGS) as HnswKey[]).filter((k) => before[k] !== after[k]).map((k) => [k, { from: before[k], to: after[k] }]),
         );
         if (flags.json) {
-          process.stdout.write(`${JSON.stringify({ name: collection.name, index: collection.index, effective: after, changed, rebuilt }, null, 2)}\n`);
+          io.stdout.write(`${JSON.stringify({ name: collection.name, index: collection.index, effective: after, changed, rebuilt }, null, 2)}\n`);
           return;
         }
         const names: Record<HnswKey, string> = { m: 'm', efConstruction: 'ef_construction', efSearch: 'ef_search' };
@@ -49,28 +50,28 @@ function indexCommand(): Command {
           : graphChanged
             ? 'its index, deferred for a bulk load, will be built with the new settings'
             : 'no rebuild needed, searches use it from now on';
-        process.stdout.write(diff ? `Collection "${collection.name}": ${diff} (${how}).\n` : `Collection "${collection.name}": nothing changed (${describeHnsw(after)}).\n`);
+        io.stdout.write(diff ? `Collection "${collection.name}": ${diff} (${how}).\n` : `Collection "${collection.name}": nothing changed (${describeHnsw(after)}).\n`);
       });
     });
 }
 
-export function collectionsCommand(): Command {
+export function collectionsCommand(io: CliIo): Command {
   return new Command('collections')
     .description('list collections with their embedding model, HNSW settings and document and chunk counts; `collections index` changes HNSW settings')
     .option('--json', 'print a JSON array of {name, embeddingProvider, embeddingModel, dimensions, index, documents, chunks, tokens} (index: the HNSW settings set, the rest are pgvector defaults)')
     // `collections index ... --json` is the subcommand's own --json (the program's options are positional too).
     .enablePositionalOptions()
-    .addCommand(indexCommand())
+    .addCommand(indexCommand(io))
     .action(async (flags: { json?: boolean }) => {
-      await withDatabase(async (db) => {
+      await withDatabase(io, async (db) => {
         const rows = await listCollections(db.pool);
         if (flags.json) {
-          process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+          io.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
           return;
         }
-        status(`Store: ${db.description}`);
+        status(io, `Store: ${db.description}`);
         if (rows.length === 0) {
-          process.stdout.write('No collections yet: run `ragline ingest <url|folder> --collection <name>`.\n');
+          io.stdout.write('No collections yet: run `ragline ingest <url|folder> --collection <name>`.\n');
           return;
         }
         const table = [
@@ -81,7 +82,7 @@ export function collectionsCommand(): Command {
           }),
         ];
         const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
-        for (const row of table) process.stdout.write(`${row.map((cell, i) => (i >= 2 ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join('  ')}\n`);
+        for (const row of table) io.stdout.write(`${row.map((cell, i) => (i >= 2 ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join('  ')}\n`);
       });
     });
 }

@@ -6,6 +6,7 @@ import { DEFAULT_COLLECTION } from '../options/defaults.js';
 import { flagMessage } from './option-flags.js';
 import { openDatabase, type Database } from '../store/database.js';
 import { defaultProvider, providerNames, type ModelSelection } from '../models/resolve.js';
+import { openAIConnection, resolvePath, type CliIo } from './io.js';
 
 /** Options every command that touches models accepts: the model part of `ModelSelection`. */
 export type ModelFlags = Pick<ModelSelection, 'provider' | 'embeddingModel' | 'dimensions' | 'chatModel' | 'contextWindow' | 'maxOutputTokens'>;
@@ -72,61 +73,99 @@ export function addModelOptions(cmd: Command, which: { embedding?: boolean; chat
   return cmd;
 }
 
-/** The provider and selection the flags and environment ask for, with the reason to print. */
-export function modelSelection(flags: ModelFlags): { provider: string; reason: string; selection: ModelSelection } {
-  const env = defaultProvider();
+/**
+ * The provider and selection the flags and the run's environment ask for, with the reason to
+ * print. The selection carries the environment's API key and base URL.
+ */
+export function modelSelection(io: CliIo, flags: ModelFlags): { provider: string; reason: string; selection: ModelSelection } {
+  const env = defaultProvider(io.env);
   const provider = flags.provider ?? env.provider;
   const reason = flags.provider ? `--provider ${flags.provider}` : env.reason;
   // Only the model flags, and only those given: unset ones leave the providers' defaults.
   const keys = ['embeddingModel', 'dimensions', 'chatModel', 'contextWindow', 'maxOutputTokens'] as const;
   const selection = Object.fromEntries(keys.filter((k) => flags[k] !== undefined).map((k) => [k, flags[k]])) as ModelSelection;
-  return { provider, reason, selection };
+  return { provider, reason, selection: { ...openAIConnection(io), ...selection } };
 }
 
 /** Print a status line on stderr (stdout stays clean for answers and --json). */
-export function status(line: string): void {
-  process.stderr.write(`${line}\n`);
+export function status(io: CliIo, line: string): void {
+  io.stderr.write(`${line}\n`);
+}
+
+/**
+ * Run `fn` on the run's database: the one `io` shares (left open), else the one its environment
+ * names (DATABASE_URL, else RAGLINE_DATA_DIR, else ./.ragline), opened for `fn` and closed after.
+ */
+export async function useDatabase<T>(io: CliIo, fn: (db: Database) => Promise<T>): Promise<T> {
+  if (io.database) return fn(io.database);
+  const db = await openDatabase({ databaseUrl: io.env.DATABASE_URL ?? '', dataDir: resolvePath(io, io.env.RAGLINE_DATA_DIR ?? './.ragline') });
+  try {
+    return await fn(db);
+  } finally {
+    await db.close();
+  }
+}
+
+/**
+ * An abort signal for a command, fired by `io.signal` and — for the bin — by the first Ctrl-C or
+ * SIGTERM; a second one exits at once. `onStop` is called once, before the signal fires.
+ */
+async function withStopSignal<T>(io: CliIo, onStop: () => void, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  const stop = () => {
+    if (controller.signal.aborted) return;
+    onStop();
+    controller.abort(new RaglineError('aborted', 'Interrupted by the user; everything stored so far is kept.'));
+  };
+  const onSignal = () => {
+    if (controller.signal.aborted) process.exit(130);
+    stop();
+  };
+  if (io.signal?.aborted) stop();
+  io.signal?.addEventListener('abort', stop, { once: true });
+  if (io.handleSignals) {
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  }
+  try {
+    return await fn(controller.signal);
+  } finally {
+    io.signal?.removeEventListener('abort', stop);
+    if (io.handleSignals) {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
+  }
 }
 
 /**
  * Open the store, run `fn`, close the store — also on Ctrl-C, so the embedded database is
  * flushed and its lock released. The abort signal tells `fn` to stop early.
  */
-export async function withDatabase<T>(fn: (db: Database, signal: AbortSignal) => Promise<T>): Promise<T> {
-  const controller = new AbortController();
-  const onSignal = () => {
-    if (controller.signal.aborted) process.exit(130);
-    status('\nStopping: finishing the current write (Ctrl-C again to force)...');
-    controller.abort(new RaglineError('aborted', 'Interrupted by the user; everything stored so far is kept.'));
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  const db = await openDatabase();
-  try {
-    return await fn(db, controller.signal);
-  } finally {
-    await db.close();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  }
+export async function withDatabase<T>(io: CliIo, fn: (db: Database, signal: AbortSignal) => Promise<T>): Promise<T> {
+  return withStopSignal(
+    io,
+    () => status(io, '\nStopping: finishing the current write (Ctrl-C again to force)...'),
+    (signal) => useDatabase(io, (db) => fn(db, signal)),
+  );
 }
 
 /** Print an error as one line (with the cause chain when RAGLINE_DEBUG is set) and pick the exit code. */
-export function reportError(err: unknown): number {
-  const debug = Boolean(process.env.RAGLINE_DEBUG);
+export function reportError(io: CliIo, err: unknown): number {
+  const debug = Boolean(io.env.RAGLINE_DEBUG);
   if (err instanceof RaglineError) {
-    status(`ragline: ${flagMessage(err)}`);
+    status(io, `ragline: ${flagMessage(err)}`);
   } else if (err instanceof Error && err.name === 'AbortError') {
-    status('ragline: interrupted.');
+    status(io, 'ragline: interrupted.');
   } else {
-    status(`ragline: unexpected error: ${err instanceof Error ? err.message : String(err)} (set RAGLINE_DEBUG=1 for details)`);
+    status(io, `ragline: unexpected error: ${err instanceof Error ? err.message : String(err)} (set RAGLINE_DEBUG=1 for details)`);
   }
   if (debug) {
     let e: unknown = err;
     while (e instanceof Error) {
-      status(e.stack ?? String(e));
+      status(io, e.stack ?? String(e));
       e = e.cause;
-      if (e) status('caused by:');
+      if (e) status(io, 'caused by:');
     }
   }
   return err instanceof RaglineError && err.code === 'aborted' ? 130 : 1;

@@ -11,6 +11,7 @@ import { addIngestFlags, ingestSettings, type IngestFlags } from './ingest-flags
 import { createProgressBar } from './progress.js';
 import { displayUrl, formatInt, formatMs } from './format.js';
 import { formatUsd } from '../models/cost.js';
+import { openAIConnection, resolvePath, type CliIo } from './io.js';
 
 interface IngestCommandFlags extends IngestFlags {
   json?: boolean;
@@ -22,12 +23,12 @@ interface IngestCommandFlags extends IngestFlags {
  * The embedding model for an ingest: the collection's own when it exists and the user named none
  * (a collection's vectors must all come from one model), else the one the flags and environment pick.
  */
-export async function ingestEmbeddingModel(db: Database, flags: ModelFlags & { collection: string }): Promise<{ model: EmbeddingModel; reason: string }> {
+export async function ingestEmbeddingModel(io: CliIo, db: Database, flags: ModelFlags & { collection: string }): Promise<{ model: EmbeddingModel; reason: string }> {
   const existing = await getCollection(db.pool, flags.collection);
   if (existing && !flags.embeddingModel && !flags.provider && !flags.dimensions) {
-    return { model: embeddingModelForCollection(existing), reason: `the model collection "${existing.name}" was built with` };
+    return { model: embeddingModelForCollection(existing, openAIConnection(io)), reason: `the model collection "${existing.name}" was built with` };
   }
-  const { provider, reason, selection } = modelSelection(flags);
+  const { provider, reason, selection } = modelSelection(io, flags);
   return { model: resolveEmbeddingModel(provider, selection), reason };
 }
 
@@ -68,7 +69,7 @@ export function summaryLine(s: IngestSummary): string {
     .join(' ');
 }
 
-export function ingestCommand(): Command {
+export function ingestCommand(io: CliIo): Command {
   const cmd = addIngestFlags(
     new Command('ingest').description('crawl a website (or read a folder of .html/.md/.txt files) into a collection').argument('<source>', 'start URL (http/https), or a file or folder'),
   )
@@ -80,33 +81,33 @@ export function ingestCommand(): Command {
       '\nThe HNSW flags apply when the collection is created; change an existing one with `ragline collections index <name>`.\n\nExamples:\n  ragline ingest https://docs.example.com --collection docs\n  ragline ingest ./site --collection docs --chunk-tokens 300\n  ragline ingest ./api-docs --collection docs --metadata product=api --metadata version=\'"3.14"\'',
     );
   return cmd.action(async (source: string, flags: IngestCommandFlags) => {
-    await withDatabase(async (db, signal) => {
-      const { model, reason } = await ingestEmbeddingModel(db, flags);
-      status(describeModels({ embedding: model }, reason));
-      status(`Store: ${db.description}`);
+    await withDatabase(io, async (db, signal) => {
+      const { model, reason } = await ingestEmbeddingModel(io, db, flags);
+      status(io, describeModels({ embedding: model }, reason));
+      status(io, `Store: ${db.description}`);
       const settings = toIngestOptions(ingestSettings(flags));
       const existing = await getCollection(db.pool, flags.collection);
       const kept = existing && settings.index && keptIndexLine(existing, settings.index);
-      if (kept) status(kept);
-      const bar = createProgressBar('ingest');
+      if (kept) status(io, kept);
+      const bar = createProgressBar('ingest', io.stderr);
       let summary: IngestSummary;
       try {
         summary = await ingest({
           db,
-          source,
+          source: resolvePath(io, source),
           collection: flags.collection,
           embedding: model,
           ...settings,
           signal,
           ...(flags.dryRun ? { dryRun: true } : {}),
-          ...(flags.batchApi ? { batchApi: { onEvent: (e) => status(e.type === 'status' ? `Batch ${e.batchId}: ${e.status} (${e.completed}/${e.total} requests)` : `Batch ${e.batchId}: ${e.type}`) } } : {}),
+          ...(flags.batchApi ? { batchApi: { onEvent: (e) => status(io, e.type === 'status' ? `Batch ${e.batchId}: ${e.status} (${e.completed}/${e.total} requests)` : `Batch ${e.batchId}: ${e.type}`) } } : {}),
           onProgress: (p) => bar.update(p.documents, p.maxPages ? Math.max(p.fetched, p.documents) : undefined, `docs · ${formatInt(p.chunks)} chunks · ${formatInt(p.tokens)} tokens · ${displayUrl(p.url)}`),
         });
       } finally {
         bar.stop();
       }
-      if (flags.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
-      else status(summaryLine(summary));
+      if (flags.json) io.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+      else status(io, summaryLine(summary));
     });
   });
 }

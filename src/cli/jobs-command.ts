@@ -6,6 +6,7 @@ import { JOB_DEFAULTS } from '../options/defaults.js';
 import { parseInteger, status, withDatabase } from './context.js';
 import { addIngestFlags, ingestSettings, type IngestFlags } from './ingest-flags.js';
 import { formatInt, snippet } from './format.js';
+import { resolvePath, type CliIo } from './io.js';
 
 interface AddFlags extends IngestFlags {
   deferIndex?: boolean;
@@ -24,7 +25,7 @@ function jobJson(j: Job): Record<string, unknown> {
   return { ...j };
 }
 
-function printJobs(jobs: readonly Job[]): void {
+function printJobs(io: CliIo, jobs: readonly Job[]): void {
   const table = [
     ['ID', 'STATE', 'TRIES', 'COLLECTION', 'KIND', 'PAGES', 'CHUNKS', 'SOURCE', 'ERROR'],
     ...jobs.map((j) => [String(j.id), j.state, `${j.attempts}/${j.maxAttempts}`, j.collection, j.kind, formatInt(j.pages), formatInt(j.chunks), j.source, j.error ? snippet(j.error, 60) : '']),
@@ -32,7 +33,7 @@ function printJobs(jobs: readonly Job[]): void {
   const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
   const right = new Set([0, 2, 5, 6]);
   for (const row of table) {
-    process.stdout.write(`${row.map((cell, i) => (i === row.length - 1 ? cell : right.has(i) ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join('  ').trimEnd()}\n`);
+    io.stdout.write(`${row.map((cell, i) => (i === row.length - 1 ? cell : right.has(i) ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join('  ').trimEnd()}\n`);
   }
 }
 
@@ -53,7 +54,7 @@ function describeJob(j: Job): string {
     .join('\n');
 }
 
-function addCommand(): Command {
+function addCommand(io: CliIo): Command {
   const cmd = addIngestFlags(
     new Command('add')
       .description('queue ingestion jobs: one per start URL, folder or file; one per page of a sitemap; a file of URLs (one a line) adds each')
@@ -67,7 +68,7 @@ function addCommand(): Command {
       '\nPaths must be readable by the workers (same machine or shared disk). Run `ragline worker` to process the queue.\n\nExamples:\n  ragline jobs add https://docs.example.com --collection docs\n  ragline jobs add https://example.com/sitemap.xml urls.txt ./handbook --collection docs\n  ragline jobs add ./handbook --collection docs --metadata team=hr',
     );
   return cmd.action(async (sources: string[], flags: AddFlags) => {
-    await withDatabase(async (db, signal) => {
+    await withDatabase(io, async (db, signal) => {
       const model = {
         ...(flags.provider ? { provider: flags.provider } : {}),
         ...(flags.embeddingModel ? { embeddingModel: flags.embeddingModel } : {}),
@@ -78,21 +79,22 @@ function addCommand(): Command {
         ...(flags.deferIndex ? { deferIndex: true } : {}),
         ...(Object.keys(model).length ? { model } : {}),
       };
-      const jobs = await queueIngest({ db, sources, collection: flags.collection, ingest, maxAttempts: flags.maxAttempts, expand: { signal } });
+      const jobs = await queueIngest({ db, sources: sources.map((s) => resolvePath(io, s)), collection: flags.collection, ingest, maxAttempts: flags.maxAttempts, expand: { signal } });
       if (flags.json) {
-        process.stdout.write(`${JSON.stringify(jobs.map(jobJson), null, 2)}\n`);
+        io.stdout.write(`${JSON.stringify(jobs.map(jobJson), null, 2)}\n`);
         return;
       }
-      status(`Store: ${db.description}`);
+      status(io, `Store: ${db.description}`);
       const ids = jobs.map((j) => j.id);
       status(
+        io,
         `Queued ${jobs.length} job${jobs.length === 1 ? '' : 's'} for "${flags.collection}"${ids.length ? ` (ids ${ids[0]}${ids.length > 1 ? `-${ids[ids.length - 1]}` : ''})` : ''}: run \`ragline worker\` to process them.${db.kind === 'pglite' ? ' The embedded database is used by one process at a time: set DATABASE_URL to run several workers.' : ''}`,
       );
     });
   });
 }
 
-function listCommand(): Command {
+function listCommand(io: CliIo): Command {
   return new Command('list')
     .description('list jobs, newest first')
     .addOption(new Option('--state <state>', 'only jobs in this state').choices(JOB_STATES))
@@ -100,35 +102,35 @@ function listCommand(): Command {
     .option('--limit <n>', 'at most this many jobs', parseInteger('limit'), JOB_DEFAULTS.listLimit)
     .option('--json', 'print a JSON array of jobs (id, state, attempts, error, source, collection, progress, timestamps)')
     .action(async (flags: { state?: JobState; collection?: string; limit: number; json?: boolean }) => {
-      await withDatabase(async (db) => {
+      await withDatabase(io, async (db) => {
         const jobs = await listJobs(db.pool, { ...(flags.state ? { state: flags.state } : {}), ...(flags.collection ? { collection: flags.collection } : {}), limit: flags.limit });
         if (flags.json) {
-          process.stdout.write(`${JSON.stringify(jobs.map(jobJson), null, 2)}\n`);
+          io.stdout.write(`${JSON.stringify(jobs.map(jobJson), null, 2)}\n`);
           return;
         }
         if (jobs.length === 0) {
-          process.stdout.write('No jobs: add some with `ragline jobs add <url|folder|sitemap|file-of-urls>... --collection <name>`.\n');
+          io.stdout.write('No jobs: add some with `ragline jobs add <url|folder|sitemap|file-of-urls>... --collection <name>`.\n');
           return;
         }
-        printJobs(jobs);
+        printJobs(io, jobs);
       });
     });
 }
 
-function showCommand(): Command {
+function showCommand(io: CliIo): Command {
   return new Command('show')
     .description('show one job: state, attempts, lease, progress and last error')
     .argument('<id>', 'job id', parseId)
     .option('--json', 'print the job as JSON')
     .action(async (id: number, flags: { json?: boolean }) => {
-      await withDatabase(async (db) => {
+      await withDatabase(io, async (db) => {
         const job = await requireJob(db.pool, id);
-        process.stdout.write(flags.json ? `${JSON.stringify(jobJson(job), null, 2)}\n` : `${describeJob(job)}\n`);
+        io.stdout.write(flags.json ? `${JSON.stringify(jobJson(job), null, 2)}\n` : `${describeJob(job)}\n`);
       });
     });
 }
 
-function changeCommand(name: 'cancel' | 'retry'): Command {
+function changeCommand(io: CliIo, name: 'cancel' | 'retry'): Command {
   const description =
     name === 'cancel'
       ? 'cancel queued, failed or running jobs (a running job stops at its next lease renewal; what it stored stays)'
@@ -137,21 +139,21 @@ function changeCommand(name: 'cancel' | 'retry'): Command {
     .description(description)
     .argument('<ids...>', 'job ids')
     .action(async (ids: string[]) => {
-      await withDatabase(async (db) => {
+      await withDatabase(io, async (db) => {
         for (const id of ids.map(parseId)) {
           const job = name === 'cancel' ? await cancelJob(db.pool, id) : await retryJob(db.pool, id);
-          status(`Job ${job.id} is ${job.state}.`);
+          status(io, `Job ${job.id} is ${job.state}.`);
         }
       });
     });
 }
 
-export function jobsCommand(): Command {
+export function jobsCommand(io: CliIo): Command {
   return new Command('jobs')
     .description('durable ingestion jobs in the database: add, list, show, cancel, retry (`ragline worker` runs them)')
-    .addCommand(addCommand())
-    .addCommand(listCommand())
-    .addCommand(showCommand())
-    .addCommand(changeCommand('cancel'))
-    .addCommand(changeCommand('retry'));
+    .addCommand(addCommand(io))
+    .addCommand(listCommand(io))
+    .addCommand(showCommand(io))
+    .addCommand(changeCommand(io, 'cancel'))
+    .addCommand(changeCommand(io, 'retry'));
 }

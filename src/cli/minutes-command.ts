@@ -9,6 +9,8 @@ import { formatClock } from '../meetings/transcript.js';
 import { ingestEmbeddingModel } from './ingest-command.js';
 import { MINUTES_DEFAULTS } from '../options/defaults.js';
 import { addModelOptions, modelSelection, parseInteger, status, withDatabase, withDefault, type ModelFlags } from './context.js';
+import { resolvePath, type CliIo } from './io.js';
+import type { Database } from '../store/database.js';
 
 interface MinutesFlags extends ModelFlags {
   out?: string;
@@ -27,7 +29,7 @@ interface MinutesFlags extends ModelFlags {
   json?: boolean;
 }
 
-export function minutesCommand(): Command {
+export function minutesCommand(io: CliIo): Command {
   const cmd = new Command('minutes')
     .description('minutes of a meeting from its audio or transcript (vtt, srt, txt), and the meeting made searchable')
     .argument('<input>', 'audio/video (mp3, mp4, m4a, wav, webm, ogg, flac, ...) or a transcript (.vtt, .srt, .txt)')
@@ -46,16 +48,19 @@ export function minutesCommand(): Command {
     .option('--concurrency <n>', 'chat calls and audio pieces in flight at once', parseInteger('concurrency'), MINUTES_DEFAULTS.concurrency)
     .option('--json', 'print a JSON summary of what was done on stdout');
   addModelOptions(cmd, { embedding: true, chat: true });
-  return cmd.action(async (input: string, flags: MinutesFlags) => {
-    const plan = planOutputs({ input, ...(flags.out ? { out: flags.out } : {}), ...(flags.format ? { formats: flags.format } : {}) });
-    const { provider, reason, selection } = modelSelection(flags);
+  return cmd.action(async (given: string, flags: MinutesFlags) => {
+    const input = resolvePath(io, given);
+    const out = flags.out !== undefined ? resolvePath(io, flags.out) : io.cwd;
+    const plan = planOutputs({ input, ...(out !== undefined ? { out } : {}), ...(flags.format ? { formats: flags.format } : {}) });
+    const { provider, reason, selection } = modelSelection(io, flags);
     // A chat model that cannot follow the minutes' JSON schema (the offline one) leaves them extractive.
     const chatModel = resolveChatModel(provider, selection);
     const chat = chatCapabilities(chatModel).jsonSchema ? chatModel : undefined;
-    const transcription = isAudioFile(input) ? resolveTranscriptionModel(provider, { ...selection, ...(flags.transcriptionModel ? { transcriptionModel: flags.transcriptionModel } : {}) }) : undefined;
-    const run = async (db?: Parameters<Parameters<typeof withDatabase>[0]>[0], signal?: AbortSignal) => {
-      const embedding = db ? (await ingestEmbeddingModel(db, flags)).model : undefined;
+    const transcription = isAudioFile(input) ? resolveTranscriptionModel(provider, { ...selection, env: io.env, ...(flags.transcriptionModel ? { transcriptionModel: flags.transcriptionModel } : {}) }) : undefined;
+    const run = async (db?: Database, signal?: AbortSignal) => {
+      const embedding = db ? (await ingestEmbeddingModel(io, db, flags)).model : undefined;
       status(
+        io,
         `${describeModels({ ...(embedding ? { embedding } : {}), ...(chat ? { chat } : {}) }, reason)}${chat ? '' : ' — minutes: local/extractive (sentences of the meeting, nothing paraphrased)'}${transcription ? `, transcription ${transcription.provider}/${transcription.modelId}` : ''}`,
       );
       const started = performance.now();
@@ -68,26 +73,27 @@ export function minutesCommand(): Command {
         ...(flags.chunkTokens ? { maxChunkTokens: flags.chunkTokens } : {}),
         ...(flags.reserveOutputTokens ? { reserveOutputTokens: flags.reserveOutputTokens } : {}),
         concurrency: flags.concurrency,
-        ...(transcription ? { transcription, audio: { concurrency: flags.concurrency, ...(flags.language ? { language: flags.language } : {}), ...(flags.vocabulary ? { prompt: flags.vocabulary } : {}), ...(db ? { pool: db.pool } : {}), onPiece: (e) => status(`  audio piece ${e.index + 1}/${e.of} ${formatClock(e.start)}–${formatClock(e.end)}${e.resumed ? ' (already transcribed)' : ''}`) } } : {}),
+        ...(transcription ? { transcription, audio: { concurrency: flags.concurrency, ...(flags.language ? { language: flags.language } : {}), ...(flags.vocabulary ? { prompt: flags.vocabulary } : {}), ...(db ? { pool: db.pool } : {}), onPiece: (e) => status(io, `  audio piece ${e.index + 1}/${e.of} ${formatClock(e.start)}–${formatClock(e.end)}${e.resumed ? ' (already transcribed)' : ''}`) } } : {}),
         ...(db && embedding ? { db, embedding, collection: flags.collection } : {}),
-        onCall: (e) => status(`  ${e.step} ${e.part}/${e.of}: ${e.promptTokens} prompt + ${e.outputTokens} output tokens, ${e.ms} ms`),
+        onCall: (e) => status(io, `  ${e.step} ${e.part}/${e.of}: ${e.promptTokens} prompt + ${e.outputTokens} output tokens, ${e.ms} ms`),
         ...(signal ? { signal } : {}),
       });
       const written = await writeOutputs(result.record, plan);
       const t = result.record.transcript;
       const ms = Math.round(performance.now() - started);
       status(
+        io,
         `Minutes of "${result.record.title}" (${formatClock(t.duration)}, ${t.segments.length} segments): ${result.record.minutes.key_points.length} key points, ${result.record.minutes.decisions.length} decisions, ${result.record.minutes.action_items.length} action items` +
           (result.stats.calls ? ` — ${result.stats.chunks} chunk(s), ${result.stats.calls} calls, ${result.stats.promptTokens} prompt + ${result.stats.outputTokens} output tokens` : '') +
           `, ${ms} ms`,
       );
-      for (const w of written) status(`Wrote ${path.relative(process.cwd(), w.path) || w.path}`);
-      if (result.ingest) status(`Stored ${result.ingest.passages} passages in "${result.ingest.collection}" (${result.ingest.stored} new or changed, ${result.ingest.removed} removed): ragline ask "..." --collection ${result.ingest.collection}`);
+      for (const w of written) status(io, `Wrote ${path.relative(io.cwd ?? process.cwd(), w.path) || w.path}`);
+      if (result.ingest) status(io, `Stored ${result.ingest.passages} passages in "${result.ingest.collection}" (${result.ingest.stored} new or changed, ${result.ingest.removed} removed): ragline ask "..." --collection ${result.ingest.collection}`);
       if (flags.json) {
-        process.stdout.write(`${JSON.stringify({ title: result.record.title, generator: result.record.generator, duration: t.duration, segments: t.segments.length, stats: result.stats, files: written, ingest: result.ingest ?? null, ms }, null, 2)}\n`);
+        io.stdout.write(`${JSON.stringify({ title: result.record.title, generator: result.record.generator, duration: t.duration, segments: t.segments.length, stats: result.stats, files: written, ingest: result.ingest ?? null, ms }, null, 2)}\n`);
       }
     };
-    if (flags.store) await withDatabase((db, signal) => run(db, signal));
+    if (flags.store) await withDatabase(io, (db, signal) => run(db, signal));
     else await run();
   });
 }

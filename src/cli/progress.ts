@@ -1,3 +1,5 @@
+import type { OutputSink } from './io.js';
+
 /**
  * A one-line progress bar on stderr, redrawn at most ten times a second. Silent when stderr is
  * not a terminal, so logs and pipes get only the final summary.
@@ -7,7 +9,7 @@ export interface ProgressBar {
   stop(): void;
 }
 
-export function createProgressBar(label: string, stream: NodeJS.WriteStream = process.stderr): ProgressBar {
+export function createProgressBar(label: string, stream: OutputSink): ProgressBar {
   const enabled = stream.isTTY === true;
   let last = 0;
   let drawn = false;

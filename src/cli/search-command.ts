@@ -6,6 +6,7 @@ import { describeModels, embeddingModelForCollection } from '../models/resolve.j
 import { addCollectionOption, collectKeyValue, parseInteger, status, withDatabase } from './context.js';
 import { FILTER_HELP, parseHnswFlag } from './index-flags.js';
 import { displayUrl, snippet } from './format.js';
+import { openAIConnection, type CliIo } from './io.js';
 
 interface SearchFlags {
   collection: string;
@@ -16,7 +17,7 @@ interface SearchFlags {
   json?: boolean;
 }
 
-export function searchCommand(): Command {
+export function searchCommand(io: CliIo): Command {
   const cmd = new Command('search')
     .description('show the chunks of a collection that best match a question')
     .argument('<question...>', 'question or keywords')
@@ -29,13 +30,15 @@ export function searchCommand(): Command {
   addCollectionOption(cmd);
   return cmd.action(async (words: string[], flags: SearchFlags) => {
     const query = words.join(' ');
-    await withDatabase(async (db, signal) => {
+    await withDatabase(io, async (db, signal) => {
       const collection = await requireCollection(db.pool, flags.collection);
-      status(describeModels({ embedding: embeddingModelForCollection(collection) }, `collection "${collection.name}"`));
+      const connection = openAIConnection(io);
+      status(io, describeModels({ embedding: embeddingModelForCollection(collection, connection) }, `collection "${collection.name}"`));
       const results = await search({
         db,
         collection: flags.collection,
         query,
+        connection,
         k: flags.k,
         mode: flags.mode,
         ...(flags.filter ? { filter: flags.filter } : {}),
@@ -43,17 +46,17 @@ export function searchCommand(): Command {
         signal,
       });
       if (flags.json) {
-        process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+        io.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
         return;
       }
       if (results.length === 0) {
-        process.stdout.write(flags.filter ? `No matching chunks with metadata ${JSON.stringify(flags.filter)}.\n` : 'No matching chunks.\n');
+        io.stdout.write(flags.filter ? `No matching chunks with metadata ${JSON.stringify(flags.filter)}.\n` : 'No matching chunks.\n');
         return;
       }
       results.forEach((r, i) => {
         const where = [r.title, ...r.headingPath.filter((h) => h !== r.title)].join(' › ');
-        process.stdout.write(`${i + 1}. ${where}  (score ${r.score.toFixed(4)}${r.distance !== undefined ? `, distance ${r.distance.toFixed(3)}` : ''})\n`);
-        process.stdout.write(`   ${displayUrl(r.url)}\n   ${snippet(r.text)}\n\n`);
+        io.stdout.write(`${i + 1}. ${where}  (score ${r.score.toFixed(4)}${r.distance !== undefined ? `, distance ${r.distance.toFixed(3)}` : ''})\n`);
+        io.stdout.write(`   ${displayUrl(r.url)}\n   ${snippet(r.text)}\n\n`);
       });
     });
   });

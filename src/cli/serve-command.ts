@@ -5,6 +5,7 @@ import { describeModels, resolveChatModel } from '../models/resolve.js';
 import { openAIClient } from '../models/openai/client.js';
 import { checkServerOptions, startServer } from '../server/server.js';
 import { addCollectionOption, addModelOptions, modelSelection, parseInteger, status, withDatabase, type ModelFlags } from './context.js';
+import { openAIConnection, type CliIo } from './io.js';
 
 interface ServeFlags extends ModelFlags {
   port: number;
@@ -21,7 +22,7 @@ interface ServeFlags extends ModelFlags {
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
-export function serveCommand(): Command {
+export function serveCommand(io: CliIo): Command {
   const cmd = new Command('serve')
     .description('serve the Q&A bot: a chat page at /, a JSON API (/api/ask, /api/search) and an OpenAI-compatible /v1/chat/completions')
     .option('-p, --port <n>', 'port to listen on', parseInteger('port', 0), 8787)
@@ -37,17 +38,17 @@ export function serveCommand(): Command {
   addModelOptions(cmd, { chat: true });
   cmd.addHelpText('after', '\nThe answer streams as server-sent events with `Accept: text/event-stream`; sources come first.');
   return cmd.action(async (flags: ServeFlags) => {
-    const apiKeys = [...(flags.apiKey ?? []), ...(process.env.RAGLINE_API_KEYS ?? '').split(',').map((k) => k.trim()).filter(Boolean)];
+    const apiKeys = [...(flags.apiKey ?? []), ...(io.env.RAGLINE_API_KEYS ?? '').split(',').map((k) => k.trim()).filter(Boolean)];
     // Refuse an unsafe setup before opening anything.
     checkServerOptions({ host: flags.host, apiKeys });
-    const { provider, reason, selection } = modelSelection(flags);
+    const { provider, reason, selection } = modelSelection(io, flags);
     if (flags.moderate && provider !== 'openai') {
       throw new ConfigError('moderate', true, '--moderate needs the moderation endpoint: set OPENAI_API_KEY or OPENAI_BASE_URL (the offline models have none).');
     }
     // One client for every model call: one connection pool, one retry policy.
-    const client = provider === 'openai' || process.env.OPENAI_API_KEY || process.env.OPENAI_BASE_URL ? openAIClient() : undefined;
+    const client = provider === 'openai' || io.env.OPENAI_API_KEY || io.env.OPENAI_BASE_URL ? openAIClient(openAIConnection(io)) : undefined;
     const chat = resolveChatModel(provider, { ...selection, ...(client ? { client } : {}) });
-    await withDatabase(async (db, signal) => {
+    await withDatabase(io, async (db, signal) => {
       const server = await startServer({
         db,
         chat,
@@ -62,13 +63,13 @@ export function serveCommand(): Command {
         maxConcurrentAnswers: flags.maxConcurrent,
         maxQueuedAnswers: flags.maxQueue,
         defaultCollection: flags.collection,
-        ...(flags.logRequests ? { log: status } : {}),
+        ...(flags.logRequests ? { log: (line: string) => status(io, line) } : {}),
       });
-      status(describeModels({ chat }, reason));
-      status(`Store: ${db.description}`);
-      status(`API keys: ${apiKeys.length ? `${apiKeys.length} accepted, required on /api and /v1` : 'none (loopback only)'}${flags.moderate ? '; questions are moderated' : ''}`);
-      status(`Serving on ${server.url}/ — open it in a browser; OpenAI-compatible base URL ${server.url}/v1. Ctrl-C stops.`);
-      await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+      status(io, describeModels({ chat }, reason));
+      status(io, `Store: ${db.description}`);
+      status(io, `API keys: ${apiKeys.length ? `${apiKeys.length} accepted, required on /api and /v1` : 'none (loopback only)'}${flags.moderate ? '; questions are moderated' : ''}`);
+      status(io, `Serving on ${server.url}/ — open it in a browser; OpenAI-compatible base URL ${server.url}/v1. Ctrl-C stops.`);
+      if (!signal.aborted) await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
       await server.close();
     });
   });

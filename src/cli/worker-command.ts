@@ -1,9 +1,9 @@
 import { Command } from 'commander';
-import { openDatabase } from '../store/database.js';
-import { startWorker, type WorkerEvent } from '../jobs/worker.js';
+import { defaultEmbeddingFor, startWorker, type Worker, type WorkerEvent } from '../jobs/worker.js';
 import { JOB_DEFAULTS, WORKER_DEFAULTS } from '../options/defaults.js';
-import { parseInteger, status } from './context.js';
+import { parseInteger, status, useDatabase } from './context.js';
 import { formatInt } from './format.js';
+import { openAIConnection, type CliIo } from './io.js';
 
 interface WorkerFlags {
   concurrency: number;
@@ -36,7 +36,33 @@ function describeEvent(e: WorkerEvent): string | undefined {
   }
 }
 
-export function workerCommand(): Command {
+/**
+ * Stop `worker` on SIGTERM/SIGINT (the bin) or `io.signal`: the first lets running jobs finish
+ * within the grace time, a second releases them at once. Returns the detach function.
+ */
+function stopOnSignals(io: CliIo, worker: Worker, graceSeconds: number): () => void {
+  let signals = 0;
+  const onSignal = () => {
+    signals++;
+    if (signals === 1) status(io, `Stopping: no new jobs; running jobs get ${graceSeconds} s to finish, then go back to the queue (signal again to release them now)...`);
+    void worker.stop({ graceMs: signals === 1 ? graceSeconds * 1000 : 0 });
+  };
+  if (io.signal?.aborted) onSignal();
+  io.signal?.addEventListener('abort', onSignal, { once: true });
+  if (io.handleSignals) {
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  }
+  return () => {
+    io.signal?.removeEventListener('abort', onSignal);
+    if (io.handleSignals) {
+      process.off('SIGTERM', onSignal);
+      process.off('SIGINT', onSignal);
+    }
+  };
+}
+
+export function workerCommand(io: CliIo): Command {
   return new Command('worker')
     .description('run queued ingestion jobs (`ragline jobs add`); start several, on several machines, against one Postgres server')
     .option('--concurrency <n>', 'jobs run at once by this worker', parseInteger('concurrency'), WORKER_DEFAULTS.concurrency)
@@ -51,9 +77,8 @@ export function workerCommand(): Command {
       '\nOn the embedded database (no DATABASE_URL) one process holds the data folder, so a single worker runs there.\nSIGTERM or Ctrl-C: stop taking jobs, let running ones finish within --grace-seconds, then release them; a second signal releases at once.\n\nExamples:\n  ragline worker --concurrency 4\n  ragline worker --exit-when-idle',
     )
     .action(async (flags: WorkerFlags) => {
-      const db = await openDatabase();
-      let signals = 0;
-      try {
+      await useDatabase(io, async (db) => {
+        const connection = openAIConnection(io);
         const worker = startWorker({
           db,
           concurrency: flags.concurrency,
@@ -61,32 +86,25 @@ export function workerCommand(): Command {
           pollMs: flags.pollMs,
           retryDelayMs: flags.retryDelaySeconds * 1000,
           exitWhenIdle: flags.exitWhenIdle === true,
+          connection,
+          embeddingFor: (job) => defaultEmbeddingFor(db, job, connection, io.env),
           onEvent: (e) => {
             if (flags.json && e.type !== 'idle') {
               const { type, ...rest } = e as WorkerEvent & { job?: { id: number; state: string } };
-              process.stdout.write(`${JSON.stringify({ type, jobId: rest.job?.id, ...('state' in rest ? { state: rest.state } : {}), ...('error' in rest ? { error: String((rest.error as Error)?.message ?? rest.error) } : {}) })}\n`);
+              io.stdout.write(`${JSON.stringify({ type, jobId: rest.job?.id, ...('state' in rest ? { state: rest.state } : {}), ...('error' in rest ? { error: String((rest.error as Error)?.message ?? rest.error) } : {}) })}\n`);
             }
             const line = describeEvent(e);
-            if (line) status(line);
+            if (line) status(io, line);
           },
         });
-        const onSignal = () => {
-          signals++;
-          if (signals === 1) status(`Stopping: no new jobs; running jobs get ${flags.graceSeconds} s to finish, then go back to the queue (signal again to release them now)...`);
-          void worker.stop({ graceMs: signals === 1 ? flags.graceSeconds * 1000 : 0 });
-        };
-        process.on('SIGTERM', onSignal);
-        process.on('SIGINT', onSignal);
-        status(`Worker ${worker.id} on ${db.description}, ${flags.concurrency} job${flags.concurrency === 1 ? '' : 's'} at a time${flags.exitWhenIdle ? ', until the queue is idle' : ''}.`);
+        status(io, `Worker ${worker.id} on ${db.description}, ${flags.concurrency} job${flags.concurrency === 1 ? '' : 's'} at a time${flags.exitWhenIdle ? ', until the queue is idle' : ''}.`);
+        const detach = stopOnSignals(io, worker, flags.graceSeconds);
         try {
           const s = await worker.finished;
-          status(`Worker ${s.workerId} stopped: ${s.done} done, ${s.failed} failed attempts, ${s.released} released, ${s.lost} lost.`);
+          status(io, `Worker ${s.workerId} stopped: ${s.done} done, ${s.failed} failed attempts, ${s.released} released, ${s.lost} lost.`);
         } finally {
-          process.off('SIGTERM', onSignal);
-          process.off('SIGINT', onSignal);
+          detach();
         }
-      } finally {
-        await db.close();
-      }
+      });
     });
 }

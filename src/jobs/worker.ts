@@ -117,11 +117,14 @@ function errorText(err: unknown): string {
   return String(err);
 }
 
-/** The default {@link WorkerOptions.embeddingFor}. */
-export async function defaultEmbeddingFor(db: Database, job: Job, connection: OpenAIConnectionOptions = {}): Promise<EmbeddingModel> {
+/**
+ * The default {@link WorkerOptions.embeddingFor}; a job that names no provider gets the one `env`
+ * selects (`defaultProvider`).
+ */
+export async function defaultEmbeddingFor(db: Database, job: Job, connection: OpenAIConnectionOptions = {}, env: NodeJS.ProcessEnv = process.env): Promise<EmbeddingModel> {
   const existing = await getCollection(db.pool, job.collection);
   if (existing) return embeddingModelForCollection(existing, connection);
-  const { provider = defaultProvider().provider, embeddingModel, dimensions } = job.options.model ?? {};
+  const { provider = defaultProvider(env).provider, embeddingModel, dimensions } = job.options.model ?? {};
   return resolveEmbeddingModel(provider, { ...connection, ...(embeddingModel ? { embeddingModel } : {}), ...(dimensions ? { dimensions } : {}) });
 }
 

@@ -1,10 +1,15 @@
 /**
- * Run the built `ragline` command in a child process, as a user would: no shared state with the
- * test but the environment given (over PATH and HOME) and what it writes.
+ * Run the `ragline` command: in this process (`runCliInProcess`: the program of
+ * src/cli/program.ts, its output collected, optionally on a database the test shares), or as the
+ * built bin in a child process (`runCli`, `startCli`: for signals, kills, locks between processes,
+ * exit codes of the real bin). Either way the command sees no environment but the one given (over
+ * PATH and HOME).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { packageRoot } from '../../src/package-root.js';
+import { runCli as runProgram } from '../../src/cli/program.js';
+import type { Database } from '../../src/store/database.js';
 
 /** The built CLI (`npm test` builds it first). */
 export const cliBin = path.join(packageRoot(), 'dist', 'src', 'cli', 'main.js');
@@ -45,4 +50,30 @@ export function startCli(args: readonly string[], options: CliOptions = {}): { c
 /** Run `ragline ...args` to the end. */
 export function runCli(args: readonly string[], options: CliOptions = {}): Promise<CliRun> {
   return startCli(args, options).done;
+}
+
+/** Options of {@link runCliInProcess}. */
+export interface InProcessCliOptions extends CliOptions {
+  /** A database every command uses, and leaves open, instead of the one the environment names. */
+  database?: Database;
+  /** Aborting it stops the command as Ctrl-C would. */
+  signal?: AbortSignal;
+}
+
+/**
+ * Run `ragline ...args` in this process, to the end: the same result as {@link runCli} (`signal`
+ * always null), without starting Node or opening the database for each command.
+ */
+export async function runCliInProcess(args: readonly string[], options: InProcessCliOptions = {}): Promise<CliRun> {
+  let stdout = '';
+  let stderr = '';
+  const code = await runProgram(args, {
+    stdout: { write: (text: string) => (stdout += text) },
+    stderr: { write: (text: string) => (stderr += text) },
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...options.env },
+    ...(options.cwd ? { cwd: options.cwd } : {}),
+    ...(options.database ? { database: options.database } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  return { code, signal: null, stdout, stderr };
 }
