@@ -16,12 +16,13 @@
  * chunk (before any text, with every source the model sees) and on the last (marked as cited).
  */
 import { randomBytes } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
 import type { AnswerSource } from '../core/pack-context.js';
 import { listCollections } from '../store/collections.js';
 import { ASK_DEFAULTS } from '../options/defaults.js';
 import type { ChatModel } from '../models/spec.js';
 import { getTokenizer } from '../models/tokenizer.js';
-import { answerEvents } from './answer.js';
+import { answerEvents, type AnswerRequest, type ServerAskEvent } from './answer.js';
 import { checkHistory, checkQuestion, type HistoryMessage } from './conversation.js';
 import { checkK, retrievalOptions, type ApiContext } from './api-routes.js';
 import { HttpError, errorBody, readJsonObject, sendJson, startEventStream, toHttpError, writeEvent } from './http.js';
@@ -64,6 +65,7 @@ function parseMessages(value: unknown): { question: unknown; history: HistoryMes
   return { question: last.content, history: turns.slice(0, -1) };
 }
 
+/** Serve `GET /v1/models`, `GET /v1/models/{id}` and `POST /v1/chat/completions` from `api`. */
 export function registerOpenAIRoutes(router: Router, api: ApiContext): void {
   router.on('GET', '/v1/models', async ({ res }) => {
     const collections = await listCollections(api.db.pool);
@@ -83,74 +85,111 @@ export function registerOpenAIRoutes(router: Router, api: ApiContext): void {
 
   router.on('POST', '/v1/chat/completions', async ({ req, res, signal }) => {
     const body = await readJsonObject(req, api.limits.maxBodyBytes);
-    if (typeof body.model !== 'string' || body.model.length === 0) throw bad('`model` must be a collection name, or `collection:chat-model` (see GET /v1/models).');
-    const colon = body.model.indexOf(':');
-    const collection = colon < 0 ? body.model : body.model.slice(0, colon);
-    const chat = api.chatFor(colon < 0 ? undefined : body.model.slice(colon + 1));
-    const parsed = parseMessages(body.messages);
-    const question = checkQuestion(parsed.question, api.limits, 'the last user message');
-    const history = checkHistory(parsed.history, api.limits);
-    // Non-standard fields, as an SDK's `extra_body` sends them: `k`, `filter`, `efSearch`.
-    const k = checkK((body as { k?: unknown }).k, api.limits.maxK, ASK_DEFAULTS.k);
-    const retrieval = retrievalOptions(body);
-    const stream = body.stream === true;
-    const includeUsage = stream && (body.stream_options as { include_usage?: unknown } | undefined)?.include_usage === true;
+    const request = completionRequest(api, body);
+    const completion: Completion = {
+      id: `chatcmpl-${randomBytes(12).toString('hex')}`,
+      created: Math.floor(Date.now() / 1000),
+      model: request.model,
+      chat: request.answer.chat,
+      includeUsage: request.includeUsage,
+    };
+    const events = answerEvents(api, { ...request.answer, signal });
+    if (request.stream) await streamCompletion(res, events, completion, signal);
+    else await sendCompletion(res, events, completion);
+  });
+}
 
-    const id = `chatcmpl-${randomBytes(12).toString('hex')}`;
-    const created = Math.floor(Date.now() / 1000);
-    const model = body.model;
-    const events = answerEvents(api, { question, history, collection, k, ...retrieval, chat, signal });
+/** A checked `/v1/chat/completions` request. */
+interface CompletionRequest {
+  /** The model name as the client sent it (echoed in the answer). */
+  model: string;
+  /** The question to answer, but for the request's signal. */
+  answer: Omit<AnswerRequest, 'signal'>;
+  stream: boolean;
+  /** Whether a stream ends with a usage chunk (`stream_options.include_usage`). */
+  includeUsage: boolean;
+}
 
-    if (!stream) {
-      for await (const event of events) {
-        if (event.type !== 'done') continue;
-        const sources = event.sources.map(publicSource);
-        sendJson(res, 200, {
-          id,
-          object: 'chat.completion',
-          created,
-          model,
-          choices: [{ index: 0, message: { role: 'assistant', content: event.answer + sourcesBlock(event.sources), refusal: null }, logprobs: null, finish_reason: event.finishReason === 'length' ? 'length' : 'stop' }],
-          usage: usage(event.usage, event.promptTokens, event.answer, chat),
-          sources,
-        });
-      }
-      return;
-    }
+/** Check a `/v1/chat/completions` body (400 `invalid_request_error` naming the field at fault). */
+function completionRequest(api: ApiContext, body: Record<string, unknown>): CompletionRequest {
+  if (typeof body.model !== 'string' || body.model.length === 0) throw bad('`model` must be a collection name, or `collection:chat-model` (see GET /v1/models).');
+  const colon = body.model.indexOf(':');
+  const collection = colon < 0 ? body.model : body.model.slice(0, colon);
+  const chat = api.chatFor(colon < 0 ? undefined : body.model.slice(colon + 1));
+  const parsed = parseMessages(body.messages);
+  const question = checkQuestion(parsed.question, api.limits, 'the last user message');
+  const history = checkHistory(parsed.history, api.limits);
+  // Non-standard fields, as an SDK's `extra_body` sends them: `k`, `filter`, `efSearch`.
+  const k = checkK((body as { k?: unknown }).k, api.limits.maxK, ASK_DEFAULTS.k);
+  const retrieval = retrievalOptions(body);
+  const stream = body.stream === true;
+  const includeUsage = stream && (body.stream_options as { include_usage?: unknown } | undefined)?.include_usage === true;
+  return { model: body.model, answer: { question, history, collection, k, ...retrieval, chat }, stream, includeUsage };
+}
 
-    const chunk = (delta: Record<string, unknown>, finishReason: string | null = null, extra: Record<string, unknown> = {}) => ({
+/** What every completion object and chunk of one answer repeats. */
+interface Completion {
+  id: string;
+  created: number;
+  model: string;
+  /** The model that answers, whose tokenizer counts usage the provider did not report. */
+  chat: ChatModel;
+  includeUsage: boolean;
+}
+
+/** Answer with one `chat.completion` object once the answer is done. */
+async function sendCompletion(res: ServerResponse, events: AsyncGenerator<ServerAskEvent>, completion: Completion): Promise<void> {
+  const { id, created, model, chat } = completion;
+  for await (const event of events) {
+    if (event.type !== 'done') continue;
+    const sources = event.sources.map(publicSource);
+    sendJson(res, 200, {
       id,
-      object: 'chat.completion.chunk',
+      object: 'chat.completion',
       created,
       model,
-      choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
-      ...(includeUsage ? { usage: null } : {}),
-      ...extra,
+      choices: [{ index: 0, message: { role: 'assistant', content: event.answer + sourcesBlock(event.sources), refusal: null }, logprobs: null, finish_reason: event.finishReason === 'length' ? 'length' : 'stop' }],
+      usage: usage(event.usage, event.promptTokens, event.answer, chat),
+      sources,
     });
-    // Refusals happen before the first event, and are answered with their status code.
-    const first = await events.next();
-    startEventStream(res);
-    try {
-      const sources = !first.done && first.value.type === 'sources' ? first.value.sources : [];
-      writeEvent(res, chunk({ role: 'assistant', content: '' }, null, { sources: sources.map(publicSource) }));
-      for await (const event of events) {
-        if (event.type === 'text') writeEvent(res, chunk({ content: event.text }));
-        else if (event.type === 'done') {
-          const block = sourcesBlock(event.sources);
-          if (block) writeEvent(res, chunk({ content: block }));
-          writeEvent(res, chunk({}, event.finishReason === 'length' ? 'length' : 'stop', { sources: event.sources.map(publicSource) }));
-          if (includeUsage) writeEvent(res, { id, object: 'chat.completion.chunk', created, model, choices: [], usage: usage(event.usage, event.promptTokens, event.answer, chat) });
-        }
-      }
-      writeEvent(res, '[DONE]');
-    } catch (err) {
-      if (signal.aborted) return; // the client left: nobody to tell
-      // The OpenAI stream format has no error event: SDKs raise an error for a chunk with `error`.
-      writeEvent(res, errorBody(toHttpError(err)));
-    } finally {
-      res.end();
-    }
+  }
+}
+
+/** Answer with a stream of `chat.completion.chunk` events, ended by `[DONE]`. */
+async function streamCompletion(res: ServerResponse, events: AsyncGenerator<ServerAskEvent>, completion: Completion, signal: AbortSignal): Promise<void> {
+  const { id, created, model, chat, includeUsage } = completion;
+  const chunk = (delta: Record<string, unknown>, finishReason: string | null = null, extra: Record<string, unknown> = {}) => ({
+    id,
+    object: 'chat.completion.chunk',
+    created,
+    model,
+    choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
+    ...(includeUsage ? { usage: null } : {}),
+    ...extra,
   });
+  // Refusals happen before the first event, and are answered with their status code.
+  const first = await events.next();
+  startEventStream(res);
+  try {
+    const sources = !first.done && first.value.type === 'sources' ? first.value.sources : [];
+    writeEvent(res, chunk({ role: 'assistant', content: '' }, null, { sources: sources.map(publicSource) }));
+    for await (const event of events) {
+      if (event.type === 'text') writeEvent(res, chunk({ content: event.text }));
+      else if (event.type === 'done') {
+        const block = sourcesBlock(event.sources);
+        if (block) writeEvent(res, chunk({ content: block }));
+        writeEvent(res, chunk({}, event.finishReason === 'length' ? 'length' : 'stop', { sources: event.sources.map(publicSource) }));
+        if (includeUsage) writeEvent(res, { id, object: 'chat.completion.chunk', created, model, choices: [], usage: usage(event.usage, event.promptTokens, event.answer, chat) });
+      }
+    }
+    writeEvent(res, '[DONE]');
+  } catch (err) {
+    if (signal.aborted) return; // the client left: nobody to tell
+    // The OpenAI stream format has no error event: SDKs raise an error for a chunk with `error`.
+    writeEvent(res, errorBody(toHttpError(err)));
+  } finally {
+    res.end();
+  }
 }
 
 /** Usage as the provider reported it, else counted with the chat model's tokenizer. */

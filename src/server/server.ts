@@ -3,11 +3,10 @@
  * one model client, bounded queues in front of the model and the searches, API keys and per-key
  * rate limits, and every client disconnect cancelling its work down to the model call.
  */
-import { setMaxListeners } from 'node:events';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type OpenAI from 'openai';
-import { ConfigError, RaglineError } from '../errors.js';
+import { ConfigError } from '../errors.js';
 import { checkInteger } from '../options/check.js';
 import { DEFAULT_COLLECTION, SERVER_DEFAULTS } from '../options/defaults.js';
 import type { ChatModel } from '../models/spec.js';
@@ -16,8 +15,9 @@ import type { Database } from '../store/database.js';
 import type { EmbeddingChoice } from '../core/search.js';
 import { registerApiRoutes, type ApiContext } from './api-routes.js';
 import { KeyChecker, isLoopbackHost } from './auth.js';
+import { Dispatcher } from './dispatcher.js';
 import { Gate } from './gate.js';
-import { HttpError, sendError, toHttpError } from './http.js';
+import { HttpError } from './http.js';
 import { registerOpenAIRoutes } from './openai-routes.js';
 import { registerPage } from './page.js';
 import { RateLimiter, type RateLimitOptions } from './rate-limit.js';
@@ -159,9 +159,41 @@ export async function startServer(options: ServerOptions): Promise<RaglineServer
   const keys = new KeyChecker(options.apiKeys ?? []);
   const limiter = new RateLimiter(options.rateLimit ?? {});
   const cors = new Set(options.corsOrigins ?? []);
-  const log = options.log;
-  const chats = new Map<string, ChatModel>([[options.chat.modelId, options.chat]]);
-  const api: ApiContext = {
+  const api = apiContext(options);
+
+  const router = new Router();
+  registerPage(router);
+  registerApiRoutes(router, api);
+  registerOpenAIRoutes(router, api);
+  const dispatcher = new Dispatcher(router, keys, limiter, cors, options.log);
+
+  const server = createServer((req, res) => {
+    dispatcher.handle(req, res).catch(() => res.destroy());
+  });
+  // Keep-alive connections from SDKs idle between requests; do not let them pile up.
+  server.keepAliveTimeout = 5_000;
+  server.headersTimeout = 20_000;
+  server.requestTimeout = 60_000;
+
+  const address = await listen(server, options.port ?? 0, host);
+  const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return {
+    url: `http://${shownHost}:${address.port}`,
+    port: address.port,
+    host,
+    close() {
+      dispatcher.cancelAll();
+      return new Promise<void>((resolve, reject) => {
+        server.close((err) => (err ? reject(err) : resolve()));
+        server.closeAllConnections();
+      });
+    },
+  };
+}
+
+/** What the routes share: the database, the gates in front of answers and searches, the limits. */
+function apiContext(options: ServerOptions): ApiContext {
+  return {
     db: options.db,
     connection: options.connection ?? {},
     ...(options.embedding ? { embedding: options.embedding } : {}),
@@ -175,106 +207,36 @@ export async function startServer(options: ServerOptions): Promise<RaglineServer
       maxK: limitOf(options, 'maxK', 1),
     },
     defaultCollection: options.defaultCollection ?? DEFAULT_COLLECTION,
-    chatFor(modelId?: string): ChatModel {
-      if (!modelId) return options.chat;
-      let chat = chats.get(modelId);
-      if (!chat) {
-        if (!options.resolveChat) throw new HttpError(400, 'invalid_request_error', `This server answers with "${options.chat.modelId}" only; drop ":${modelId}" from the model name.`);
-        chat = options.resolveChat(modelId);
-        chats.set(modelId, chat);
-      }
-      return chat;
-    },
+    chatFor: chatChooser(options),
   };
+}
 
-  const router = new Router();
-  registerPage(router);
-  registerApiRoutes(router, api);
-  registerOpenAIRoutes(router, api);
-
-  /** Work in flight, cancelled when the server closes. */
-  const inFlight = new Set<AbortController>();
-
-  /** CORS headers for an allowed origin; true when the request was a preflight, now answered. */
-  function applyCors(req: IncomingMessage, res: ServerResponse): boolean {
-    const origin = req.headers.origin;
-    if (cors.size === 0 || !origin || !(cors.has('*') || cors.has(origin))) return false;
-    res.setHeader('access-control-allow-origin', cors.has('*') ? '*' : origin);
-    res.setHeader('vary', 'origin');
-    if (req.method !== 'OPTIONS') return false;
-    res.writeHead(204, {
-      'access-control-allow-methods': 'GET, POST, OPTIONS',
-      'access-control-allow-headers': 'authorization, content-type, accept',
-      'access-control-max-age': '600',
-    });
-    res.end();
-    return true;
-  }
-
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const started = performance.now();
-    const method = req.method ?? 'GET';
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    const controller = new AbortController();
-    inFlight.add(controller);
-    // A response closed before it finished means the client left: stop its work.
-    res.on('close', () => {
-      inFlight.delete(controller);
-      if (!res.writableFinished) controller.abort(new RaglineError('aborted', 'The client disconnected.'));
-      log?.(`${method} ${url.pathname} ${res.writableFinished ? res.statusCode : `${res.statusCode} (client left)`} ${Math.round(performance.now() - started)}ms ${client}`);
-    });
-    const { signal } = controller;
-    // The model client, the search and the queue each listen to it; more than 10 is expected.
-    setMaxListeners(50, signal);
-    let client = '-';
-    try {
-      if (applyCors(req, res)) return;
-      const handler = router.match(method, url.pathname);
-      if (url.pathname.startsWith('/api/') || url.pathname.startsWith('/v1/')) {
-        client = keys.identify(req);
-        const waitMs = limiter.take(client);
-        if (waitMs > 0) {
-          throw new HttpError(429, 'rate_limit_error', `Too many requests: retry in ${Math.ceil(waitMs / 1000)} s.`, { headers: { 'retry-after': String(Math.ceil(waitMs / 1000)) } });
-        }
-      }
-      await handler({ req, res, url, signal });
-    } catch (err) {
-      // The client left (or the server is closing): nobody to answer, whatever the error.
-      if (signal.aborted) return;
-      const httpError = toHttpError(err);
-      if (httpError.status >= 500 && httpError.type === 'server_error') log?.(`error on ${method} ${url.pathname}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-      if (!res.headersSent) sendError(res, httpError);
-      else res.end();
+/**
+ * The chat model for a `collection:chat-model` name: `chat` when none is named, else one built by
+ * `resolveChat` once per id and kept.
+ */
+function chatChooser(options: Pick<ServerOptions, 'chat' | 'resolveChat'>): (modelId?: string) => ChatModel {
+  const chats = new Map<string, ChatModel>([[options.chat.modelId, options.chat]]);
+  return (modelId) => {
+    if (!modelId) return options.chat;
+    let chat = chats.get(modelId);
+    if (!chat) {
+      if (!options.resolveChat) throw new HttpError(400, 'invalid_request_error', `This server answers with "${options.chat.modelId}" only; drop ":${modelId}" from the model name.`);
+      chat = options.resolveChat(modelId);
+      chats.set(modelId, chat);
     }
-  }
+    return chat;
+  };
+}
 
-  const server = createServer((req, res) => {
-    handle(req, res).catch(() => res.destroy());
-  });
-  // Keep-alive connections from SDKs idle between requests; do not let them pile up.
-  server.keepAliveTimeout = 5_000;
-  server.headersTimeout = 20_000;
-  server.requestTimeout = 60_000;
-
+/** Listen on `host:port` and resolve with the address bound. */
+async function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => {
+    server.listen(port, host, () => {
       server.off('error', reject);
       resolve();
     });
   });
-  const address = server.address() as AddressInfo;
-  const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  return {
-    url: `http://${shownHost}:${address.port}`,
-    port: address.port,
-    host,
-    close() {
-      for (const controller of inFlight) controller.abort(new RaglineError('aborted', 'The server is closing.'));
-      return new Promise<void>((resolve, reject) => {
-        server.close((err) => (err ? reject(err) : resolve()));
-        server.closeAllConnections();
-      });
-    },
-  };
+  return server.address() as AddressInfo;
 }

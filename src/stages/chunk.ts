@@ -149,87 +149,107 @@ export function chunkDocument(doc: ExtractedDocument, options: ChunkOptions = {}
   const tok = getTokenizer(o.encoding);
   const chunks: Chunk[] = [];
   for (const section of sections(doc.blocks)) {
-    let prefix = prefixFor(doc.title, section.headingPath);
-    let prefixTokens = tok.count(prefix);
-    if (prefixTokens > o.maxTokens / 4) {
-      // Absurdly long titles or heading paths keep their head only; the text matters more.
-      prefix = tok.decode(tok.encode(prefix).slice(0, Math.floor(o.maxTokens / 4) - 2)) + '\n\n';
-      prefixTokens = tok.count(prefix);
-    }
-    const budget = o.maxTokens - prefixTokens;
+    const prefix = sectionPrefix(doc.title, section.headingPath, o.maxTokens, tok);
+    const budget = o.maxTokens - prefix.tokens;
     const units = section.blocks.flatMap((b) => blockUnits(b, budget, tok));
-
-    // Greedy packing by estimated count (each join costs about one token), leaving room for the
-    // overlap that will be put in front...
-    const packBudget = budget - o.overlapTokens;
-    const groups: Unit[][] = [];
-    let current: Unit[] = [];
-    let estimate = 0;
-    for (const unit of units) {
-      if (current.length > 0 && estimate + unit.tokens + 1 > packBudget) {
-        groups.push(current);
-        current = [];
-        estimate = 0;
-      }
-      current.push(unit);
-      estimate += unit.tokens + 1;
-    }
-    if (current.length > 0) groups.push(current);
-
-    // ...then overlap: each group after the first starts with whole trailing units of the one before.
-    if (o.overlapTokens > 0) {
-      for (let g = groups.length - 1; g > 0; g--) {
-        const own = groups[g]!.reduce((n, u) => n + u.tokens + 1, 0);
-        const tail: Unit[] = [];
-        let size = 0;
-        const prev = groups[g - 1]!;
-        for (let i = prev.length - 1; i >= 0; i--) {
-          const u = prev[i]!;
-          if (size + u.tokens + 1 > o.overlapTokens || own + size + u.tokens + 1 > budget) break;
-          tail.unshift(u);
-          size += u.tokens + 1;
-        }
-        groups[g] = [...tail, ...groups[g]!];
-      }
-    }
-
-    // ...then exact counts: token counts are not quite additive across joins, so a group that is
-    // over by the exact count hands its last unit to the next group.
-    for (let g = 0; g < groups.length; g++) {
-      const group = groups[g]!;
-      for (;;) {
-        let text = group.map((u, i) => (i === 0 ? u.text : u.joiner + u.text)).join('');
-        let input = prefix + text;
-        let count = tok.count(input);
-        if (count > o.maxTokens && group.length === 1) {
-          // A cut through a single over-long word can re-encode a token or two longer: trim it.
-          const ids = tok.encode(text);
-          text = tok.decode(ids.slice(0, Math.max(1, ids.length - (count - o.maxTokens) - 2)));
-          input = prefix + text;
-          count = tok.count(input);
-        }
-        if (count > o.maxTokens && group.length > 1) {
-          const last = group.pop()!;
-          if (g + 1 < groups.length) groups[g + 1]!.unshift(last);
-          else groups.push([last]);
-          continue;
-        }
-        chunks.push({
-          url: doc.url,
-          title: doc.title,
-          ordinal: chunks.length,
-          text,
-          headingPath: section.headingPath,
-          embeddingInput: input,
-          tokenCount: count,
-          textHash: sha256(input),
-          metadata: {},
-        });
-        break;
-      }
+    const groups = packUnits(units, budget - o.overlapTokens);
+    if (o.overlapTokens > 0) addOverlap(groups, o.overlapTokens, budget);
+    for (const piece of fitGroups(groups, prefix.text, o.maxTokens, tok)) {
+      chunks.push({
+        url: doc.url,
+        title: doc.title,
+        ordinal: chunks.length,
+        text: piece.text,
+        headingPath: section.headingPath,
+        embeddingInput: piece.input,
+        tokenCount: piece.tokens,
+        textHash: sha256(piece.input),
+        metadata: {},
+      });
     }
   }
   return chunks;
+}
+
+/** The title and heading line embedded with each chunk of a section, and its token count. */
+function sectionPrefix(title: string, headingPath: readonly string[], maxTokens: number, tok: Tokenizer): { text: string; tokens: number } {
+  const text = prefixFor(title, headingPath);
+  const tokens = tok.count(text);
+  if (tokens <= maxTokens / 4) return { text, tokens };
+  // Absurdly long titles or heading paths keep their head only; the text matters more.
+  const head = tok.decode(tok.encode(text).slice(0, Math.floor(maxTokens / 4) - 2)) + '\n\n';
+  return { text: head, tokens: tok.count(head) };
+}
+
+/**
+ * Greedy packing by estimated count (each join costs about one token), leaving room for the
+ * overlap that will be put in front (`budget` is what is left for a group's own units)...
+ */
+function packUnits(units: readonly Unit[], budget: number): Unit[][] {
+  const groups: Unit[][] = [];
+  let current: Unit[] = [];
+  let estimate = 0;
+  for (const unit of units) {
+    if (current.length > 0 && estimate + unit.tokens + 1 > budget) {
+      groups.push(current);
+      current = [];
+      estimate = 0;
+    }
+    current.push(unit);
+    estimate += unit.tokens + 1;
+  }
+  if (current.length > 0) groups.push(current);
+  return groups;
+}
+
+/** ...then overlap: each group after the first starts with whole trailing units of the one before. */
+function addOverlap(groups: Unit[][], overlapTokens: number, budget: number): void {
+  for (let g = groups.length - 1; g > 0; g--) {
+    const own = groups[g]!.reduce((n, u) => n + u.tokens + 1, 0);
+    const tail: Unit[] = [];
+    let size = 0;
+    const prev = groups[g - 1]!;
+    for (let i = prev.length - 1; i >= 0; i--) {
+      const u = prev[i]!;
+      if (size + u.tokens + 1 > overlapTokens || own + size + u.tokens + 1 > budget) break;
+      tail.unshift(u);
+      size += u.tokens + 1;
+    }
+    groups[g] = [...tail, ...groups[g]!];
+  }
+}
+
+/**
+ * ...then exact counts: token counts are not quite additive across joins, so a group that is
+ * over by the exact count hands its last unit to the next group. Each group becomes a chunk's
+ * text, its embedding input (`prefix` then the text) and the input's token count.
+ */
+function fitGroups(groups: Unit[][], prefix: string, maxTokens: number, tok: Tokenizer): Array<{ text: string; input: string; tokens: number }> {
+  const pieces: Array<{ text: string; input: string; tokens: number }> = [];
+  for (let g = 0; g < groups.length; g++) {
+    const group = groups[g]!;
+    for (;;) {
+      let text = group.map((u, i) => (i === 0 ? u.text : u.joiner + u.text)).join('');
+      let input = prefix + text;
+      let count = tok.count(input);
+      if (count > maxTokens && group.length === 1) {
+        // A cut through a single over-long word can re-encode a token or two longer: trim it.
+        const ids = tok.encode(text);
+        text = tok.decode(ids.slice(0, Math.max(1, ids.length - (count - maxTokens) - 2)));
+        input = prefix + text;
+        count = tok.count(input);
+      }
+      if (count > maxTokens && group.length > 1) {
+        const last = group.pop()!;
+        if (g + 1 < groups.length) groups[g + 1]!.unshift(last);
+        else groups.push([last]);
+        continue;
+      }
+      pieces.push({ text, input, tokens: count });
+      break;
+    }
+  }
+  return pieces;
 }
 
 /**

@@ -43,6 +43,7 @@ export interface StoreOptions {
   maxWritesInFlight?: number;
 }
 
+
 /**
  * The store stage: each document and its chunks replace the stored version atomically, so
  * re-ingesting leaves exactly one copy and a crash leaves the previous version intact.
@@ -52,34 +53,137 @@ export interface StoreOptions {
  * Documents are yielded in the order they arrived, once committed.
  */
 export async function* store(source: AsyncIterable<EmbeddedDocument>, options: StoreOptions): AsyncGenerator<StoredDocument> {
-  const maxDocuments = checkInteger('maxBatchDocuments', options.maxBatchDocuments ?? 64, { min: 1 });
-  const maxChunks = checkInteger('maxBatchChunks', options.maxBatchChunks ?? 4096, { min: 1 });
-  const maxWrites = checkInteger('maxWritesInFlight', options.maxWritesInFlight ?? Math.min(2, options.pool.options.max ?? 10), { min: 1 });
-  const iterator = source[Symbol.asyncIterator]();
-  let next: Promise<IteratorResult<EmbeddedDocument>> | undefined;
-  let done = false;
-  let queued: EmbeddedDocument[] = [];
-  const writes: Array<{ sources: Set<string>; result: Promise<StoredDocument[]>; settled: Promise<'written'> }> = [];
+  const writer = new BatchWriter(source, options, {
+    maxDocuments: checkInteger('maxBatchDocuments', options.maxBatchDocuments ?? 64, { min: 1 }),
+    maxChunks: checkInteger('maxBatchChunks', options.maxBatchChunks ?? 4096, { min: 1 }),
+    maxWrites: checkInteger('maxWritesInFlight', options.maxWritesInFlight ?? Math.min(2, options.pool.options.max ?? 10), { min: 1 }),
+  });
+  try {
+    for (;;) {
+      writer.startWrites();
+      if (writer.finished) return;
+      if ((await writer.nextEvent()) === 'item') continue;
+      // Results are yielded in write order: the oldest write first.
+      for (const r of await writer.takeOldest()) yield r;
+    }
+  } finally {
+    await writer.close();
+  }
+}
+
+/** Validated limits of the store stage. */
+interface BatchLimits {
+  maxDocuments: number;
+  maxChunks: number;
+  maxWrites: number;
+}
+
+/** A transaction in flight: the pages it holds, its outcome, and a promise that never rejects. */
+interface Write {
+  sources: Set<string>;
+  result: Promise<StoredDocument[]>;
+  settled: Promise<'written'>;
+}
+
+/** The store stage's state: the source, the documents read and waiting, the writes in flight. */
+class BatchWriter {
+  private readonly iterator: AsyncIterator<EmbeddedDocument>;
+  private next: Promise<IteratorResult<EmbeddedDocument>> | undefined;
+  private done = false;
+  private queued: EmbeddedDocument[] = [];
+  /** Oldest first. */
+  private readonly writes: Write[] = [];
+
+  constructor(
+    source: AsyncIterable<EmbeddedDocument>,
+    private readonly options: StoreOptions,
+    private readonly limits: BatchLimits,
+  ) {
+    this.iterator = source[Symbol.asyncIterator]();
+  }
+
+  /** The source is exhausted and every write was taken. */
+  get finished(): boolean {
+    return this.writes.length === 0 && this.done;
+  }
+
+  /** Start writes of the queued documents while fewer than `maxWrites` are in flight. */
+  startWrites(): void {
+    while (this.writes.length < this.limits.maxWrites && this.queued.length > 0) {
+      const batch = this.takeBatch();
+      if (batch.length === 0) break;
+      const result = this.write(batch);
+      const settled = result.then(
+        () => 'written' as const,
+        () => 'written' as const,
+      );
+      this.writes.push({ sources: new Set(batch.map((d) => d.document.url)), result, settled });
+    }
+  }
+
+  /**
+   * Wait for the next document (queued on arrival: `'item'`) or for the oldest write to settle
+   * (`'written'`). Reads on only while the next batch has room; a full one waits for the oldest write.
+   */
+  async nextEvent(): Promise<'item' | 'written'> {
+    const { maxDocuments, maxChunks } = this.limits;
+    const reading = !this.done && this.queued.length < maxDocuments && this.queuedChunks() < maxChunks;
+    if (reading) this.next ??= this.iterator.next();
+    const waits: Array<Promise<'written' | 'item'>> = [];
+    if (this.writes[0]) waits.push(this.writes[0].settled);
+    if (reading) waits.push(this.next!.then(() => 'item' as const));
+    const first = await Promise.race(waits);
+    if (first === 'item') {
+      const item = await this.next!;
+      this.next = undefined;
+      if (item.done) this.done = true;
+      else this.queued.push(item.value);
+    }
+    return first;
+  }
+
+  /** The documents of the oldest write, once committed (its error, if it failed). */
+  async takeOldest(): Promise<StoredDocument[]> {
+    const results = await this.writes[0]!.result;
+    this.writes.shift();
+    return results;
+  }
+
+  /**
+   * A consumer that stops early, or a failed write: the writes in flight commit or not on their
+   * own; wait for them so that nobody closes the pool under them. Then stop the source.
+   */
+  async close(): Promise<void> {
+    await Promise.all(this.writes.map((w) => w.settled));
+    if (!this.done) {
+      const closing = this.iterator.return?.();
+      if (this.next) void closing?.catch(() => undefined);
+      else await closing;
+    }
+  }
 
   // The next batch: queued documents in order, within the limits, each source at most once and
   // none that a write in flight holds (a repeated page waits, so that its later version wins).
-  const takeBatch = (): EmbeddedDocument[] => {
+  private takeBatch(): EmbeddedDocument[] {
+    const { maxDocuments, maxChunks } = this.limits;
     const batch: EmbeddedDocument[] = [];
     const sources = new Set<string>();
     let chunks = 0;
-    for (const doc of queued) {
+    for (const doc of this.queued) {
       const url = doc.document.url;
-      if (sources.has(url) || writes.some((w) => w.sources.has(url))) break;
+      if (sources.has(url) || this.writes.some((w) => w.sources.has(url))) break;
       if (batch.length > 0 && (batch.length >= maxDocuments || chunks + doc.chunks.length > maxChunks)) break;
       batch.push(doc);
       sources.add(url);
       chunks += doc.chunks.length;
     }
-    queued = queued.slice(batch.length);
+    this.queued = this.queued.slice(batch.length);
     return batch;
-  };
-  const write = async (batch: EmbeddedDocument[]): Promise<StoredDocument[]> => {
-    const written = await writeDocuments(options.pool, options.collection, batch, options.chunking);
+  }
+
+  private async write(batch: EmbeddedDocument[]): Promise<StoredDocument[]> {
+    const { pool, collection, chunking } = this.options;
+    const written = await writeDocuments(pool, collection, batch, chunking);
     return batch.map((doc, i) => ({
       url: doc.document.url,
       title: doc.document.title,
@@ -89,50 +193,10 @@ export async function* store(source: AsyncIterable<EmbeddedDocument>, options: S
       cachedChunks: doc.cachedChunks,
       embeddedTokens: doc.embeddedTokens,
     }));
-  };
-  const queuedChunks = () => queued.reduce((n, d) => n + d.chunks.length, 0);
+  }
 
-  try {
-    for (;;) {
-      while (writes.length < maxWrites && queued.length > 0) {
-        const batch = takeBatch();
-        if (batch.length === 0) break;
-        const result = write(batch);
-        const settled = result.then(
-          () => 'written' as const,
-          () => 'written' as const,
-        );
-        writes.push({ sources: new Set(batch.map((d) => d.document.url)), result, settled });
-      }
-      if (writes.length === 0 && done) return;
-      // Read on while the next batch has room; a full one waits for the oldest write.
-      const reading = !done && queued.length < maxDocuments && queuedChunks() < maxChunks;
-      if (reading) next ??= iterator.next();
-      const waits: Array<Promise<'written' | 'item'>> = [];
-      if (writes[0]) waits.push(writes[0].settled);
-      if (reading) waits.push(next!.then(() => 'item' as const));
-      const first = await Promise.race(waits);
-      if (first === 'item') {
-        const item = await next!;
-        next = undefined;
-        if (item.done) done = true;
-        else queued.push(item.value);
-        continue;
-      }
-      // Results are yielded in write order: the oldest write first.
-      const results = await writes[0]!.result;
-      writes.shift();
-      for (const r of results) yield r;
-    }
-  } finally {
-    // A consumer that stops early, or a failed write: the writes in flight commit or not on their
-    // own; wait for them so that nobody closes the pool under them.
-    await Promise.all(writes.map((w) => w.settled));
-    if (!done) {
-      const closing = iterator.return?.();
-      if (next) void closing?.catch(() => undefined);
-      else await closing;
-    }
+  private queuedChunks(): number {
+    return this.queued.reduce((n, d) => n + d.chunks.length, 0);
   }
 }
 

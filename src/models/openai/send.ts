@@ -6,7 +6,7 @@
  */
 import OpenAI from 'openai';
 import { ModelError } from '../../errors.js';
-import { BudgetExceededError, parseOpenAIDuration, retryAfterMs, type RateLimiter } from './rate-limiter.js';
+import { BudgetExceededError, parseOpenAIDuration, retryAfterMs, type Permit, type RateLimiter } from './rate-limiter.js';
 import { sleep } from '../../net/retry.js';
 import { toModelError } from './client.js';
 
@@ -57,84 +57,99 @@ function tryAgainIn(message: string): number | undefined {
  */
 export async function sendWithRetries<T>(options: SendOptions, attempt: (signal?: AbortSignal) => Promise<WithResponse<T>>): Promise<WithResponse<T>> {
   const { limiter, signal } = options;
-  const maxRetries = options.maxRetries ?? 6;
-  const base = options.backoffMs ?? 500;
-  const cap = options.maxBackoffMs ?? 30_000;
   for (let n = 0; ; n++) {
-    let permit;
-    try {
-      permit = await limiter.acquire(options.tokens, signal);
-    } catch (err) {
-      if (!(err instanceof BudgetExceededError)) throw err;
-      throw new ModelError('openai', options.model, `${options.what} needs more tokens than the account's whole per-minute budget: ${err.message}`, {
-        cause: err,
-        code: 'request_too_large',
-      });
-    }
+    const permit = await acquirePermit(options);
     let result: WithResponse<T>;
     try {
       result = await attempt(signal);
     } catch (err) {
-      const backoff = Math.min(cap, base * 2 ** n) * (0.5 + Math.random() * 0.5);
-      if (err instanceof OpenAI.APIUserAbortError || signal?.aborted) {
-        limiter.release(permit, undefined, 'failed');
-        throw signal?.reason ?? err;
-      }
-      if (err instanceof OpenAI.APIConnectionError) {
-        // Timeouts and resets: the server may or may not have counted it; keep the charge.
-        limiter.release(permit, undefined, err instanceof OpenAI.APIConnectionTimeoutError ? 'server-error' : 'failed');
-        if (n >= maxRetries) throw exhausted(err, options, n);
-        options.onRetry?.({ attempt: n + 1, status: undefined, waitMs: backoff });
-        await sleep(backoff, signal);
-        continue;
-      }
-      if (!(err instanceof OpenAI.APIError)) {
-        limiter.release(permit, undefined, 'failed');
-        throw err;
-      }
-      const status = err.status ?? 0;
-      const code = typeof err.code === 'string' ? err.code : undefined;
-      const headers = err.headers;
-      if (status === 429 && code === 'insufficient_quota') {
-        const fatal = toModelError(err, options.model, options.what) as ModelError;
-        limiter.release(permit, headers, 'failed');
-        limiter.fail(fatal);
-        throw fatal;
-      }
-      if (status === 429) {
-        const message = (err.error as { message?: string } | undefined)?.message ?? err.message;
-        const told = retryAfterMs(headers);
-        limiter.release(permit, headers, 'rate-limited', told);
-        if (/request too large/i.test(message)) {
-          throw new ModelError('openai', options.model, `${options.what} needs more tokens than the account's whole per-minute budget: ${message}`, {
-            cause: err,
-            status,
-            code: 'request_too_large',
-          });
-        }
-        if (n >= maxRetries) throw exhausted(err, options, n);
-        // The limiter pauses everyone for a `retry-after`; otherwise back off, at least as long as
-        // the message asks.
-        const wait = told !== undefined ? 0 : Math.max(backoff, tryAgainIn(message) ?? 0);
-        options.onRetry?.({ attempt: n + 1, status, waitMs: told ?? wait });
-        if (wait > 0) await sleep(wait, signal);
-        continue;
-      }
-      if (status === 408 || status === 409 || status >= 500) {
-        const told = retryAfterMs(headers);
-        limiter.release(permit, headers, 'server-error');
-        if (n >= maxRetries) throw exhausted(err, options, n);
-        const wait = told ?? backoff;
-        options.onRetry?.({ attempt: n + 1, status, waitMs: wait });
-        await sleep(wait, signal);
-        continue;
-      }
-      limiter.release(permit, headers, 'failed');
-      throw toModelError(err, options.model, options.what);
+      const wait = retryWait(err, permit, options, n);
+      if (wait !== undefined) await sleep(wait, signal);
+      continue;
     }
     limiter.release(permit, result.response.headers, 'ok');
     return result;
   }
+}
+
+/** Wait for the request's place in the budget; a request larger than the whole budget is a `ModelError`. */
+async function acquirePermit(options: SendOptions): Promise<Permit> {
+  try {
+    return await options.limiter.acquire(options.tokens, options.signal);
+  } catch (err) {
+    if (!(err instanceof BudgetExceededError)) throw err;
+    throw new ModelError('openai', options.model, `${options.what} needs more tokens than the account's whole per-minute budget: ${err.message}`, {
+      cause: err,
+      code: 'request_too_large',
+    });
+  }
+}
+
+/**
+ * After attempt `n` failed with `err`: release its permit as the failure deserves, then throw
+ * what is not to be retried, or give the wait before the next attempt (undefined: retry at once).
+ */
+function retryWait(err: unknown, permit: Permit, options: SendOptions, n: number): number | undefined {
+  const { limiter, signal } = options;
+  const maxRetries = options.maxRetries ?? 6;
+  const backoff = Math.min(options.maxBackoffMs ?? 30_000, (options.backoffMs ?? 500) * 2 ** n) * (0.5 + Math.random() * 0.5);
+  if (err instanceof OpenAI.APIUserAbortError || signal?.aborted) {
+    limiter.release(permit, undefined, 'failed');
+    throw signal?.reason ?? err;
+  }
+  if (err instanceof OpenAI.APIConnectionError) {
+    // Timeouts and resets: the server may or may not have counted it; keep the charge.
+    limiter.release(permit, undefined, err instanceof OpenAI.APIConnectionTimeoutError ? 'server-error' : 'failed');
+    if (n >= maxRetries) throw exhausted(err, options, n);
+    options.onRetry?.({ attempt: n + 1, status: undefined, waitMs: backoff });
+    return backoff;
+  }
+  if (!(err instanceof OpenAI.APIError)) {
+    limiter.release(permit, undefined, 'failed');
+    throw err;
+  }
+  const status = err.status ?? 0;
+  const code = typeof err.code === 'string' ? err.code : undefined;
+  const headers = err.headers;
+  if (status === 429 && code === 'insufficient_quota') {
+    const fatal = toModelError(err, options.model, options.what) as ModelError;
+    limiter.release(permit, headers, 'failed');
+    limiter.fail(fatal);
+    throw fatal;
+  }
+  if (status === 429) return rateLimitedWait(err, permit, options, n, backoff);
+  if (status === 408 || status === 409 || status >= 500) {
+    const told = retryAfterMs(headers);
+    limiter.release(permit, headers, 'server-error');
+    if (n >= maxRetries) throw exhausted(err, options, n);
+    const wait = told ?? backoff;
+    options.onRetry?.({ attempt: n + 1, status, waitMs: wait });
+    return wait;
+  }
+  limiter.release(permit, headers, 'failed');
+  throw toModelError(err, options.model, options.what);
+}
+
+/** `retryWait` for a 429 that is not `insufficient_quota`. */
+function rateLimitedWait(err: InstanceType<typeof OpenAI.APIError>, permit: Permit, options: SendOptions, n: number, backoff: number): number | undefined {
+  const status = 429;
+  const headers = err.headers;
+  const message = (err.error as { message?: string } | undefined)?.message ?? err.message;
+  const told = retryAfterMs(headers);
+  options.limiter.release(permit, headers, 'rate-limited', told);
+  if (/request too large/i.test(message)) {
+    throw new ModelError('openai', options.model, `${options.what} needs more tokens than the account's whole per-minute budget: ${message}`, {
+      cause: err,
+      status,
+      code: 'request_too_large',
+    });
+  }
+  if (n >= (options.maxRetries ?? 6)) throw exhausted(err, options, n);
+  // The limiter pauses everyone for a `retry-after`; otherwise back off, at least as long as
+  // the message asks.
+  const wait = told !== undefined ? 0 : Math.max(backoff, tryAgainIn(message) ?? 0);
+  options.onRetry?.({ attempt: n + 1, status, waitMs: told ?? wait });
+  return wait > 0 ? wait : undefined;
 }
 
 function exhausted(err: unknown, options: SendOptions, retries: number): unknown {
