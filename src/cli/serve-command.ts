@@ -44,7 +44,7 @@ export function serveCommand(): Command {
       throw new ConfigError('moderate', true, '--moderate needs the moderation endpoint: set OPENAI_API_KEY or OPENAI_BASE_URL (the offline models have none).');
     }
     // One client for every model call: one connection pool, one retry policy.
-    const client = provider === 'openai' || process.env.OPENAI_API_KEY || process.env.OPENAI_BASE_URL ? openAIClient() : undefined;
+    const client = provider === 'openai' || process.env.OPENAI_API_KEY || process.env.OPENAI_BASE_URL ? await openAIClient() : undefined;
     const chat = resolveChatModel(provider, { ...selection, ...(client ? { client } : {}) });
     await withDatabase(async (db, signal) => {
       const server = await startServer({

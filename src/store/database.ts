@@ -1,12 +1,11 @@
 /**
  * One database code path: everything talks to a `pg.Pool`. With a URL it is a Postgres server;
  * without, the embedded default — PGlite with pgvector behind node-postgres, data in a folder.
+ * The drivers are loaded when a database is opened (PGlite only for the embedded one), not when
+ * ragline is imported.
  */
 import path from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
-import { vector } from '@electric-sql/pglite-pgvector';
-import { createPgConfig } from '@electric-sql/pglite/node-postgres';
-import pg from 'pg';
+import type pg from 'pg';
 import { StoreError } from '../errors.js';
 import { acquireLock, type FileLock } from './lock.js';
 import { migrate, readMigrations } from './migrate.js';
@@ -62,6 +61,7 @@ function redact(url: string): string {
 }
 
 async function openServer(url: string, max: number): Promise<Database> {
+  const { default: pg } = await import('pg');
   const pool = new pg.Pool({ connectionString: url, max });
   // An idle client's error (server restart) must not crash the process; the next query reports it.
   pool.on('error', () => undefined);
@@ -88,6 +88,12 @@ async function openEmbedded(dataDir: string): Promise<Database> {
   const inMemory = dataDir.startsWith('memory://');
   const lock: FileLock | undefined = inMemory ? undefined : await acquireLock(dataDir);
   try {
+    const [{ PGlite }, { vector }, { createPgConfig }, { default: pg }] = await Promise.all([
+      import('@electric-sql/pglite'),
+      import('@electric-sql/pglite-pgvector'),
+      import('@electric-sql/pglite/node-postgres'),
+      import('pg'),
+    ]);
     const db = await PGlite.create({ ...(inMemory ? {} : { dataDir }), extensions: { vector } });
     const pool = new pg.Pool(createPgConfig(db) as unknown as pg.PoolConfig);
     let closed = false;

@@ -4,11 +4,10 @@
  * timeouts and dropped connections retry, `insufficient_quota` stops every request on the key at
  * once, and anything else (400s) fails immediately.
  */
-import OpenAI from 'openai';
 import { ModelError } from '../../errors.js';
 import { BudgetExceededError, parseOpenAIDuration, retryAfterMs, type RateLimiter } from './rate-limiter.js';
 import { sleep } from '../../net/retry.js';
-import { toModelError } from './client.js';
+import { loadOpenAISdk, toModelError } from './client.js';
 
 /** Options of {@link sendWithRetries}. */
 export interface SendOptions {
@@ -75,20 +74,23 @@ export async function sendWithRetries<T>(options: SendOptions, attempt: (signal?
     try {
       result = await attempt(signal);
     } catch (err) {
+      // Loaded already when the request was built with ragline's client; a given client's errors
+      // come from the same module.
+      const api = await loadOpenAISdk();
       const backoff = Math.min(cap, base * 2 ** n) * (0.5 + Math.random() * 0.5);
-      if (err instanceof OpenAI.APIUserAbortError || signal?.aborted) {
+      if (err instanceof api.APIUserAbortError || signal?.aborted) {
         limiter.release(permit, undefined, 'failed');
         throw signal?.reason ?? err;
       }
-      if (err instanceof OpenAI.APIConnectionError) {
+      if (err instanceof api.APIConnectionError) {
         // Timeouts and resets: the server may or may not have counted it; keep the charge.
-        limiter.release(permit, undefined, err instanceof OpenAI.APIConnectionTimeoutError ? 'server-error' : 'failed');
-        if (n >= maxRetries) throw exhausted(err, options, n);
+        limiter.release(permit, undefined, err instanceof api.APIConnectionTimeoutError ? 'server-error' : 'failed');
+        if (n >= maxRetries) throw await exhausted(err, options, n);
         options.onRetry?.({ attempt: n + 1, status: undefined, waitMs: backoff });
         await sleep(backoff, signal);
         continue;
       }
-      if (!(err instanceof OpenAI.APIError)) {
+      if (!(err instanceof api.APIError)) {
         limiter.release(permit, undefined, 'failed');
         throw err;
       }
@@ -96,7 +98,7 @@ export async function sendWithRetries<T>(options: SendOptions, attempt: (signal?
       const code = typeof err.code === 'string' ? err.code : undefined;
       const headers = err.headers;
       if (status === 429 && code === 'insufficient_quota') {
-        const fatal = toModelError(err, options.model, options.what) as ModelError;
+        const fatal = (await toModelError(err, options.model, options.what)) as ModelError;
         limiter.release(permit, headers, 'failed');
         limiter.fail(fatal);
         throw fatal;
@@ -112,7 +114,7 @@ export async function sendWithRetries<T>(options: SendOptions, attempt: (signal?
             code: 'request_too_large',
           });
         }
-        if (n >= maxRetries) throw exhausted(err, options, n);
+        if (n >= maxRetries) throw await exhausted(err, options, n);
         // The limiter pauses everyone for a `retry-after`; otherwise back off, at least as long as
         // the message asks.
         const wait = told !== undefined ? 0 : Math.max(backoff, tryAgainIn(message) ?? 0);
@@ -123,22 +125,22 @@ export async function sendWithRetries<T>(options: SendOptions, attempt: (signal?
       if (status === 408 || status === 409 || status >= 500) {
         const told = retryAfterMs(headers);
         limiter.release(permit, headers, 'server-error');
-        if (n >= maxRetries) throw exhausted(err, options, n);
+        if (n >= maxRetries) throw await exhausted(err, options, n);
         const wait = told ?? backoff;
         options.onRetry?.({ attempt: n + 1, status, waitMs: wait });
         await sleep(wait, signal);
         continue;
       }
       limiter.release(permit, headers, 'failed');
-      throw toModelError(err, options.model, options.what);
+      throw await toModelError(err, options.model, options.what);
     }
     limiter.release(permit, result.response.headers, 'ok');
     return result;
   }
 }
 
-function exhausted(err: unknown, options: SendOptions, retries: number): unknown {
-  const e = toModelError(err, options.model, options.what);
+async function exhausted(err: unknown, options: SendOptions, retries: number): Promise<unknown> {
+  const e = await toModelError(err, options.model, options.what);
   if (!(e instanceof ModelError) || retries === 0) return e;
   return new ModelError(e.provider, e.model, `${e.message} (gave up after ${retries + 1} attempts)`, {
     cause: err,
