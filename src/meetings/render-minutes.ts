@@ -19,6 +19,8 @@ export interface MeetingRecord {
   createdAt: Date;
 }
 
+let docx: Promise<typeof import('docx')> | undefined;
+
 const SECTIONS = ['Abstract Summary', 'Key Points', 'Decisions', 'Action Items', 'Sentiment'] as const;
 
 function actionLine(a: ActionItem): string {
@@ -80,10 +82,10 @@ export function minutesJson(record: MeetingRecord): string {
 
 /**
  * Word: the tutorial's document — the title, then a heading and its paragraphs per section. The
- * `docx` library is loaded here, on the first document, not with the module.
+ * `docx` library is loaded (once) with the first document, not with the module.
  */
 export async function minutesDocx(record: MeetingRecord): Promise<Buffer> {
-  const { Document, HeadingLevel, Packer, Paragraph, TextRun } = await import('docx');
+  const { Document, HeadingLevel, Packer, Paragraph, TextRun } = await (docx ??= import('docx'));
   const children: Paragraph[] = [
     new Paragraph({ text: record.title, heading: HeadingLevel.TITLE }),
     new Paragraph({ children: [new TextRun({ text: subtitle(record), italics: true })] }),
