@@ -110,7 +110,7 @@ async function main(): Promise<void> {
     );
     children.push(standIn.child);
     const baseURL = standIn.match[1]!;
-    const client = openAIClient({ apiKey: 'sk-bench', baseURL, maxRetries: 0 });
+    const client = await openAIClient({ apiKey: 'sk-bench', baseURL, maxRetries: 0 });
     const embedding = createOpenAIEmbedding({ client });
     const chat = createOpenAIChat({ client, model: 'gpt-4o-mini' });
     await ingest({ db, source: site.url, collection: 'docs', embedding, crawl: { allowPrivateNetwork: true } });

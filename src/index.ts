@@ -1,100 +1,90 @@
 /**
- * ragline — retrieval/Q&A pipelines on the OpenAI API with Postgres/pgvector.
- * This module only re-exports; see the folders for the stages, models, store and interfaces.
+ * ragline — ingest documents, search them, ask questions answered from them.
+ *
+ * The root export is the core: `ingest`, `search`, `ask`, the database, the model specs and
+ * providers, collections, the meeting and job entry points. Everything else is a subpath:
+ * `ragline/stages`, `ragline/store`, `ragline/openai`, `ragline/retrieval`, `ragline/meetings`,
+ * `ragline/jobs`, `ragline/server`. This module only re-exports, by name.
  */
-export * from './errors.js';
-export type * from './types.js';
-export * from './options/check.js';
-export * from './options/defaults.js';
-export * from './core/ingest-settings.js';
+export { RaglineError, ConfigError, FetchError, ModelError, StoreError, InputError, type RaglineErrorOptions } from './errors.js';
+export type { SourceDocument, ExtractedDocument, Block, BlockKind, Chunk, EmbeddedChunk, ChunkedDocument, EmbeddedDocument } from './types.js';
+export {
+  DEFAULT_COLLECTION,
+  CRAWL_DEFAULTS,
+  HTTP_DEFAULTS,
+  READ_FILES_DEFAULTS,
+  CHUNK_DEFAULTS,
+  EMBED_DEFAULTS,
+  SEARCH_DEFAULTS,
+  ASK_DEFAULTS,
+  JOB_DEFAULTS,
+  WORKER_DEFAULTS,
+  MINUTES_DEFAULTS,
+  SERVER_DEFAULTS,
+} from './options/defaults.js';
 
-export { pipe, drain, collect, type Stage } from './iter/pipe.js';
-export { parallelMap, type ParallelMapOptions } from './iter/parallel-map.js';
-export { batchBy, splitBy } from './iter/batch-by.js';
+export { ingest, type IngestOptions, type IngestBaseOptions, type IngestProgress, type IngestSummary } from './core/ingest.js';
+export { ingestDocuments, type IngestDocumentsOptions, type TextDocument } from './core/ingest-documents.js';
+export { search, type SearchCollectionOptions, type EmbeddingChoice } from './core/search.js';
+export { ask, askStream, type AskOptions, type AskEvent, type AskResult } from './core/ask.js';
+export type { AnswerSource } from './core/pack-context.js';
+export type { SearchOptions, SearchResult } from './retrieval/types.js';
+export type { ChunkMetadata } from './stages/metadata.js';
+
+export { openDatabase, type Database, type DatabaseOptions } from './store/database.js';
+export {
+  ensureCollection,
+  getCollection,
+  requireCollection,
+  listCollections,
+  dropCollection,
+  configureCollectionIndex,
+  HNSW_DEFAULTS,
+  type Collection,
+  type CollectionStats,
+  type HnswSettings,
+  type EnsureCollectionOptions,
+  type ConfigureIndexResult,
+} from './store/collections.js';
 
 export type * from './models/spec.js';
 export { getTokenizer, type Tokenizer, type TokenizerEncoding } from './models/tokenizer.js';
-export * from './models/catalog.js';
-export * from './models/resolve.js';
-export { createOpenAIEmbedding, decodeBase64Floats, type OpenAIEmbeddingOptions, type OpenAIEmbeddingModel } from './models/openai/embedding.js';
+export { chatCapabilities } from './models/capabilities.js';
+export {
+  registerProvider,
+  providerNames,
+  getProvider,
+  defaultProvider,
+  resolveEmbeddingModel,
+  resolveChatModel,
+  resolveTranscriptionModel,
+  embeddingModelForCollection,
+  describeModels,
+  type ModelProvider,
+  type ModelSelection,
+  type CollectionModel,
+} from './models/resolve.js';
+export { createOpenAIEmbedding, type OpenAIEmbeddingOptions, type OpenAIEmbeddingModel } from './models/openai/embedding.js';
 export { createOpenAIChat, type OpenAIChatOptions } from './models/openai/chat.js';
-export { openAIClient, rateLimiterFor, type OpenAIConnectionOptions } from './models/openai/client.js';
-export { RateLimiter, sharedRateLimiter, resetSharedRateLimiters, parseOpenAIDuration, retryAfterMs, type RateLimits, type RateLimiterOptions, type RateLimiterState, type RateLimiterKey, type Permit } from './models/openai/rate-limiter.js';
-export { sendWithRetries, type SendOptions } from './models/openai/send.js';
-export { estimateChatTokens } from './models/openai/chat.js';
-export * from './models/cost.js';
-export * from './embed/estimate.js';
-export * from './embed/batch-api.js';
+export type { OpenAIConnectionOptions } from './models/openai/client.js';
 export { createLexicalEmbedding, lexicalVector, LEXICAL_EMBEDDING_ID, type LexicalEmbeddingOptions } from './models/local/lexical-embedding.js';
 export { createExtractiveChat, extractAnswer, EXTRACTIVE_CHAT_ID } from './models/local/extractive-chat.js';
 
-export * from './stages/crawl.js';
-export * from './stages/read-files.js';
-export * from './stages/extract.js';
-export type { ExtractorResult } from './extract/extractor.js';
-export * from './formats/registry.js';
+export { pipe, collect, drain, type Stage, type PipeSource } from './iter/pipe.js';
+export { registerFormat, formatForFile, formatForResponse, supportedExtensions, supportedMediaTypes } from './formats/registry.js';
 export type { Format, TextFormat, BytesFormat, FormatLookup, FormatMissReason } from './formats/format.js';
-export { SNIFF_BYTES } from './formats/format.js';
-export * from './stages/chunk.js';
-export * from './stages/embed.js';
-export * from './stages/store.js';
-export * from './stages/metadata.js';
+export type { ExtractorResult } from './extract/extractor.js';
 
-export { httpGet, type HttpGetOptions, type HttpResponse } from './net/http-get.js';
-export { parseRobots, fetchRobots, type RobotsRules } from './crawl/robots.js';
-export { parseSitemap, readSitemaps, type SitemapEntry, type ParsedSitemap, type ReadSitemapsOptions } from './crawl/sitemap.js';
-export { compilePattern, stripSessionIds, CRAWL_SCOPES, type CrawlScope, type ScopeOptions, type TrapOptions } from './crawl/scope.js';
-export { openCrawlState, type CrawlState, type OpenCrawlStateOptions } from './store/crawl-state.js';
-export { isPrivateAddress } from './net/address-guard.js';
-export { serveStatic, type StaticServer, type StaticServerOptions } from './net/static-server.js';
+export { meetingMinutes, type MeetingMinutesOptions, type MeetingMinutesResult } from './meetings/meeting-minutes.js';
+export { readTranscript, type ReadTranscriptOptions } from './meetings/read-transcript.js';
+export { writeMinutes, type WriteMinutesOptions, type WrittenMinutes } from './meetings/write-minutes.js';
+export { ingestMeeting, type IngestMeetingOptions, type MeetingIngestSummary } from './meetings/ingest-meeting.js';
+export { writeOutputs, planOutputs, type PlannedOutput, type PlanOutputsOptions, type OutputFormat } from './meetings/write-outputs.js';
+export type { MeetingRecord } from './meetings/render-minutes.js';
+export type { Transcript, TranscriptSegment } from './meetings/transcript.js';
+export type { Minutes, ActionItem } from './meetings/minutes.js';
 
-export { openDatabase, type Database, type DatabaseOptions } from './store/database.js';
-export { migrate, readMigrations, type Migration } from './store/migrate.js';
-export * from './store/collections.js';
-export * from './store/documents.js';
-export { copyBinary, copyChunks, encodeVector, decodeVector, supportsCopy, BinaryCopyWriter, type DocumentChunks } from './store/copy.js';
-export * from './jobs/queue.js';
-export * from './jobs/sources.js';
-export * from './jobs/worker.js';
-export { hasIterativeScan, nearestChunks, type NearChunk, type NearestChunksOptions } from './store/vector-search.js';
-export { keywordMatches } from './store/keyword-search.js';
-export type { StoredChunk, ChunkQueryOptions } from './store/chunk-rows.js';
-export * from './retrieval/types.js';
-export * from './retrieval/fuse.js';
-export * from './retrieval/rerank.js';
-export * from './retrieval/search-chunks.js';
-export { keywordQuery, keywordTerms, keywordVector, chunkKeywords, tsvectorText, type KeywordEntry, type KeywordWeight } from './text/keywords.js';
-export { encodeTsvector } from './store/encode-tsvector.js';
-
-export * from './core/prompt.js';
-export * from './core/ingest.js';
-export * from './core/ingest-documents.js';
-export * from './core/search.js';
-export * from './core/ask.js';
-export * from './core/document-source.js';
-export { chatCapabilities } from './models/capabilities.js';
-export * from './jobs/batch.js';
-export * from './meetings/read-transcript.js';
-export * from './meetings/write-minutes.js';
-export * from './meetings/ingest-meeting.js';
-export * from './meetings/meeting-minutes.js';
-export * from './core/pack-context.js';
-
-export { startServer, checkServerOptions, type ServerOptions, type RaglineServer } from './server/server.js';
-export { HttpError } from './server/http.js';
-export { standaloneQuestion, type HistoryMessage } from './server/conversation.js';
-
-export * from './meetings/transcript.js';
-export * from './meetings/parse-transcript.js';
-export * from './meetings/write-transcript.js';
-export * from './meetings/transcript-lines.js';
-export * from './meetings/minutes.js';
-export * from './meetings/templates.js';
-export * from './meetings/generate-minutes.js';
-export * from './meetings/render-minutes.js';
-export * from './meetings/write-outputs.js';
-export * from './meetings/meeting-passages.js';
-export * from './meetings/split-audio.js';
-export * from './meetings/transcribe-audio.js';
-export { createOpenAITranscription, TRANSCRIPTION_MODELS, MAX_AUDIO_UPLOAD_BYTES, type OpenAITranscriptionOptions, type TranscriptionModelInfo } from './models/openai/transcription.js';
-export { extractiveMinutes, EXTRACTIVE_MINUTES_ID, type ExtractiveMinutesOptions } from './meetings/extractive-minutes.js';
+export { queueIngest, batchIngest, type QueueIngestOptions, type BatchIngestResult } from './jobs/batch.js';
+export { runWorker, type WorkerOptions, type WorkerSummary, type WorkerEvent } from './jobs/worker.js';
+export { countJobs, type Job, type JobState, type JobKind } from './jobs/queue.js';
+export type { IngestSettings } from './core/ingest-settings.js';

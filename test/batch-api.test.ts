@@ -62,7 +62,8 @@ describeEachDatabase('embedding through the Batch API', (backend) => {
 
     // Every stored vector is the stand-in's embedding of one input of the uploaded request file.
     const file = await db.pool.query<{ input_file_id: string }>('SELECT input_file_id FROM embedding_batches');
-    const content = await (await model().client.files.content(file.rows[0]!.input_file_id)).text();
+    const client = await model().client();
+    const content = await (await client.files.content(file.rows[0]!.input_file_id)).text();
     const inputs = content.trim().split('\n').flatMap((l) => (JSON.parse(l) as { body: { input: string[] } }).body.input);
     expect(inputs).toHaveLength(summary.chunks);
     const expected = new Set(inputs.map((t) => Array.from(featureHashEmbedding(t, 1536), (v) => v.toFixed(5)).join(',')));

@@ -46,7 +46,7 @@ export function serveCommand(io: CliIo): Command {
       throw new ConfigError('moderate', true, '--moderate needs the moderation endpoint: set OPENAI_API_KEY or OPENAI_BASE_URL (the offline models have none).');
     }
     // One client for every model call: one connection pool, one retry policy.
-    const client = provider === 'openai' || io.env.OPENAI_API_KEY || io.env.OPENAI_BASE_URL ? openAIClient(openAIConnection(io)) : undefined;
+    const client = provider === 'openai' || io.env.OPENAI_API_KEY || io.env.OPENAI_BASE_URL ? await openAIClient(openAIConnection(io)) : undefined;
     const chat = resolveChatModel(provider, { ...selection, ...(client ? { client } : {}) });
     await withDatabase(io, async (db, signal) => {
       const server = await startServer({

@@ -7,13 +7,13 @@
  * file is uploaded, so a process that stops at any point — while uploading, waiting hours for the
  * batch, or storing — finds its batches on the next run and polls them instead of paying again.
  */
-import { toFile } from 'openai';
 import type pg from 'pg';
 import { ConfigError, ModelError } from '../errors.js';
 import { checkNumber } from '../options/check.js';
 import { splitBy } from '../iter/batch-by.js';
 import { sleep } from '../net/retry.js';
 import type { OpenAIEmbeddingModel } from '../models/openai/embedding.js';
+import { loadOpenAISdk } from '../models/openai/client.js';
 import type { EmbeddingModel } from '../models/spec.js';
 import { withTransaction } from '../store/transaction.js';
 import type { Chunk, ChunkedDocument, EmbeddedChunk, EmbeddedDocument } from '../types.js';
@@ -84,7 +84,7 @@ interface BatchRow {
 
 function asOpenAI(model: EmbeddingModel): OpenAIEmbeddingModel {
   const m = model as Partial<OpenAIEmbeddingModel>;
-  if (typeof m.requestBody !== 'function' || !m.client || typeof m.decode !== 'function') {
+  if (typeof m.requestBody !== 'function' || typeof m.client !== 'function' || typeof m.decode !== 'function') {
     throw new ConfigError('model', model.modelId, `The Batch API needs an OpenAI embedding model; ${model.provider}/${model.modelId} is not one: drop \`batchApi\` or set OPENAI_API_KEY.`);
   }
   return m as OpenAIEmbeddingModel;
@@ -101,7 +101,7 @@ export async function* embedWithBatchApi(source: AsyncIterable<ChunkedDocument>,
   const pollIntervalMs = checkNumber('pollIntervalMs', options.pollIntervalMs ?? 30_000, { min: 0 });
   const limits = { ...BATCH_API_LIMITS, ...options.limits };
   const inputsPerRequest = Math.min(options.inputsPerRequest ?? 512, model.maxInputsPerCall, limits.maxEmbeddingInputs);
-  const baseURL = model.client.baseURL;
+  const baseURL = (await model.client()).baseURL;
 
   const docs: ChunkedDocument[] = [];
   for await (const doc of source) {
@@ -169,7 +169,7 @@ export async function* embedWithBatchApi(source: AsyncIterable<ChunkedDocument>,
   while (pending.size > 0) {
     for (const row of [...pending.values()]) {
       signal?.throwIfAborted();
-      const batch = row.batch_id ? await model.client.batches.retrieve(row.batch_id, signal ? { signal } : undefined) : undefined;
+      const batch = row.batch_id ? await (await model.client()).batches.retrieve(row.batch_id, signal ? { signal } : undefined) : undefined;
       if (!batch) {
         // Uploaded, never accepted (the process stopped in between): submit the same file now.
         const created = await createBatch(model, row.input_file_id, signal);
@@ -226,12 +226,13 @@ export async function* embedWithBatchApi(source: AsyncIterable<ChunkedDocument>,
 }
 
 async function createBatch(model: OpenAIEmbeddingModel, inputFileId: string, signal?: AbortSignal) {
-  return model.client.batches.create({ input_file_id: inputFileId, endpoint: '/v1/embeddings', completion_window: '24h' }, signal ? { signal } : undefined);
+  return (await model.client()).batches.create({ input_file_id: inputFileId, endpoint: '/v1/embeddings', completion_window: '24h' }, signal ? { signal } : undefined);
 }
 
 /** Upload one request file and start its batch, recording each step before the next. */
 async function submit(model: OpenAIEmbeddingModel, pool: pg.Pool, lines: Line[], baseURL: string, signal?: AbortSignal): Promise<BatchRow> {
-  const file = await model.client.files.create(
+  const [{ toFile }, client] = await Promise.all([loadOpenAISdk(), model.client()]);
+  const file = await client.files.create(
     { file: await toFile(Buffer.from(lines.map((l) => l.json).join('')), 'ragline-embeddings.jsonl', { type: 'application/jsonl' }), purpose: 'batch' },
     signal ? { signal } : undefined,
   );
@@ -285,7 +286,8 @@ async function download(
     list[r.ordinal] = r.text_hash;
     byLine.set(r.custom_id, list);
   }
-  const text = await (await model.client.files.content(outputFileId, signal ? { signal } : undefined)).text();
+  const client = await model.client();
+  const text = await (await client.files.content(outputFileId, signal ? { signal } : undefined)).text();
   for (const raw of text.split('\n')) {
     if (raw.trim() === '') continue;
     const line = JSON.parse(raw) as { custom_id: string; response?: { status_code: number; body?: { data?: Array<{ index: number; embedding: unknown }> } }; error?: unknown };

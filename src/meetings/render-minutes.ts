@@ -2,7 +2,7 @@
  * Minutes rendered for people and programs: Markdown, JSON and Word (DOCX, laid out as the OpenAI
  * meeting-minutes tutorial's document — a title, then a heading per section).
  */
-import { Document, HeadingLevel, Packer, Paragraph, TextRun } from 'docx';
+import type { Paragraph } from 'docx';
 import type { ActionItem, Minutes } from './minutes.js';
 import { formatClock, type Transcript } from './transcript.js';
 
@@ -18,6 +18,8 @@ export interface MeetingRecord {
   /** When the minutes were written. */
   createdAt: Date;
 }
+
+let docx: Promise<typeof import('docx')> | undefined;
 
 const SECTIONS = ['Abstract Summary', 'Key Points', 'Decisions', 'Action Items', 'Sentiment'] as const;
 
@@ -78,8 +80,12 @@ export function minutesJson(record: MeetingRecord): string {
   )}\n`;
 }
 
-/** Word: the tutorial's document — the title, then a heading and its paragraphs per section. */
+/**
+ * Word: the tutorial's document — the title, then a heading and its paragraphs per section. The
+ * `docx` library is loaded (once) with the first document, not with the module.
+ */
 export async function minutesDocx(record: MeetingRecord): Promise<Buffer> {
+  const { Document, HeadingLevel, Packer, Paragraph, TextRun } = await (docx ??= import('docx'));
   const children: Paragraph[] = [
     new Paragraph({ text: record.title, heading: HeadingLevel.TITLE }),
     new Paragraph({ children: [new TextRun({ text: subtitle(record), italics: true })] }),

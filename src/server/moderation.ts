@@ -18,7 +18,7 @@ export async function checkModeration(client: OpenAI, text: string, signal?: Abo
         .map(([name]) => name);
     }
   } catch (err) {
-    throw toModelError(err, MODERATION_MODEL, 'Moderation');
+    throw await toModelError(err, MODERATION_MODEL, 'Moderation');
   }
   if (flagged) {
     throw new HttpError(400, 'content_policy_violation', `The question was flagged by moderation${flagged.length ? ` (${flagged.join(', ')})` : ''} and was not answered.`);

@@ -1,16 +1,44 @@
 /**
  * One database code path: everything talks to a `pg.Pool`. With a URL it is a Postgres server;
  * without, the embedded default — PGlite with pgvector behind node-postgres, data in a folder.
+ * The drivers are loaded when a database is opened (PGlite only for the embedded one), not when
+ * ragline is imported.
  */
 import path from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
-import { vector } from '@electric-sql/pglite-pgvector';
-import { createPgConfig } from '@electric-sql/pglite/node-postgres';
-import pg from 'pg';
+import type pg from 'pg';
 import { StoreError } from '../errors.js';
 import { acquireLock, type FileLock } from './lock.js';
 import { migrate, readMigrations } from './migrate.js';
 import { packageRoot } from '../package-root.js';
+
+let pgDriver: Promise<typeof import('pg')> | undefined;
+let pgliteDriver: Promise<PGliteDriver> | undefined;
+
+interface PGliteDriver {
+  PGlite: typeof import('@electric-sql/pglite').PGlite;
+  vector: typeof import('@electric-sql/pglite-pgvector').vector;
+  createPgConfig: typeof import('@electric-sql/pglite/node-postgres').createPgConfig;
+  pg: typeof import('pg');
+}
+
+/** node-postgres, loaded once. */
+function loadPg(): Promise<typeof import('pg')> {
+  return (pgDriver ??= import('pg'));
+}
+
+/**
+ * PGlite, pgvector and the node-postgres adapter, loaded once and one module at a time: they share
+ * chunks, and Jest's ESM loader fails when two imports link the same chunk at once.
+ */
+function loadPGlite(): Promise<PGliteDriver> {
+  return (pgliteDriver ??= (async () => {
+    const pg = await loadPg();
+    const { PGlite } = await import('@electric-sql/pglite');
+    const { vector } = await import('@electric-sql/pglite-pgvector');
+    const { createPgConfig } = await import('@electric-sql/pglite/node-postgres');
+    return { PGlite, vector, createPgConfig, pg };
+  })());
+}
 
 /** Where the data lives. */
 export interface DatabaseOptions {
@@ -62,6 +90,7 @@ function redact(url: string): string {
 }
 
 async function openServer(url: string, max: number): Promise<Database> {
+  const { default: pg } = await loadPg();
   const pool = new pg.Pool({ connectionString: url, max });
   // An idle client's error (server restart) must not crash the process; the next query reports it.
   pool.on('error', () => undefined);
@@ -88,6 +117,7 @@ async function openEmbedded(dataDir: string): Promise<Database> {
   const inMemory = dataDir.startsWith('memory://');
   const lock: FileLock | undefined = inMemory ? undefined : await acquireLock(dataDir);
   try {
+    const { PGlite, vector, createPgConfig, pg: { default: pg } } = await loadPGlite();
     const db = await PGlite.create({ ...(inMemory ? {} : { dataDir }), extensions: { vector } });
     const pool = new pg.Pool(createPgConfig(db) as unknown as pg.PoolConfig);
     let closed = false;

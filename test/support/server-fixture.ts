@@ -52,7 +52,7 @@ export async function startServerFixture(
   const siteDir = await mkdtemp(path.join(os.tmpdir(), 'ragline-serve-site-'));
   await cp(path.join(packageRoot(), 'demo-site'), siteDir, { recursive: true });
   const [db, standIn, site] = await Promise.all([freshDatabase(backend), startOpenAIStandIn({ respond, ...options.standIn }), serveStatic(siteDir)]);
-  const client = openAIClient({ apiKey: 'sk-test', baseURL: standIn.url, maxRetries: 0 });
+  const client = await openAIClient({ apiKey: 'sk-test', baseURL: standIn.url, maxRetries: 0 });
   const embedding = createOpenAIEmbedding({ client });
   for (const collection of options.collections ?? ['docs']) {
     await ingest({ db, source: site.url, collection, embedding, crawl: { allowPrivateNetwork: true } });

@@ -1,7 +1,6 @@
-import type OpenAI from 'openai';
 import type { ChatModel, ChatRequest, ChatStreamPart, JsonSchemaResponseFormat } from '../spec.js';
 import { chatModelInfo, type ChatModelOverrides } from '../catalog.js';
-import { isOpenAIHost, openAIClient, rateLimiterFor, toModelError, type OpenAIConnectionOptions } from './client.js';
+import { isOpenAIHost, lazyOpenAIClient, openAITarget, rateLimiterFor, toModelError, type OpenAIConnectionOptions } from './client.js';
 import { getTokenizer } from '../tokenizer.js';
 import { sendWithRetries } from './send.js';
 
@@ -27,8 +26,9 @@ export interface OpenAIChatOptions extends OpenAIConnectionOptions, ChatModelOve
 /** A chat model served by the OpenAI API or any OpenAI-compatible server, always streamed. */
 export function createOpenAIChat(options: OpenAIChatOptions = {}): ChatModel {
   const info = chatModelInfo(options.model ?? 'gpt-4o-mini', options);
-  const client: OpenAI = openAIClient(options);
-  const openai = isOpenAIHost(client);
+  const target = openAITarget(options);
+  const client = lazyOpenAIClient(options);
+  const openai = isOpenAIHost(target);
   return {
     provider: 'openai',
     modelId: info.id,
@@ -36,7 +36,8 @@ export function createOpenAIChat(options: OpenAIChatOptions = {}): ChatModel {
     maxOutputTokens: info.maxOutputTokens,
     encoding: info.encoding,
     async *stream(request: ChatRequest): AsyncGenerator<ChatStreamPart> {
-      const limiter = rateLimiterFor(client, info.id, options);
+      const limiter = rateLimiterFor(target, info.id, options);
+      const sdkClient = await client();
       const { data: stream } = await sendWithRetries(
         {
           limiter,
@@ -48,7 +49,7 @@ export function createOpenAIChat(options: OpenAIChatOptions = {}): ChatModel {
         },
         // Only the start of the stream is retried: text already yielded cannot be taken back.
         (signal) =>
-          client.chat.completions
+          sdkClient.chat.completions
             .create(
               {
                 model: info.id,
@@ -75,7 +76,7 @@ export function createOpenAIChat(options: OpenAIChatOptions = {}): ChatModel {
           if (chunk.usage) usage = { inputTokens: chunk.usage.prompt_tokens, outputTokens: chunk.usage.completion_tokens };
         }
       } catch (err) {
-        throw toModelError(err, info.id, `Streaming from ${info.id}`);
+        throw await toModelError(err, info.id, `Streaming from ${info.id}`);
       }
       yield usage ? { type: 'finish', finishReason, usage } : { type: 'finish', finishReason };
     },

@@ -1,6 +1,23 @@
-import OpenAI from 'openai';
-import { ModelError } from '../../errors.js';
+/**
+ * Reaching an OpenAI-compatible API. The SDK is loaded on the first request, not on import: the
+ * model factories are synchronous and know where they send (key, base URL) without it.
+ */
+import type OpenAI from 'openai';
+import { ConfigError, ModelError } from '../../errors.js';
 import { sharedRateLimiter, type RateLimiter, type RateLimits } from './rate-limiter.js';
+
+/** The SDK module. */
+export type OpenAISdk = typeof import('openai');
+
+let sdk: Promise<OpenAISdk> | undefined;
+
+/** The SDK, loaded once, on first use: a process that never calls the API never loads it. */
+export function loadOpenAISdk(): Promise<OpenAISdk> {
+  return (sdk ??= import('openai'));
+}
+
+/** OpenAI's API, where no base URL is given. */
+export const OPENAI_BASE_URL = 'https://api.openai.com/v1';
 
 /** How to reach an OpenAI-compatible API. */
 export interface OpenAIConnectionOptions {
@@ -52,53 +69,78 @@ export interface OpenAIConnectionOptions {
   env?: NodeJS.ProcessEnv;
 }
 
+/** Where requests go and with which key: what a client is built from, and what keys its rate limiter. */
+export interface OpenAITarget {
+  apiKey: string;
+  baseURL: string;
+}
+
+/**
+ * The key and base URL these options name (the given client's, if any), without loading the SDK.
+ * A `ConfigError` when there is no key and no base URL: OpenAI itself needs a key.
+ */
+export function openAITarget(options: OpenAIConnectionOptions = {}): OpenAITarget {
+  if (options.client) return { apiKey: options.client.apiKey ?? '', baseURL: options.client.baseURL };
+  const env = options.env ?? process.env;
+  const baseURL = options.baseURL || env.OPENAI_BASE_URL || undefined;
+  // Compatible servers (Ollama, vLLM, llama.cpp) often need no key, but the SDK insists on one.
+  const apiKey = options.apiKey ?? env.OPENAI_API_KEY ?? (baseURL ? 'unused' : undefined);
+  if (apiKey === undefined) {
+    throw new ConfigError('apiKey', undefined, 'No OpenAI API key: set OPENAI_API_KEY (or OPENAI_BASE_URL for a compatible server), or pass `apiKey`.');
+  }
+  return { apiKey, baseURL: baseURL ?? OPENAI_BASE_URL };
+}
+
 /**
  * Create (or reuse) the official SDK client for these options. Its own retries are off: requests go
  * through `sendWithRetries`, which knows the rate limits.
  */
-export function openAIClient(options: OpenAIConnectionOptions = {}): OpenAI {
+export async function openAIClient(options: OpenAIConnectionOptions = {}): Promise<OpenAI> {
   if (options.client) return options.client.withOptions({ maxRetries: 0 });
-  const env = options.env ?? process.env;
-  const baseURL = options.baseURL ?? env.OPENAI_BASE_URL ?? undefined;
-  // Compatible servers (Ollama, vLLM, llama.cpp) often need no key, but the SDK insists on one.
-  const apiKey = options.apiKey ?? env.OPENAI_API_KEY ?? (baseURL ? 'unused' : undefined);
-  return new OpenAI({
-    apiKey,
-    baseURL: baseURL || undefined,
-    maxRetries: 0,
-    timeout: options.timeoutMs ?? 600_000,
-  });
+  const { apiKey, baseURL } = openAITarget(options);
+  const { OpenAI } = await loadOpenAISdk();
+  return new OpenAI({ apiKey, baseURL, maxRetries: 0, timeout: options.timeoutMs ?? 600_000 });
 }
 
-/** The scheduler for requests of `model` through `client`: the given one, else the shared one. */
-export function rateLimiterFor(client: OpenAI, model: string, options: OpenAIConnectionOptions = {}): RateLimiter {
+/** {@link openAIClient} made on the first call and shared by the later ones. */
+export function lazyOpenAIClient(options: OpenAIConnectionOptions = {}): () => Promise<OpenAI> {
+  let client: Promise<OpenAI> | undefined;
+  return () => (client ??= openAIClient(options));
+}
+
+/**
+ * The scheduler for requests of `model` to `target` (a client, or {@link openAITarget}): the given
+ * one, else the process-wide one of that key, base URL and model.
+ */
+export function rateLimiterFor(target: { apiKey: string | null; baseURL: string }, model: string, options: OpenAIConnectionOptions = {}): RateLimiter {
   if (options.rateLimiter) return options.rateLimiter;
   return sharedRateLimiter(
-    { apiKey: client.apiKey ?? '', baseURL: client.baseURL, model },
+    { apiKey: target.apiKey ?? '', baseURL: target.baseURL, model },
     { ...options.rateLimits, ...(options.maxConcurrency !== undefined ? { maxConcurrency: options.maxConcurrency } : {}) },
   );
 }
 
-/** Whether the client talks to OpenAI itself rather than a compatible server. */
-export function isOpenAIHost(client: OpenAI): boolean {
+/** Whether the target (a client, or {@link openAITarget}) is OpenAI itself rather than a compatible server. */
+export function isOpenAIHost(target: { baseURL: string }): boolean {
   try {
-    return new URL(client.baseURL).hostname.endsWith('api.openai.com');
+    return new URL(target.baseURL).hostname.endsWith('api.openai.com');
   } catch {
     return false;
   }
 }
 
 /** Turn an SDK error into a `ModelError` whose message is one line a user can act on. */
-export function toModelError(err: unknown, model: string, what: string): unknown {
+export async function toModelError(err: unknown, model: string, what: string): Promise<unknown> {
   if (err instanceof ModelError) return err;
-  if (err instanceof OpenAI.APIUserAbortError) return err;
-  if (err instanceof OpenAI.APIConnectionError) {
+  const api = await loadOpenAISdk();
+  if (err instanceof api.APIUserAbortError) return err;
+  if (err instanceof api.APIConnectionError) {
     return new ModelError('openai', model, `Could not reach the OpenAI API for ${what} (${err.message}): check OPENAI_BASE_URL and the network.`, {
       cause: err,
       isRetryable: true,
     });
   }
-  if (err instanceof OpenAI.APIError) {
+  if (err instanceof api.APIError) {
     const code = typeof err.code === 'string' ? err.code : undefined;
     const detail = (err.error as { message?: string } | undefined)?.message ?? err.message;
     if (code === 'insufficient_quota') {

@@ -1,9 +1,8 @@
-import type OpenAI from 'openai';
 import type { EmbeddingModel, EmbedRequest, EmbedResult } from '../spec.js';
 import { embeddingModelInfo, EMBEDDING_REQUEST_LIMITS } from '../catalog.js';
 import { ConfigError, ModelError } from '../../errors.js';
 import { checkInteger } from '../../options/check.js';
-import { isOpenAIHost, openAIClient, rateLimiterFor, type OpenAIConnectionOptions } from './client.js';
+import { isOpenAIHost, lazyOpenAIClient, openAITarget, rateLimiterFor, type OpenAIConnectionOptions } from './client.js';
 import { getTokenizer, type TokenizerEncoding } from '../tokenizer.js';
 import { sendWithRetries } from './send.js';
 import type OpenAIType from 'openai';
@@ -44,8 +43,8 @@ export function decodeBase64Floats(b64: string): Float32Array {
 
 /** An OpenAI embedding model, with what the Batch API needs to send the same requests. */
 export interface OpenAIEmbeddingModel extends EmbeddingModel {
-  /** The SDK client it sends through (its own retries off). */
-  readonly client: OpenAIType;
+  /** The SDK client it sends through (its own retries off), made (and the SDK loaded) on the first call. */
+  client(): Promise<OpenAIType>;
   /** The body of an embeddings request for `inputs`, exactly as `embed` sends it. */
   requestBody(inputs: readonly string[]): OpenAIType.EmbeddingCreateParams;
   /** Decode one `data[].embedding` of a response (float array or base64) and check its length. */
@@ -63,8 +62,9 @@ export function createOpenAIEmbedding(options: OpenAIEmbeddingOptions = {}): Ope
   if (info && !info.supportsDimensions && dimensions !== info.dimensions) {
     throw new ConfigError('dimensions', dimensions, `${modelId} always returns ${info.dimensions} dimensions; drop \`dimensions\` or use text-embedding-3-small/-large.`);
   }
-  const client: OpenAI = openAIClient(options);
-  const format = options.encodingFormat ?? (isOpenAIHost(client) ? 'base64' : 'float');
+  const target = openAITarget(options);
+  const client = lazyOpenAIClient(options);
+  const format = options.encodingFormat ?? (isOpenAIHost(target) ? 'base64' : 'float');
   // Send `dimensions` only when it changes something: compatible servers often reject the field.
   const sendDimensions = info?.supportsDimensions === true && dimensions !== info.dimensions;
   const encoding: TokenizerEncoding = info?.encoding ?? 'cl100k_base';
@@ -107,7 +107,8 @@ export function createOpenAIEmbedding(options: OpenAIEmbeddingOptions = {}): Ope
    * through the scheduler side by side and come back in input order.
    */
   async function embedCounted(inputs: readonly string[], counts: number[], signal: AbortSignal | undefined): Promise<EmbedResult> {
-    const limiter = rateLimiterFor(client, modelId, options);
+    const limiter = rateLimiterFor(target, modelId, options);
+    const sdkClient = await client();
     const total = counts.reduce((a, b) => a + b, 0);
     const tpm = limiter.tokensPerMinute;
     // A sixth of a minute's budget per request keeps several in flight and the last one short.
@@ -144,7 +145,7 @@ export function createOpenAIEmbedding(options: OpenAIEmbeddingOptions = {}): Ope
           ...(signal ? { signal } : {}),
         },
         (sig) =>
-          client.embeddings
+          sdkClient.embeddings
             .create(requestBody(inputs), sig ? { signal: sig } : undefined)
             .withResponse(),
       ));

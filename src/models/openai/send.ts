@@ -4,11 +4,11 @@
  * timeouts and dropped connections retry, `insufficient_quota` stops every request on the key at
  * once, and anything else (400s) fails immediately.
  */
-import OpenAI from 'openai';
 import { ModelError } from '../../errors.js';
 import { BudgetExceededError, parseOpenAIDuration, retryAfterMs, type Permit, type RateLimiter } from './rate-limiter.js';
 import { sleep } from '../../net/retry.js';
-import { toModelError } from './client.js';
+import type { APIError } from 'openai';
+import { loadOpenAISdk, toModelError } from './client.js';
 
 /** Options of {@link sendWithRetries}. */
 export interface SendOptions {
@@ -63,7 +63,7 @@ export async function sendWithRetries<T>(options: SendOptions, attempt: (signal?
     try {
       result = await attempt(signal);
     } catch (err) {
-      const wait = retryWait(err, permit, options, n);
+      const wait = await retryWait(err, permit, options, n);
       if (wait !== undefined) await sleep(wait, signal);
       continue;
     }
@@ -89,8 +89,11 @@ async function acquirePermit(options: SendOptions): Promise<Permit> {
  * After attempt `n` failed with `err`: release its permit as the failure deserves, then throw
  * what is not to be retried, or give the wait before the next attempt (undefined: retry at once).
  */
-function retryWait(err: unknown, permit: Permit, options: SendOptions, n: number): number | undefined {
+async function retryWait(err: unknown, permit: Permit, options: SendOptions, n: number): Promise<number | undefined> {
   const { limiter, signal } = options;
+  // Loaded already when the request was built with ragline's client; a given client's errors
+  // come from the same module.
+  const OpenAI = await loadOpenAISdk();
   const maxRetries = options.maxRetries ?? 6;
   const backoff = Math.min(options.maxBackoffMs ?? 30_000, (options.backoffMs ?? 500) * 2 ** n) * (0.5 + Math.random() * 0.5);
   if (err instanceof OpenAI.APIUserAbortError || signal?.aborted) {
@@ -100,7 +103,7 @@ function retryWait(err: unknown, permit: Permit, options: SendOptions, n: number
   if (err instanceof OpenAI.APIConnectionError) {
     // Timeouts and resets: the server may or may not have counted it; keep the charge.
     limiter.release(permit, undefined, err instanceof OpenAI.APIConnectionTimeoutError ? 'server-error' : 'failed');
-    if (n >= maxRetries) throw exhausted(err, options, n);
+    if (n >= maxRetries) throw await exhausted(err, options, n);
     options.onRetry?.({ attempt: n + 1, status: undefined, waitMs: backoff });
     return backoff;
   }
@@ -112,7 +115,7 @@ function retryWait(err: unknown, permit: Permit, options: SendOptions, n: number
   const code = typeof err.code === 'string' ? err.code : undefined;
   const headers = err.headers;
   if (status === 429 && code === 'insufficient_quota') {
-    const fatal = toModelError(err, options.model, options.what) as ModelError;
+    const fatal = (await toModelError(err, options.model, options.what)) as ModelError;
     limiter.release(permit, headers, 'failed');
     limiter.fail(fatal);
     throw fatal;
@@ -121,17 +124,17 @@ function retryWait(err: unknown, permit: Permit, options: SendOptions, n: number
   if (status === 408 || status === 409 || status >= 500) {
     const told = retryAfterMs(headers);
     limiter.release(permit, headers, 'server-error');
-    if (n >= maxRetries) throw exhausted(err, options, n);
+    if (n >= maxRetries) throw await exhausted(err, options, n);
     const wait = told ?? backoff;
     options.onRetry?.({ attempt: n + 1, status, waitMs: wait });
     return wait;
   }
   limiter.release(permit, headers, 'failed');
-  throw toModelError(err, options.model, options.what);
+  throw await toModelError(err, options.model, options.what);
 }
 
 /** `retryWait` for a 429 that is not `insufficient_quota`. */
-function rateLimitedWait(err: InstanceType<typeof OpenAI.APIError>, permit: Permit, options: SendOptions, n: number, backoff: number): number | undefined {
+async function rateLimitedWait(err: APIError, permit: Permit, options: SendOptions, n: number, backoff: number): Promise<number | undefined> {
   const status = 429;
   const headers = err.headers;
   const message = (err.error as { message?: string } | undefined)?.message ?? err.message;
@@ -144,7 +147,7 @@ function rateLimitedWait(err: InstanceType<typeof OpenAI.APIError>, permit: Perm
       code: 'request_too_large',
     });
   }
-  if (n >= (options.maxRetries ?? 6)) throw exhausted(err, options, n);
+  if (n >= (options.maxRetries ?? 6)) throw await exhausted(err, options, n);
   // The limiter pauses everyone for a `retry-after`; otherwise back off, at least as long as
   // the message asks.
   const wait = told !== undefined ? 0 : Math.max(backoff, tryAgainIn(message) ?? 0);
@@ -152,8 +155,8 @@ function rateLimitedWait(err: InstanceType<typeof OpenAI.APIError>, permit: Perm
   return wait > 0 ? wait : undefined;
 }
 
-function exhausted(err: unknown, options: SendOptions, retries: number): unknown {
-  const e = toModelError(err, options.model, options.what);
+async function exhausted(err: unknown, options: SendOptions, retries: number): Promise<unknown> {
+  const e = await toModelError(err, options.model, options.what);
   if (!(e instanceof ModelError) || retries === 0) return e;
   return new ModelError(e.provider, e.model, `${e.message} (gave up after ${retries + 1} attempts)`, {
     cause: err,

@@ -1,7 +1,6 @@
-import OpenAI, { toFile } from 'openai';
 import type { TranscribeRequest, TranscribeResult, TranscriptionModel } from '../spec.js';
 import { ConfigError } from '../../errors.js';
-import { openAIClient, toModelError, type OpenAIConnectionOptions } from './client.js';
+import { lazyOpenAIClient, loadOpenAISdk, openAITarget, toModelError, type OpenAIConnectionOptions } from './client.js';
 
 /** What ragline knows about transcription models. */
 export interface TranscriptionModelInfo {
@@ -48,7 +47,9 @@ export function createOpenAITranscription(options: OpenAITranscriptionOptions = 
     throw new ConfigError('maxDurationSeconds', maxDuration, `Expected \`maxDurationSeconds\` to be a positive number of seconds, got ${String(maxDuration)}.`);
   }
   const baseURL = options.transcriptionBaseURL ?? process.env.OPENAI_TRANSCRIPTION_BASE_URL ?? options.baseURL;
-  const client: OpenAI = openAIClient({ ...options, ...(baseURL ? { baseURL } : {}) });
+  const connection = { ...options, ...(baseURL ? { baseURL } : {}) };
+  openAITarget(connection); // no key and no server: fail now, not at the first request
+  const client = lazyOpenAIClient(connection);
   return {
     provider: 'openai',
     modelId: id,
@@ -57,6 +58,7 @@ export function createOpenAITranscription(options: OpenAITranscriptionOptions = 
     formats: ['mp3', 'mp4', 'mpeg', 'mpga', 'm4a', 'wav', 'webm', 'ogg', 'flac'],
     async transcribe(request: TranscribeRequest): Promise<TranscribeResult> {
       try {
+        const [{ toFile }, sdkClient] = await Promise.all([loadOpenAISdk(), client()]);
         const file = await toFile(request.audio, request.fileName);
         const common = {
           file,
@@ -65,10 +67,10 @@ export function createOpenAITranscription(options: OpenAITranscriptionOptions = 
           ...(request.language ? { language: request.language } : {}),
         };
         if (!info.verboseJson) {
-          const r = await client.audio.transcriptions.create({ ...common, response_format: 'json' }, request.signal ? { signal: request.signal } : undefined);
+          const r = await sdkClient.audio.transcriptions.create({ ...common, response_format: 'json' }, request.signal ? { signal: request.signal } : undefined);
           return { text: r.text, segments: [] };
         }
-        const r = await client.audio.transcriptions.create(
+        const r = await sdkClient.audio.transcriptions.create(
           { ...common, response_format: 'verbose_json', timestamp_granularities: ['segment'] },
           request.signal ? { signal: request.signal } : undefined,
         );
@@ -79,7 +81,7 @@ export function createOpenAITranscription(options: OpenAITranscriptionOptions = 
           ...(r.language ? { language: r.language } : {}),
         };
       } catch (err) {
-        throw toModelError(err, id, `Transcription with ${id}`);
+        throw await toModelError(err, id, `Transcription with ${id}`);
       }
     },
   };
