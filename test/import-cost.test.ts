@@ -1,7 +1,8 @@
 /**
  * Importing `ragline` loads no driver, SDK or renderer a program may never use: they load on first
  * use (PGlite and pg when a database opens, the OpenAI SDK on the first request, docx on the first
- * Word file, commander in the CLI only).
+ * Word file, cheerio on the first HTML page, htmlparser2 on the first crawled page, commander in
+ * the CLI only).
  */
 import { describe, expect, it } from '@jest/globals';
 import { execFile } from 'node:child_process';
@@ -11,7 +12,7 @@ import { packageRoot } from '../src/package-root.js';
 
 const run = promisify(execFile);
 
-const LAZY = ['openai', '@electric-sql/pglite', '@electric-sql/pglite-pgvector', 'pg', 'docx', 'commander'];
+const LAZY = ['openai', '@electric-sql/pglite', '@electric-sql/pglite-pgvector', 'pg', 'docx', 'commander', 'cheerio', 'htmlparser2'];
 
 // Runs in a child process: a resolve hook (off-thread) posts every bare specifier it resolves.
 const LIST_PACKAGES = `
@@ -30,7 +31,7 @@ console.log(JSON.stringify([...seen]));
 `;
 
 describe('importing ragline', () => {
-  it('should not load the database drivers, the OpenAI SDK, docx or commander', async () => {
+  it('should not load the database drivers, the OpenAI SDK, docx, the HTML parsers or commander', async () => {
     const entry = path.join(packageRoot(), 'dist', 'src', 'index.js');
     const { stdout } = await run(process.execPath, ['--input-type=module', '-e', LIST_PACKAGES, entry]);
     const packages = (JSON.parse(stdout) as string[]).map((s) => (s.startsWith('@') ? s.split('/').slice(0, 2).join('/') : s.split('/')[0]!));

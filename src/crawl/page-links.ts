@@ -2,7 +2,7 @@
  * What the crawler reads from an HTML page: its links, its canonical URL and its robots
  * directives (`<meta name=robots>`, and the same words in an `X-Robots-Tag` header).
  */
-import { Parser } from 'htmlparser2';
+import { Parser } from './html-parser.js';
 
 /** What the crawler needs from an HTML page. */
 export interface PageLinks {

@@ -3,7 +3,7 @@
  * `<sitemapindex>` files listing further sitemaps, nested to any depth, plain or gzipped.
  */
 import zlib from 'node:zlib';
-import { Parser } from 'htmlparser2';
+import { Parser } from './html-parser.js';
 import { FetchError } from '../errors.js';
 import type { HttpClient } from '../net/http-get.js';
 

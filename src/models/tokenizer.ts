@@ -1,9 +1,8 @@
-import { createRequire } from 'node:module';
 import type * as Encoding from 'gpt-tokenizer/encoding/cl100k_base';
+import { lazyRequire } from '../lazy-require.js';
 
 // Each encoding's tables take a few hundred ms to load: a process loads only those it counts in
 // (an ingest needs the embedding model's, `ask` the chat model's). Synchronous, so counting stays so.
-const require = createRequire(import.meta.url);
 
 /** Tokenizer encodings ragline can count with. */
 export type TokenizerEncoding = 'cl100k_base' | 'o200k_base';
@@ -22,8 +21,7 @@ export interface Tokenizer {
 const PLAIN_TEXT = { disallowedSpecial: new Set<string>() };
 
 function make(encoding: TokenizerEncoding): Tokenizer {
-  let loaded: typeof Encoding | undefined;
-  const impl = () => (loaded ??= require(`gpt-tokenizer/encoding/${encoding}`) as typeof Encoding);
+  const impl = lazyRequire<typeof Encoding>(`gpt-tokenizer/encoding/${encoding}`);
   return {
     encoding,
     count: (text) => (text.length === 0 ? 0 : impl().encode(text, PLAIN_TEXT).length),

@@ -6,7 +6,8 @@
  * over the tree (one to score the main-content candidates, one to emit blocks). Deep trees are
  * handled without deep recursion so hostile or broken markup cannot overflow the stack.
  */
-import { load, type CheerioAPI } from 'cheerio';
+import type { CheerioAPI } from 'cheerio';
+import { lazyRequire } from '../../lazy-require.js';
 import { ConfigError, describeValue } from '../../errors.js';
 import type { ExtractOptions, ExtractorResult } from '../extractor.js';
 import { BlockWalker } from './block-walker.js';
@@ -14,6 +15,10 @@ import { childNamed, elementsOf, findFirst, hasChildren, textContent, type DomEl
 import { headingText } from './headings.js';
 import { BR, normalizeInline } from './inline-text.js';
 import { pickRoot } from './main-content.js';
+
+// cheerio (with parse5 and undici) costs ~0.1 s to import: loaded on the first page extracted.
+const cheerio = lazyRequire<typeof import('cheerio')>('cheerio');
+const load: (typeof import('cheerio'))['load'] = (...args) => cheerio().load(...args);
 
 /** Run a query with a user-supplied selector; a selector cheerio cannot parse is a ConfigError. */
 function withSelector<T>(option: string, selector: string, query: () => T): T {
