@@ -12,19 +12,16 @@ import { startOpenAIStandIn, type OpenAIStandIn } from './stand-in/openai-stand-
 import { createOpenAIEmbedding } from '../src/models/openai/embedding.js';
 import { embed } from '../src/stages/embed.js';
 import { collect } from '../src/iter/pipe.js';
-import { getTokenizer } from '../src/models/tokenizer.js';
 import { ingest } from '../src/index.js';
 import { InputError, ModelError } from '../src/errors.js';
 import type { Database } from '../src/store/database.js';
 import type { Chunk, ChunkedDocument } from '../src/types.js';
+import { chunkOf } from './support/builders.js';
 
-const tok = getTokenizer('cl100k_base');
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 const inputsOf = (s: OpenAIStandIn) => s.requests.filter((r) => r.path === '/v1/embeddings').map((r) => (r.body as { input: string[] }).input);
 
-function chunk(url: string, ordinal: number, text: string): Chunk {
-  return { url, title: 't', ordinal, text, headingPath: [], embeddingInput: text, tokenCount: tok.count(text), textHash: sha(text), metadata: {} };
-}
+const chunk = chunkOf;
 async function* from<T>(items: T[]): AsyncGenerator<T> {
   yield* items;
 }

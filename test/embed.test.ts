@@ -3,25 +3,17 @@ import { createOpenAIEmbedding } from '../src/models/openai/embedding.js';
 import { createLexicalEmbedding } from '../src/models/local/lexical-embedding.js';
 import { embed } from '../src/stages/embed.js';
 import { collect } from '../src/iter/pipe.js';
-import { getTokenizer } from '../src/models/tokenizer.js';
 import type { EmbeddingModel } from '../src/models/spec.js';
 import type { Chunk, ChunkedDocument } from '../src/types.js';
 import { InputError, ModelError } from '../src/errors.js';
-import { createHash } from 'node:crypto';
+import { chunkOf, chunkedDocument } from './support/builders.js';
 
-const tok = getTokenizer('cl100k_base');
-const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 
-function chunk(url: string, ordinal: number, text: string): Chunk {
-  return { url, title: 't', ordinal, text, headingPath: [], embeddingInput: text, tokenCount: tok.count(text), textHash: sha(text), metadata: {} };
-}
+const chunk = chunkOf;
 function docs(n: number, perDoc: number, text: (d: number, c: number) => string): ChunkedDocument[] {
   return Array.from({ length: n }, (_, d) => {
     const url = `https://x.test/${d}`;
-    return {
-      document: { url, title: 't', contentType: 'text/html', fetchedAt: new Date(), blocks: [], contentHash: String(d) },
-      chunks: Array.from({ length: perDoc }, (_, c) => chunk(url, c, text(d, c))),
-    };
+    return chunkedDocument(url, Array.from({ length: perDoc }, (_, c) => chunk(url, c, text(d, c))), { title: 't', contentHash: String(d) });
   });
 }
 async function* from<T>(items: T[]): AsyncGenerator<T> {

@@ -1,32 +1,15 @@
-import { createHash } from 'node:crypto';
 import { describeEachDatabase, freshDatabase } from './support/databases.js';
 import type { Database } from '../src/store/database.js';
 import { ensureCollection, type Collection } from '../src/store/collections.js';
 import { store, type StoredDocument } from '../src/stages/store.js';
 import { createLexicalEmbedding, lexicalVector } from '../src/models/local/lexical-embedding.js';
 import type { EmbeddedDocument } from '../src/types.js';
+import { embeddedChunkOf, embeddedDocument } from './support/builders.js';
 
 const model = createLexicalEmbedding({ dimensions: 64 });
-const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 
 function page(url: string, texts: string[]): EmbeddedDocument {
-  return {
-    document: { url, title: url, contentType: 'text/html', fetchedAt: new Date(), blocks: [], contentHash: sha(texts.join('|')) },
-    chunks: texts.map((text, ordinal) => ({
-      url,
-      title: url,
-      ordinal,
-      text,
-      headingPath: [],
-      embeddingInput: text,
-      tokenCount: 2,
-      textHash: sha(text),
-      metadata: {},
-      embedding: lexicalVector(text, 64),
-    })),
-    cachedChunks: 0,
-    embeddedTokens: 0,
-  };
+  return embeddedDocument(url, texts.map((text, ordinal) => embeddedChunkOf(url, ordinal, text, lexicalVector(text, 64), { title: url, tokenCount: 2 })));
 }
 
 async function* fast(docs: EmbeddedDocument[]): AsyncGenerator<EmbeddedDocument> {

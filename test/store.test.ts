@@ -12,28 +12,22 @@ import { searchChunks } from '../src/retrieval/search-chunks.js';
 import { createLexicalEmbedding, lexicalVector } from '../src/models/local/lexical-embedding.js';
 import type { EmbeddedDocument } from '../src/types.js';
 import { ConfigError, StoreError } from '../src/errors.js';
+import { embeddedChunkOf, embeddedDocument } from './support/builders.js';
 
 const model = createLexicalEmbedding({ dimensions: 256 });
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 
 function doc(url: string, title: string, texts: string[]): EmbeddedDocument {
-  return {
-    document: { url, title, contentType: 'text/html', fetchedAt: new Date(), blocks: [], contentHash: sha(texts.join('|')) },
-    chunks: texts.map((text, ordinal) => ({
-      url,
+  const chunks = texts.map((text, ordinal) =>
+    embeddedChunkOf(url, ordinal, text, lexicalVector(`${title}\n\n${text}`, 256), {
       title,
-      ordinal,
-      text,
       headingPath: [title, `Part ${ordinal}`],
       embeddingInput: `${title}\n\n${text}`,
       tokenCount: text.split(' ').length,
-      textHash: sha(`${title}\n\n${text}`),
       metadata: { n: ordinal },
-      embedding: lexicalVector(`${title}\n\n${text}`, 256),
-    })),
-    cachedChunks: 0,
-    embeddedTokens: 0,
-  };
+    }),
+  );
+  return embeddedDocument(url, chunks, { title });
 }
 
 describeEachDatabase('store', (backend) => {
