@@ -2,7 +2,7 @@
  * The folder reader: the offline counterpart of `crawl`, yielding the documents of a folder tree
  * (or of one file) as `SourceDocument`s with `file://` URLs.
  */
-import { promises as fs, type Dirent } from 'node:fs';
+import { promises as fs, type Dirent, type Stats } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ConfigError, describeValue } from '../errors.js';
@@ -70,6 +70,153 @@ function extensionList(conjunction: 'and' | 'or'): string {
 /** Code-unit order: the same on every machine, unlike `localeCompare`. */
 const byName = (a: Dirent, b: Dirent): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 
+/** What reading needs from the options, validated. */
+interface Reader {
+  maxBytes: number;
+  emit: (event: ReadFilesEvent) => void;
+}
+
+/** Validate the options (when `readFiles` is called, not on the first iteration). */
+function readerFor(options: ReadFilesOptions): Reader {
+  if (options === null || typeof options !== 'object') {
+    throw new ConfigError('options', options, `Options must be an object, got ${describeValue(options)}.`);
+  }
+  const maxBytes = checkInteger('maxBytes', options.maxBytes ?? READ_FILES_DEFAULTS.maxBytes, { min: 1 });
+  if (options.onEvent !== undefined && typeof options.onEvent !== 'function') {
+    throw new ConfigError('onEvent', options.onEvent, `onEvent must be a function, got ${describeValue(options.onEvent)}.`);
+  }
+  return { maxBytes, emit: (event) => options.onEvent?.(event) };
+}
+
+/** The absolute path `folder` names. */
+function resolveRoot(folder: string | URL): string {
+  if (folder instanceof URL) {
+    if (folder.protocol !== 'file:') {
+      throw new ConfigError('folder', folder.href, `${folder.href} is not a file: URL; pass a folder or file path.`);
+    }
+    return fileURLToPath(folder);
+  }
+  if (typeof folder === 'string' && folder !== '') return path.resolve(folder);
+  throw new ConfigError('folder', folder, `The folder must be a non-empty path, got ${describeValue(folder)}.`);
+}
+
+/** Read one file, or report why not. */
+async function readFile(reader: Reader, file: string, format: Format): Promise<SourceDocument | undefined> {
+  const { maxBytes, emit } = reader;
+  const url = pathToFileURL(file).href;
+  const contentType = format.mediaTypes[0] as string; // registerFormat requires one
+  try {
+    const { size } = await fs.stat(file);
+    if (size > maxBytes) {
+      emit({
+        type: 'skip',
+        url,
+        path: file,
+        reason: 'too-large',
+        bytes: size,
+        message: `Skipped ${file}: ${size} bytes exceeds maxBytes (${maxBytes}).`,
+      });
+      return undefined;
+    }
+    const bytes = await fs.readFile(file);
+    emit({ type: 'file', url, path: file, contentType, bytes: bytes.length });
+    const body = format.body === 'bytes' ? bytes : decodeText(bytes, contentType);
+    return { url, contentType, body, fetchedAt: new Date(), status: 200, depth: 0 };
+  } catch (error) {
+    emitUnreadable(reader, file, error);
+    return undefined;
+  }
+}
+
+function emitUnreadable(reader: Reader, file: string, error: unknown): void {
+  const cause = error instanceof Error ? error : new Error(String(error));
+  reader.emit({
+    type: 'skip',
+    url: pathToFileURL(file).href,
+    path: file,
+    reason: 'unreadable',
+    error: cause,
+    message: `Skipped ${file}: ${cause.message}`,
+  });
+}
+
+/** Paths of the regular files under `dir`, depth first, in sorted order. */
+async function* walk(reader: Reader, dir: string): AsyncGenerator<string> {
+  let entries: Dirent[];
+  try {
+    entries = await fs.readdir(dir, { withFileTypes: true });
+  } catch (error) {
+    emitUnreadable(reader, dir, error);
+    return;
+  }
+  for (const entry of entries.sort(byName)) {
+    if (entry.name.startsWith('.')) continue;
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) {
+      if (entry.name !== 'node_modules') yield* walk(reader, full);
+    } else if (entry.isFile()) {
+      yield full;
+    } else if (entry.isSymbolicLink()) {
+      try {
+        if ((await fs.stat(full)).isFile()) yield full;
+      } catch (error) {
+        emitUnreadable(reader, full, error);
+      }
+    }
+  }
+}
+
+/** The documents of the supported files under `root`; the others are reported and skipped. */
+async function* readFolder(reader: Reader, root: string): AsyncGenerator<SourceDocument, void, undefined> {
+  for await (const file of walk(reader, root)) {
+    const format = formatForFile(file);
+    if (format === undefined) {
+      reader.emit({
+        type: 'skip',
+        url: pathToFileURL(file).href,
+        path: file,
+        reason: 'unsupported-type',
+        message: `Skipped ${file}: not ${extensionList('or')}.`,
+      });
+      continue;
+    }
+    const doc = await readFile(reader, file, format);
+    if (doc !== undefined) yield doc;
+  }
+}
+
+/** `root` itself, or a `ConfigError` naming `folder` (as the caller passed it) when it cannot be read. */
+async function statRoot(root: string, folder: string | URL): Promise<Stats> {
+  try {
+    return await fs.stat(root);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const what = code === 'ENOENT' ? 'does not exist' : `cannot be read (${code ?? String(error)})`;
+    throw new ConfigError('folder', folder, `${root} ${what}; pass an existing folder or file.`, { cause: error });
+  }
+}
+
+/** The document of the single file `root`, which must be of a supported type. */
+async function* readSingleFile(reader: Reader, root: string, folder: string | URL): AsyncGenerator<SourceDocument, void, undefined> {
+  const format = formatForFile(root);
+  if (format === undefined) {
+    throw new ConfigError('folder', folder, `${root} is not a supported file type; ragline reads ${extensionList('and')} files.`);
+  }
+  const doc = await readFile(reader, root, format);
+  if (doc !== undefined) yield doc;
+}
+
+async function* readRoot(reader: Reader, root: string, folder: string | URL): AsyncGenerator<SourceDocument, void, undefined> {
+  const stat = await statRoot(root, folder);
+  if (stat.isFile()) {
+    yield* readSingleFile(reader, root, folder);
+  } else if (stat.isDirectory()) {
+    yield* readFolder(reader, root);
+  } else {
+    throw new ConfigError('folder', folder, `${root} is neither a folder nor a file; pass a folder or file path.`);
+  }
+}
+
 /**
  * Read the documents under `folder` (recursively, in sorted order) or the single file `folder`
  * names: the files whose extension a registered format claims (see `registerFormat`), with that
@@ -94,132 +241,6 @@ export function readFiles(
   folder: string | URL,
   options: ReadFilesOptions = {},
 ): AsyncGenerator<SourceDocument, void, undefined> {
-  if (options === null || typeof options !== 'object') {
-    throw new ConfigError('options', options, `Options must be an object, got ${describeValue(options)}.`);
-  }
-  const maxBytes = checkInteger('maxBytes', options.maxBytes ?? READ_FILES_DEFAULTS.maxBytes, { min: 1 });
-  if (options.onEvent !== undefined && typeof options.onEvent !== 'function') {
-    throw new ConfigError('onEvent', options.onEvent, `onEvent must be a function, got ${describeValue(options.onEvent)}.`);
-  }
-  let root: string;
-  if (folder instanceof URL) {
-    if (folder.protocol !== 'file:') {
-      throw new ConfigError('folder', folder.href, `${folder.href} is not a file: URL; pass a folder or file path.`);
-    }
-    root = fileURLToPath(folder);
-  } else if (typeof folder === 'string' && folder !== '') {
-    root = path.resolve(folder);
-  } else {
-    throw new ConfigError('folder', folder, `The folder must be a non-empty path, got ${describeValue(folder)}.`);
-  }
-  const emit = (event: ReadFilesEvent): void => options.onEvent?.(event);
-
-  /** Read one file, or report why not. */
-  async function read(file: string, format: Format): Promise<SourceDocument | undefined> {
-    const url = pathToFileURL(file).href;
-    const contentType = format.mediaTypes[0] as string; // registerFormat requires one
-    try {
-      const { size } = await fs.stat(file);
-      if (size > maxBytes) {
-        emit({
-          type: 'skip',
-          url,
-          path: file,
-          reason: 'too-large',
-          bytes: size,
-          message: `Skipped ${file}: ${size} bytes exceeds maxBytes (${maxBytes}).`,
-        });
-        return undefined;
-      }
-      const bytes = await fs.readFile(file);
-      emit({ type: 'file', url, path: file, contentType, bytes: bytes.length });
-      const body = format.body === 'bytes' ? bytes : decodeText(bytes, contentType);
-      return { url, contentType, body, fetchedAt: new Date(), status: 200, depth: 0 };
-    } catch (error) {
-      emitUnreadable(file, error);
-      return undefined;
-    }
-  }
-
-  function emitUnreadable(file: string, error: unknown): void {
-    const cause = error instanceof Error ? error : new Error(String(error));
-    emit({
-      type: 'skip',
-      url: pathToFileURL(file).href,
-      path: file,
-      reason: 'unreadable',
-      error: cause,
-      message: `Skipped ${file}: ${cause.message}`,
-    });
-  }
-
-  /** Paths of the regular files under `dir`, depth first, in sorted order. */
-  async function* walk(dir: string): AsyncGenerator<string> {
-    let entries: Dirent[];
-    try {
-      entries = await fs.readdir(dir, { withFileTypes: true });
-    } catch (error) {
-      emitUnreadable(dir, error);
-      return;
-    }
-    for (const entry of entries.sort(byName)) {
-      if (entry.name.startsWith('.')) continue;
-      const full = path.join(dir, entry.name);
-      if (entry.isDirectory()) {
-        if (entry.name !== 'node_modules') yield* walk(full);
-      } else if (entry.isFile()) {
-        yield full;
-      } else if (entry.isSymbolicLink()) {
-        try {
-          if ((await fs.stat(full)).isFile()) yield full;
-        } catch (error) {
-          emitUnreadable(full, error);
-        }
-      }
-    }
-  }
-
-  async function* run(): AsyncGenerator<SourceDocument, void, undefined> {
-    let stat;
-    try {
-      stat = await fs.stat(root);
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      const what = code === 'ENOENT' ? 'does not exist' : `cannot be read (${code ?? String(error)})`;
-      throw new ConfigError('folder', folder, `${root} ${what}; pass an existing folder or file.`, { cause: error });
-    }
-    if (stat.isFile()) {
-      const format = formatForFile(root);
-      if (format === undefined) {
-        throw new ConfigError(
-          'folder',
-          folder,
-          `${root} is not a supported file type; ragline reads ${extensionList('and')} files.`,
-        );
-      }
-      const doc = await read(root, format);
-      if (doc !== undefined) yield doc;
-      return;
-    }
-    if (!stat.isDirectory()) {
-      throw new ConfigError('folder', folder, `${root} is neither a folder nor a file; pass a folder or file path.`);
-    }
-    for await (const file of walk(root)) {
-      const format = formatForFile(file);
-      if (format === undefined) {
-        emit({
-          type: 'skip',
-          url: pathToFileURL(file).href,
-          path: file,
-          reason: 'unsupported-type',
-          message: `Skipped ${file}: not ${extensionList('or')}.`,
-        });
-        continue;
-      }
-      const doc = await read(file, format);
-      if (doc !== undefined) yield doc;
-    }
-  }
-
-  return run();
+  const reader = readerFor(options);
+  return readRoot(reader, resolveRoot(folder), folder);
 }
