@@ -10,6 +10,7 @@
 import type pg from 'pg';
 import { ConfigError, ModelError } from '../errors.js';
 import { checkNumber } from '../options/check.js';
+import { BATCH_API_DEFAULTS } from '../options/defaults.js';
 import { splitBy } from '../iter/batch-by.js';
 import { sleep } from '../net/retry.js';
 import type { OpenAIEmbeddingModel } from '../models/openai/embedding.js';
@@ -239,9 +240,9 @@ function* withVectors(docs: ChunkedDocument[], vectors: Map<string, Float32Array
  */
 export async function* embedWithBatchApi(source: AsyncIterable<ChunkedDocument>, options: BatchApiOptions): AsyncGenerator<EmbeddedDocument> {
   const model = asOpenAI(options.model);
-  const pollIntervalMs = checkNumber('pollIntervalMs', options.pollIntervalMs ?? 30_000, { min: 0 });
+  const pollIntervalMs = checkNumber('pollIntervalMs', options.pollIntervalMs ?? BATCH_API_DEFAULTS.pollIntervalMs, { min: 0 });
   const limits = { ...BATCH_API_LIMITS, ...options.limits };
-  const inputsPerRequest = Math.min(options.inputsPerRequest ?? 512, model.maxInputsPerCall, limits.maxEmbeddingInputs);
+  const inputsPerRequest = Math.min(options.inputsPerRequest ?? BATCH_API_DEFAULTS.inputsPerRequest, model.maxInputsPerCall, limits.maxEmbeddingInputs);
   const target: BatchTarget = { model, pool: options.pool, baseURL: (await model.client()).baseURL, signal: options.signal };
   const emit: Emit = (event) => options.onEvent?.(event);
 

@@ -48,6 +48,14 @@ export const EMBED_DEFAULTS = Object.freeze({
   concurrency: 4,
 } as const);
 
+/** Defaults of `embedWithBatchApi` (an ingest's `batchApi`). */
+export const BATCH_API_DEFAULTS = Object.freeze({
+  /** How often open batches are polled, ms. */
+  pollIntervalMs: 30_000,
+  /** Inputs per request line of a batch file. */
+  inputsPerRequest: 512,
+} as const);
+
 /** Defaults of `search` and `searchChunks`. */
 export const SEARCH_DEFAULTS = Object.freeze({
   k: 5,
