@@ -142,163 +142,17 @@ class Lost extends RaglineError {
 
 /** Start a worker; it runs until idle (`exitWhenIdle`) or stopped. */
 export function startWorker(options: WorkerOptions): Worker {
-  const concurrency = checkInteger('concurrency', options.concurrency ?? WORKER_DEFAULTS.concurrency, { min: 1 });
-  const leaseMs = checkInteger('leaseMs', options.leaseMs ?? WORKER_DEFAULTS.leaseMs, { min: 1 });
-  const pollMs = checkInteger('pollMs', options.pollMs ?? WORKER_DEFAULTS.pollMs, { min: 1 });
-  const id = options.workerId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
-  const { db } = options;
-  const emit = (e: WorkerEvent) => options.onEvent?.(e);
-  const summary: WorkerSummary = { workerId: id, done: 0, failed: 0, released: 0, lost: 0 };
-  const running = new Map<number, { controller: AbortController; promise: Promise<void> }>();
-  let stopping = false;
-  let wake: (() => void) | undefined;
-  const nap = (ms: number) =>
-    new Promise<void>((resolve) => {
-      const t = setTimeout(done, ms);
-      function done() {
-        clearTimeout(t);
-        wake = undefined;
-        resolve();
-      }
-      wake = done;
-    });
-
-  async function run(job: Job, controller: AbortController): Promise<void> {
-    emit({ type: 'start', job });
-    const progress: JobProgress = { pages: 0, chunks: 0, tokens: 0 };
-    let renewing = Promise.resolve();
-    const timer = setInterval(() => {
-      renewing = renewLease(db.pool, job.id, id, leaseMs, progress).then(
-        (ok) => {
-          if (!ok && !controller.signal.aborted) controller.abort(new Lost());
-        },
-        // A failed renewal (server restart, network) is tried again next time; if the lease
-        // really lapses, the next renewal says so.
-        () => undefined,
-      );
-    }, Math.max(1, Math.floor(leaseMs / 3)));
-    try {
-      const embedding = await (options.embeddingFor ? options.embeddingFor(job) : defaultEmbeddingFor(db, job, options.connection));
-      const settings = toIngestOptions(job.options);
-      if (job.options.deferIndex) {
-        await dropCollectionIndex(db.pool, await ensureCollection(db.pool, job.collection, embedding, settings.index ? { index: settings.index } : {}));
-      }
-      const result = await ingest({
-        db,
-        source: job.source,
-        collection: job.collection,
-        embedding,
-        ...settings,
-        // A page job fetches its one page: no sitemap to read (a sitemap job already listed it).
-        crawl: { ...settings.crawl, ...(job.kind === 'page' ? { maxPages: 1, sitemaps: false } : {}) },
-        signal: controller.signal,
-        onProgress: (p) => {
-          progress.pages = p.documents;
-          progress.chunks = p.chunks;
-          progress.tokens = p.tokens;
-        },
-      });
-      // A crawl that was aborted ends early without an error: it must not count as done.
-      if (controller.signal.aborted) throw controller.signal.reason;
-      clearInterval(timer);
-      await renewing;
-      if (await completeJob(db.pool, job.id, id, progress)) {
-        summary.done++;
-        emit({ type: 'done', job, summary: result, progress });
-      } else {
-        summary.lost++;
-        emit({ type: 'lost', job, reason: 'the job was cancelled or taken over before it finished' });
-      }
-    } catch (err) {
-      clearInterval(timer);
-      await renewing;
-      const reason: unknown = controller.signal.aborted ? controller.signal.reason : err;
-      if (reason instanceof Released) {
-        if (await releaseJob(db.pool, job.id, id, progress)) summary.released++;
-        emit({ type: 'released', job, progress });
-      } else if (reason instanceof Lost) {
-        summary.lost++;
-        emit({ type: 'lost', job, reason: reason.message });
-      } else {
-        const state = await failJob(db.pool, job.id, id, errorText(err), {
-          permanent: isPermanentError(err),
-          ...(options.retryDelayMs !== undefined ? { retryDelayMs: options.retryDelayMs } : {}),
-          ...(options.maxRetryDelayMs !== undefined ? { maxRetryDelayMs: options.maxRetryDelayMs } : {}),
-          progress,
-        });
-        summary.failed++;
-        emit({ type: 'failed', job, error: err, state });
-      }
-    }
-  }
-
-  /** After a deferred-index job ends for good, the last one of its collection builds the index. */
-  async function buildDeferredIndex(job: Job): Promise<void> {
-    if (!job.options.deferIndex || (await hasPendingJobsFor(db.pool, job.collection))) return;
-    const collection = await getCollection(db.pool, job.collection);
-    if (!collection) return;
-    const started = performance.now();
-    if (await buildCollectionIndex(db.pool, collection)) emit({ type: 'index', collection: job.collection, ms: Math.round(performance.now() - started) });
-  }
-
-  async function loop(): Promise<WorkerSummary> {
-    while (!stopping) {
-      let claimed = false;
-      while (!stopping && running.size < concurrency) {
-        let job: Job | undefined;
-        try {
-          for (const dead of await buryLostJobs(db.pool)) {
-            emit({ type: 'failed', job: dead, error: new Error(dead.error ?? 'lease expired'), state: 'dead' });
-            await buildDeferredIndex(dead);
-          }
-          job = await claimJob(db.pool, id, leaseMs);
-        } catch (error) {
-          emit({ type: 'error', error });
-          await nap(pollMs * 5);
-          continue;
-        }
-        if (!job) break;
-        claimed = true;
-        const controller = new AbortController();
-        const promise = run(job, controller)
-          .then(() => buildDeferredIndex(job))
-          .catch((error: unknown) => emit({ type: 'error', error }))
-          .finally(() => {
-            running.delete(job.id);
-            wake?.();
-          });
-        running.set(job.id, { controller, promise });
-      }
-      if (stopping) break;
-      if (!claimed && running.size === 0) {
-        emit({ type: 'idle' });
-        if (options.exitWhenIdle && !(await hasPendingJobs(db.pool))) break;
-      }
-      // Woken early when a job of ours ends, so a free slot is filled at once.
-      await nap(pollMs);
-    }
-    await Promise.all([...running.values()].map((r) => r.promise));
-    return summary;
-  }
-
-  const finished = loop();
+  const worker = new JobWorker(options);
+  const finished = worker.loop();
   // `finished` carries loop errors (the database went away); a caller that never awaits it still
   // gets them through stop().
   finished.catch(() => undefined);
 
   return {
-    id,
+    id: worker.id,
     finished,
     async stop({ graceMs = WORKER_DEFAULTS.graceMs } = {}) {
-      stopping = true;
-      wake?.();
-      const settled = Promise.all([...running.values()].map((r) => r.promise));
-      let timer: NodeJS.Timeout | undefined;
-      const graceOver = new Promise<'grace'>((resolve) => (timer = setTimeout(() => resolve('grace'), graceMs)));
-      if ((await Promise.race([settled, graceOver])) === 'grace') {
-        for (const r of running.values()) r.controller.abort(new Released());
-      }
-      clearTimeout(timer);
+      await worker.stop(graceMs);
       return finished;
     },
   };
@@ -313,5 +167,218 @@ export async function runWorker(options: WorkerOptions & { signal?: AbortSignal;
     return await worker.finished;
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+/** The state of one running worker: its slots, its jobs in flight, and whether it is stopping. */
+class JobWorker {
+  readonly id: string;
+  private readonly db: Database;
+  private readonly concurrency: number;
+  private readonly leaseMs: number;
+  private readonly pollMs: number;
+  private readonly summary: WorkerSummary;
+  private readonly running = new Map<number, { controller: AbortController; promise: Promise<void> }>();
+  private stopping = false;
+  /** Ends the current nap early, while the loop naps. */
+  private wake: (() => void) | undefined;
+
+  constructor(private readonly options: WorkerOptions) {
+    this.concurrency = checkInteger('concurrency', options.concurrency ?? WORKER_DEFAULTS.concurrency, { min: 1 });
+    this.leaseMs = checkInteger('leaseMs', options.leaseMs ?? WORKER_DEFAULTS.leaseMs, { min: 1 });
+    this.pollMs = checkInteger('pollMs', options.pollMs ?? WORKER_DEFAULTS.pollMs, { min: 1 });
+    this.id = options.workerId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+    this.db = options.db;
+    this.summary = { workerId: this.id, done: 0, failed: 0, released: 0, lost: 0 };
+  }
+
+  /** Claim and run jobs until stopped (or idle, with `exitWhenIdle`); then wait for the running ones. */
+  async loop(): Promise<WorkerSummary> {
+    while (!this.stopping) {
+      const claimed = await this.fillSlots();
+      if (this.stopping) break;
+      if (!claimed && this.running.size === 0) {
+        this.emit({ type: 'idle' });
+        if (this.options.exitWhenIdle && !(await hasPendingJobs(this.db.pool))) break;
+      }
+      // Woken early when a job of ours ends, so a free slot is filled at once.
+      await this.nap(this.pollMs);
+    }
+    await this.settled();
+    return this.summary;
+  }
+
+  /** Stop claiming; after `graceMs`, abort the jobs still running so that they are released. */
+  async stop(graceMs: number): Promise<void> {
+    this.stopping = true;
+    this.wake?.();
+    const settled = this.settled();
+    let timer: NodeJS.Timeout | undefined;
+    const graceOver = new Promise<'grace'>((resolve) => (timer = setTimeout(() => resolve('grace'), graceMs)));
+    if ((await Promise.race([settled, graceOver])) === 'grace') {
+      for (const r of this.running.values()) r.controller.abort(new Released());
+    }
+    clearTimeout(timer);
+  }
+
+  private emit(event: WorkerEvent): void {
+    this.options.onEvent?.(event);
+  }
+
+  private settled(): Promise<void[]> {
+    return Promise.all([...this.running.values()].map((r) => r.promise));
+  }
+
+  private nap(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.wake = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.wake = done;
+    });
+  }
+
+  /** Claim jobs while a slot is free and the queue has any; whether one was claimed. */
+  private async fillSlots(): Promise<boolean> {
+    let claimed = false;
+    while (!this.stopping && this.running.size < this.concurrency) {
+      let job: Job | undefined;
+      try {
+        job = await this.claim();
+      } catch (error) {
+        this.emit({ type: 'error', error });
+        await this.nap(this.pollMs * 5);
+        continue;
+      }
+      if (!job) break;
+      claimed = true;
+      this.launch(job);
+    }
+    return claimed;
+  }
+
+  /** Bury the jobs whose leases lapsed too often, then claim the next due job, if any. */
+  private async claim(): Promise<Job | undefined> {
+    for (const dead of await buryLostJobs(this.db.pool)) {
+      this.emit({ type: 'failed', job: dead, error: new Error(dead.error ?? 'lease expired'), state: 'dead' });
+      await this.buildDeferredIndex(dead);
+    }
+    return claimJob(this.db.pool, this.id, this.leaseMs);
+  }
+
+  private launch(job: Job): void {
+    const controller = new AbortController();
+    const promise = this.run(job, controller)
+      .then(() => this.buildDeferredIndex(job))
+      .catch((error: unknown) => this.emit({ type: 'error', error }))
+      .finally(() => {
+        this.running.delete(job.id);
+        this.wake?.();
+      });
+    this.running.set(job.id, { controller, promise });
+  }
+
+  /** Run one job to its end in the queue: done, failed, released or lost. */
+  private async run(job: Job, controller: AbortController): Promise<void> {
+    this.emit({ type: 'start', job });
+    const progress: JobProgress = { pages: 0, chunks: 0, tokens: 0 };
+    const stopRenewing = this.keepLease(job, controller, progress);
+    try {
+      const result = await this.ingestJob(job, controller.signal, progress);
+      // A crawl that was aborted ends early without an error: it must not count as done.
+      if (controller.signal.aborted) throw controller.signal.reason;
+      await stopRenewing();
+      if (await completeJob(this.db.pool, job.id, this.id, progress)) {
+        this.summary.done++;
+        this.emit({ type: 'done', job, summary: result, progress });
+      } else {
+        this.summary.lost++;
+        this.emit({ type: 'lost', job, reason: 'the job was cancelled or taken over before it finished' });
+      }
+    } catch (err) {
+      await stopRenewing();
+      await this.settleFailure(job, err, controller.signal.aborted ? controller.signal.reason : err, progress);
+    }
+  }
+
+  /**
+   * Renew the job's lease every third of `leaseMs` until the returned function is called (it
+   * waits for a renewal in flight); a lease found lost aborts `controller` with `Lost`.
+   */
+  private keepLease(job: Job, controller: AbortController, progress: JobProgress): () => Promise<void> {
+    let renewing = Promise.resolve();
+    const timer = setInterval(() => {
+      renewing = renewLease(this.db.pool, job.id, this.id, this.leaseMs, progress).then(
+        (ok) => {
+          if (!ok && !controller.signal.aborted) controller.abort(new Lost());
+        },
+        // A failed renewal (server restart, network) is tried again next time; if the lease
+        // really lapses, the next renewal says so.
+        () => undefined,
+      );
+    }, Math.max(1, Math.floor(this.leaseMs / 3)));
+    return async () => {
+      clearInterval(timer);
+      await renewing;
+    };
+  }
+
+  /** The job's ingest, with its embedding model and settings; its progress kept in `progress`. */
+  private async ingestJob(job: Job, signal: AbortSignal, progress: JobProgress): Promise<IngestSummary> {
+    const { db } = this;
+    const embedding = await (this.options.embeddingFor ? this.options.embeddingFor(job) : defaultEmbeddingFor(db, job, this.options.connection));
+    const settings = toIngestOptions(job.options);
+    if (job.options.deferIndex) {
+      await dropCollectionIndex(db.pool, await ensureCollection(db.pool, job.collection, embedding, settings.index ? { index: settings.index } : {}));
+    }
+    return ingest({
+      db,
+      source: job.source,
+      collection: job.collection,
+      embedding,
+      ...settings,
+      // A page job fetches its one page: no sitemap to read (a sitemap job already listed it).
+      crawl: { ...settings.crawl, ...(job.kind === 'page' ? { maxPages: 1, sitemaps: false } : {}) },
+      signal,
+      onProgress: (p) => {
+        progress.pages = p.documents;
+        progress.chunks = p.chunks;
+        progress.tokens = p.tokens;
+      },
+    });
+  }
+
+  /** A job that threw: released (`reason` is `Released`), lost (`Lost`), or failed with `err`. */
+  private async settleFailure(job: Job, err: unknown, reason: unknown, progress: JobProgress): Promise<void> {
+    if (reason instanceof Released) {
+      if (await releaseJob(this.db.pool, job.id, this.id, progress)) this.summary.released++;
+      this.emit({ type: 'released', job, progress });
+    } else if (reason instanceof Lost) {
+      this.summary.lost++;
+      this.emit({ type: 'lost', job, reason: reason.message });
+    } else {
+      const { retryDelayMs, maxRetryDelayMs } = this.options;
+      const state = await failJob(this.db.pool, job.id, this.id, errorText(err), {
+        permanent: isPermanentError(err),
+        ...(retryDelayMs !== undefined ? { retryDelayMs } : {}),
+        ...(maxRetryDelayMs !== undefined ? { maxRetryDelayMs } : {}),
+        progress,
+      });
+      this.summary.failed++;
+      this.emit({ type: 'failed', job, error: err, state });
+    }
+  }
+
+  /** After a deferred-index job ends for good, the last one of its collection builds the index. */
+  private async buildDeferredIndex(job: Job): Promise<void> {
+    const { pool } = this.db;
+    if (!job.options.deferIndex || (await hasPendingJobsFor(pool, job.collection))) return;
+    const collection = await getCollection(pool, job.collection);
+    if (!collection) return;
+    const started = performance.now();
+    if (await buildCollectionIndex(pool, collection)) this.emit({ type: 'index', collection: job.collection, ms: Math.round(performance.now() - started) });
   }
 }

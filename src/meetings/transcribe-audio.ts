@@ -91,6 +91,19 @@ function runsOf<T>(items: readonly T[], runs: number): T[][] {
 
 /** Transcribe an audio or video file into one transcript (see the module comment). */
 export async function transcribeAudio(file: string, options: TranscribeAudioOptions): Promise<Transcript> {
+  const concurrency = checkTranscribeOptions(file, options);
+  const plan = await planAudio(file, planOptions(options));
+  const context: PieceContext = { file, options, of: plan.pieces.length, ...(await resumeState(file, options)) };
+  const results = await transcribeInRuns(plan.pieces, concurrency, options, (piece, prompt) => transcribePiece(context, piece, prompt));
+  const segments = plan.pieces.flatMap((piece, i) => pieceSegments(piece, results[i]!));
+  if (segments.length === 0) {
+    throw new InputError(file, `${path.basename(file)} was transcribed to no text: is there speech in it?`);
+  }
+  return { segments, format: 'audio', timing: 'exact', duration: Math.max(plan.duration || 0, ...segments.map((s) => s.end)) };
+}
+
+/** The options checked before any work: the `concurrency` to use. */
+function checkTranscribeOptions(file: string, options: TranscribeAudioOptions): number {
   const { model } = options;
   const concurrency = checkInteger('concurrency', options.concurrency ?? MINUTES_DEFAULTS.concurrency, { min: 1 });
   for (const [name, value] of Object.entries({ maxPieceSeconds: options.maxPieceSeconds, maxPieceBytes: options.maxPieceBytes, promptWords: options.promptWords })) {
@@ -102,52 +115,59 @@ export async function transcribeAudio(file: string, options: TranscribeAudioOpti
   if (!model.formats.includes(ext)) {
     throw new ConfigError('input', file, `${model.modelId} does not take .${ext} files: use one of ${model.formats.join(', ')}.`);
   }
-  const maxSeconds = Math.min(options.maxPieceSeconds ?? Infinity, model.maxDurationSeconds ?? (options.maxPieceSeconds ? Infinity : 1200));
-  const plan = await planAudio(file, {
+  return concurrency;
+}
+
+/** Pieces within the model's upload and duration limits and the user's own. */
+function planOptions(options: TranscribeAudioOptions): PlanAudioOptions {
+  const { model } = options;
+  return {
     maxBytes: Math.min(options.maxPieceBytes ?? model.maxUploadBytes, model.maxUploadBytes),
-    maxSeconds,
+    maxSeconds: Math.min(options.maxPieceSeconds ?? Infinity, model.maxDurationSeconds ?? (options.maxPieceSeconds ? Infinity : 1200)),
     ...(options.ffmpeg !== undefined ? { ffmpeg: options.ffmpeg } : {}),
     ...(options.silenceDb !== undefined ? { silenceDb: options.silenceDb } : {}),
     ...(options.minSilenceSeconds !== undefined ? { minSilenceSeconds: options.minSilenceSeconds } : {}),
-  });
-  const audioHash = options.pool ? await sha256File(file) : '';
-  const done = options.pool ? await findTranscribedPieces(options.pool, audioHash, model.modelId) : new Map<string, TranscribeResult>();
-  const results: TranscribeResult[] = new Array(plan.pieces.length);
-  const promptWords = options.promptWords ?? 40;
-
-  const transcribePiece = async (piece: AudioPiece, prompt: string | undefined): Promise<TranscribeResult> => {
-    const started = performance.now();
-    const key = { audioHash, model: model.modelId, startMs: Math.round(piece.start * 1000), endMs: Number.isFinite(piece.end) ? Math.round(piece.end * 1000) : -1 };
-    const stored = done.get(`${key.startMs}:${key.endMs}`);
-    if (stored) {
-      options.onPiece?.({ index: piece.index, of: plan.pieces.length, start: piece.start, end: piece.end, resumed: true, bytes: 0, ms: 0 });
-      return stored;
-    }
-    options.signal?.throwIfAborted();
-    const { audio, fileName } = await piece.load();
-    if (audio.length > model.maxUploadBytes) {
-      throw new InputError(file, `Piece ${piece.index + 1} of ${path.basename(file)} is ${(audio.length / 1e6).toFixed(1)} MB after cutting, over ${model.modelId}'s ${(model.maxUploadBytes / 1e6).toFixed(0)} MB limit.`);
-    }
-    const result = await model.transcribe({
-      audio,
-      fileName,
-      ...(prompt ? { prompt } : {}),
-      ...(options.language ? { language: options.language } : {}),
-      ...(options.signal ? { signal: options.signal } : {}),
-    });
-    if (options.pool) await saveTranscribedPiece(options.pool, key, result);
-    options.onPiece?.({ index: piece.index, of: plan.pieces.length, start: piece.start, end: piece.end, resumed: false, ...(prompt ? { prompt } : {}), bytes: audio.length, ms: Math.round(performance.now() - started) });
-    return result;
   };
+}
 
+/** With `pool`: the audio's hash, and the pieces an earlier run of it with this model finished. */
+async function resumeState(file: string, options: TranscribeAudioOptions): Promise<{ audioHash: string; done: Map<string, TranscribeResult> }> {
+  if (!options.pool) return { audioHash: '', done: new Map<string, TranscribeResult>() };
+  const audioHash = await sha256File(file);
+  return { audioHash, done: await findTranscribedPieces(options.pool, audioHash, options.model.modelId) };
+}
+
+/** What every piece of one file is transcribed with. */
+interface PieceContext {
+  file: string;
+  options: TranscribeAudioOptions;
+  /** Pieces in all. */
+  of: number;
+  audioHash: string;
+  /** Pieces finished before, by `startMs:endMs`. */
+  done: Map<string, TranscribeResult>;
+}
+
+/**
+ * The pieces in `concurrency` contiguous runs, each prompted with the closing words of the one
+ * before it; the results in piece order.
+ */
+async function transcribeInRuns(
+  pieces: readonly AudioPiece[],
+  concurrency: number,
+  options: TranscribeAudioOptions,
+  transcribe: (piece: AudioPiece, prompt: string | undefined) => Promise<TranscribeResult>,
+): Promise<TranscribeResult[]> {
+  const results: TranscribeResult[] = new Array(pieces.length);
+  const promptWords = options.promptWords ?? 40;
   let failed = false;
   await Promise.all(
-    runsOf(plan.pieces, concurrency).map(async (run) => {
+    runsOf(pieces, concurrency).map(async (run) => {
       let prompt = options.prompt;
       for (const piece of run) {
         // After a failure no new piece is started; finished ones are kept (with `pool`) for the next run.
         if (failed) return;
-        const result = await transcribePiece(piece, prompt).catch((err: unknown) => {
+        const result = await transcribe(piece, prompt).catch((err: unknown) => {
           failed = true;
           throw err;
         });
@@ -157,24 +177,49 @@ export async function transcribeAudio(file: string, options: TranscribeAudioOpti
       }
     }),
   );
-
-  const segments: TranscriptSegment[] = [];
-  plan.pieces.forEach((piece, i) => {
-    const result = results[i]!;
-    const pieceEnd = Number.isFinite(piece.end) ? piece.end : piece.start + (result.duration ?? 0);
-    const own = result.segments.length > 0 ? result.segments : result.text.trim() ? [{ start: 0, end: result.duration ?? pieceEnd - piece.start, text: result.text }] : [];
-    for (const s of own) {
-      const text = s.text.replace(/\s+/g, ' ').trim();
-      if (!text) continue;
-      // Offsets into the whole recording; a model's times never run past its piece.
-      const start = Math.round((piece.start + Math.max(0, s.start)) * 1000) / 1000;
-      const end = Math.round(Math.min(Number.isFinite(pieceEnd) ? pieceEnd : Infinity, piece.start + Math.max(s.start, s.end)) * 1000) / 1000;
-      segments.push({ start, end: Math.max(start, end), text });
-    }
-  });
-  if (segments.length === 0) {
-    throw new InputError(file, `${path.basename(file)} was transcribed to no text: is there speech in it?`);
-  }
-  return { segments, format: 'audio', timing: 'exact', duration: Math.max(plan.duration || 0, ...segments.map((s) => s.end)) };
+  return results;
 }
 
+/** One piece: from the store when an earlier run finished it, else from the model (and then stored). */
+async function transcribePiece(context: PieceContext, piece: AudioPiece, prompt: string | undefined): Promise<TranscribeResult> {
+  const { file, options, of, audioHash } = context;
+  const { model } = options;
+  const started = performance.now();
+  const key = { audioHash, model: model.modelId, startMs: Math.round(piece.start * 1000), endMs: Number.isFinite(piece.end) ? Math.round(piece.end * 1000) : -1 };
+  const stored = context.done.get(`${key.startMs}:${key.endMs}`);
+  if (stored) {
+    options.onPiece?.({ index: piece.index, of, start: piece.start, end: piece.end, resumed: true, bytes: 0, ms: 0 });
+    return stored;
+  }
+  options.signal?.throwIfAborted();
+  const { audio, fileName } = await piece.load();
+  if (audio.length > model.maxUploadBytes) {
+    throw new InputError(file, `Piece ${piece.index + 1} of ${path.basename(file)} is ${(audio.length / 1e6).toFixed(1)} MB after cutting, over ${model.modelId}'s ${(model.maxUploadBytes / 1e6).toFixed(0)} MB limit.`);
+  }
+  const result = await model.transcribe({
+    audio,
+    fileName,
+    ...(prompt ? { prompt } : {}),
+    ...(options.language ? { language: options.language } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  if (options.pool) await saveTranscribedPiece(options.pool, key, result);
+  options.onPiece?.({ index: piece.index, of, start: piece.start, end: piece.end, resumed: false, ...(prompt ? { prompt } : {}), bytes: audio.length, ms: Math.round(performance.now() - started) });
+  return result;
+}
+
+/** A piece's segments with their times offset into the whole recording. */
+function pieceSegments(piece: AudioPiece, result: TranscribeResult): TranscriptSegment[] {
+  const pieceEnd = Number.isFinite(piece.end) ? piece.end : piece.start + (result.duration ?? 0);
+  const own = result.segments.length > 0 ? result.segments : result.text.trim() ? [{ start: 0, end: result.duration ?? pieceEnd - piece.start, text: result.text }] : [];
+  const segments: TranscriptSegment[] = [];
+  for (const s of own) {
+    const text = s.text.replace(/\s+/g, ' ').trim();
+    if (!text) continue;
+    // Offsets into the whole recording; a model's times never run past its piece.
+    const start = Math.round((piece.start + Math.max(0, s.start)) * 1000) / 1000;
+    const end = Math.round(Math.min(Number.isFinite(pieceEnd) ? pieceEnd : Infinity, piece.start + Math.max(s.start, s.end)) * 1000) / 1000;
+    segments.push({ start, end: Math.max(start, end), text });
+  }
+  return segments;
+}

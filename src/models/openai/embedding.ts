@@ -1,8 +1,9 @@
 import type { EmbeddingModel, EmbedRequest, EmbedResult } from '../spec.js';
-import { embeddingModelInfo, EMBEDDING_REQUEST_LIMITS } from '../catalog.js';
+import { embeddingModelInfo, EMBEDDING_REQUEST_LIMITS, type EmbeddingModelInfo } from '../catalog.js';
 import { ConfigError, ModelError } from '../../errors.js';
 import { checkInteger } from '../../options/check.js';
-import { isOpenAIHost, lazyOpenAIClient, openAITarget, rateLimiterFor, type OpenAIConnectionOptions } from './client.js';
+import { isOpenAIHost, lazyOpenAIClient, openAITarget, rateLimiterFor, type OpenAIConnectionOptions, type OpenAITarget } from './client.js';
+import type { RateLimiter } from './rate-limiter.js';
 import { getTokenizer, type TokenizerEncoding } from '../tokenizer.js';
 import { sendWithRetries } from './send.js';
 import type OpenAIType from 'openai';
@@ -55,32 +56,24 @@ export interface OpenAIEmbeddingModel extends EmbeddingModel {
 export function createOpenAIEmbedding(options: OpenAIEmbeddingOptions = {}): OpenAIEmbeddingModel {
   const modelId = options.model ?? 'text-embedding-3-small';
   const info = embeddingModelInfo(modelId);
-  if (options.dimensions === undefined && info === undefined) {
-    throw new ConfigError('dimensions', undefined, `Unknown embedding model "${modelId}": give its vector length as \`dimensions\`.`);
-  }
-  const dimensions = checkInteger('dimensions', options.dimensions ?? info?.dimensions, { min: 1, ...(info ? { max: info.dimensions, why: `${modelId}'s size` } : {}) });
-  if (info && !info.supportsDimensions && dimensions !== info.dimensions) {
-    throw new ConfigError('dimensions', dimensions, `${modelId} always returns ${info.dimensions} dimensions; drop \`dimensions\` or use text-embedding-3-small/-large.`);
-  }
+  const dimensions = checkDimensions(modelId, info, options.dimensions);
   const target = openAITarget(options);
-  const client = lazyOpenAIClient(options);
   const format = options.encodingFormat ?? (isOpenAIHost(target) ? 'base64' : 'float');
   // Send `dimensions` only when it changes something: compatible servers often reject the field.
   const sendDimensions = info?.supportsDimensions === true && dimensions !== info.dimensions;
   const encoding: TokenizerEncoding = info?.encoding ?? 'cl100k_base';
-
-  const requestBody = (inputs: readonly string[]): OpenAIType.EmbeddingCreateParams => ({
-    model: modelId,
-    input: inputs as string[],
-    encoding_format: format,
-    ...(sendDimensions ? { dimensions } : {}),
-  });
-  const decode = (raw: unknown): Float32Array => {
-    const vector = typeof raw === 'string' ? decodeBase64Floats(raw) : Float32Array.from(raw as number[]);
-    if (vector.length !== dimensions) {
-      throw new ModelError('openai', modelId, `${modelId} returned ${vector.length} dimensions where ${dimensions} were expected: set \`dimensions\` to ${vector.length} or check the server's model.`);
-    }
-    return vector;
+  const sender: EmbeddingSender = {
+    modelId,
+    target,
+    options,
+    client: lazyOpenAIClient(options),
+    requestBody: (inputs) => ({
+      model: modelId,
+      input: inputs as string[],
+      encoding_format: format,
+      ...(sendDimensions ? { dimensions } : {}),
+    }),
+    decode: (raw) => decodeEmbedding(raw, modelId, dimensions),
   };
 
   return {
@@ -88,81 +81,125 @@ export function createOpenAIEmbedding(options: OpenAIEmbeddingOptions = {}): Ope
     modelId,
     dimensions,
     encoding,
-    client,
-    requestBody,
-    decode,
+    client: sender.client,
+    requestBody: sender.requestBody,
+    decode: sender.decode,
     maxInputTokens: options.maxInputTokens ?? info?.maxInputTokens ?? 8191,
     maxInputsPerCall: EMBEDDING_REQUEST_LIMITS.maxInputs,
     maxTokensPerCall: EMBEDDING_REQUEST_LIMITS.maxTokens,
     async embed(request: EmbedRequest): Promise<EmbedResult> {
       const tokenizer = getTokenizer(encoding);
       const counts = request.inputs.map((text) => tokenizer.count(text));
-      return embedCounted(request.inputs, counts, request.signal);
+      return embedCounted(sender, request.inputs, counts, request.signal);
     },
   };
+}
 
-  /**
-   * One request, or several when the account's per-minute token budget is smaller than the
-   * request would need (or so small that one request would hold the whole minute): the pieces go
-   * through the scheduler side by side and come back in input order.
-   */
-  async function embedCounted(inputs: readonly string[], counts: number[], signal: AbortSignal | undefined): Promise<EmbedResult> {
-    const limiter = rateLimiterFor(target, modelId, options);
-    const sdkClient = await client();
-    const total = counts.reduce((a, b) => a + b, 0);
-    const tpm = limiter.tokensPerMinute;
-    // A sixth of a minute's budget per request keeps several in flight and the last one short.
-    const cap = tpm === undefined ? Infinity : Math.max(1, Math.floor(tpm / 6));
-    if (total > cap && inputs.length > 1) {
-      const pieces: Array<{ inputs: string[]; counts: number[] }> = [];
-      let current = { inputs: [] as string[], counts: [] as number[], tokens: 0 };
-      inputs.forEach((text, i) => {
-        const n = counts[i]!;
-        if (current.inputs.length > 0 && current.tokens + n > cap) {
-          pieces.push(current);
-          current = { inputs: [], counts: [], tokens: 0 };
-        }
-        current.inputs.push(text);
-        current.counts.push(n);
-        current.tokens += n;
-      });
-      pieces.push(current);
-      const results = await Promise.all(pieces.map((p) => embedCounted(p.inputs, p.counts, signal)));
-      return {
-        embeddings: results.flatMap((r) => r.embeddings),
-        usage: { inputTokens: results.reduce((n, r) => n + r.usage.inputTokens, 0), outputTokens: 0 },
-      };
-    }
-    let response: OpenAIType.CreateEmbeddingResponse;
-    try {
-      ({ data: response } = await sendWithRetries(
-        {
-          limiter,
-          tokens: total,
-          model: modelId,
-          what: `Embedding ${inputs.length} inputs with ${modelId}`,
-          ...(options.maxRetries !== undefined ? { maxRetries: options.maxRetries } : {}),
-          ...(signal ? { signal } : {}),
-        },
-        (sig) =>
-          sdkClient.embeddings
-            .create(requestBody(inputs), sig ? { signal: sig } : undefined)
-            .withResponse(),
-      ));
-    } catch (err) {
-      // The budget was unknown and one request turned out larger than a minute's tokens: the 429
-      // told the limiter the real budget, so split to it.
-      if (err instanceof ModelError && err.code === 'request_too_large' && inputs.length > 1 && limiter.tokensPerMinute !== undefined && total > limiter.tokensPerMinute / 6) {
-        return embedCounted(inputs, counts, signal);
-      }
-      throw err;
-    }
-    const embeddings = new Array<Float32Array>(inputs.length);
-    for (const item of response.data) embeddings[item.index] = decode(item.embedding as unknown);
-    if (embeddings.some((e) => e === undefined) || response.data.length !== inputs.length) {
-      throw new ModelError('openai', modelId, `${modelId} returned ${response.data.length} embeddings for ${inputs.length} inputs.`);
-    }
-    const tokens = response.usage?.prompt_tokens ?? 0;
-    return { embeddings, usage: { inputTokens: tokens, outputTokens: 0 } };
+/** The vector length: the given one, within what the model can return; else the model's own. */
+function checkDimensions(modelId: string, info: EmbeddingModelInfo | undefined, given: number | undefined): number {
+  if (given === undefined && info === undefined) {
+    throw new ConfigError('dimensions', undefined, `Unknown embedding model "${modelId}": give its vector length as \`dimensions\`.`);
   }
+  const dimensions = checkInteger('dimensions', given ?? info?.dimensions, { min: 1, ...(info ? { max: info.dimensions, why: `${modelId}'s size` } : {}) });
+  if (info && !info.supportsDimensions && dimensions !== info.dimensions) {
+    throw new ConfigError('dimensions', dimensions, `${modelId} always returns ${info.dimensions} dimensions; drop \`dimensions\` or use text-embedding-3-small/-large.`);
+  }
+  return dimensions;
+}
+
+function decodeEmbedding(raw: unknown, modelId: string, dimensions: number): Float32Array {
+  const vector = typeof raw === 'string' ? decodeBase64Floats(raw) : Float32Array.from(raw as number[]);
+  if (vector.length !== dimensions) {
+    throw new ModelError('openai', modelId, `${modelId} returned ${vector.length} dimensions where ${dimensions} were expected: set \`dimensions\` to ${vector.length} or check the server's model.`);
+  }
+  return vector;
+}
+
+/** What an embedding request is made from: one model's client, body and decoding. */
+interface EmbeddingSender extends Pick<OpenAIEmbeddingModel, 'client' | 'requestBody' | 'decode'> {
+  modelId: string;
+  target: OpenAITarget;
+  options: OpenAIEmbeddingOptions;
+}
+
+/**
+ * One request, or several when the account's per-minute token budget is smaller than the
+ * request would need (or so small that one request would hold the whole minute): the pieces go
+ * through the scheduler side by side and come back in input order.
+ */
+async function embedCounted(sender: EmbeddingSender, inputs: readonly string[], counts: number[], signal: AbortSignal | undefined): Promise<EmbedResult> {
+  const limiter = rateLimiterFor(sender.target, sender.modelId, sender.options);
+  const sdkClient = await sender.client();
+  const total = counts.reduce((a, b) => a + b, 0);
+  const tpm = limiter.tokensPerMinute;
+  // A sixth of a minute's budget per request keeps several in flight and the last one short.
+  const cap = tpm === undefined ? Infinity : Math.max(1, Math.floor(tpm / 6));
+  if (total > cap && inputs.length > 1) {
+    const results = await Promise.all(piecesUnder(cap, inputs, counts).map((p) => embedCounted(sender, p.inputs, p.counts, signal)));
+    return {
+      embeddings: results.flatMap((r) => r.embeddings),
+      usage: { inputTokens: results.reduce((n, r) => n + r.usage.inputTokens, 0), outputTokens: 0 },
+    };
+  }
+  let response: OpenAIType.CreateEmbeddingResponse;
+  try {
+    response = await sendEmbeddingRequest(sender, sdkClient, limiter, inputs, total, signal);
+  } catch (err) {
+    // The budget was unknown and one request turned out larger than a minute's tokens: the 429
+    // told the limiter the real budget, so split to it.
+    if (err instanceof ModelError && err.code === 'request_too_large' && inputs.length > 1 && limiter.tokensPerMinute !== undefined && total > limiter.tokensPerMinute / 6) {
+      return embedCounted(sender, inputs, counts, signal);
+    }
+    throw err;
+  }
+  return readEmbeddings(sender, response, inputs.length);
+}
+
+/** Consecutive inputs in pieces of at most `cap` tokens (an input larger than `cap` alone in its piece). */
+function piecesUnder(cap: number, inputs: readonly string[], counts: number[]): Array<{ inputs: string[]; counts: number[] }> {
+  const pieces: Array<{ inputs: string[]; counts: number[] }> = [];
+  let current = { inputs: [] as string[], counts: [] as number[], tokens: 0 };
+  inputs.forEach((text, i) => {
+    const n = counts[i]!;
+    if (current.inputs.length > 0 && current.tokens + n > cap) {
+      pieces.push(current);
+      current = { inputs: [], counts: [], tokens: 0 };
+    }
+    current.inputs.push(text);
+    current.counts.push(n);
+    current.tokens += n;
+  });
+  pieces.push(current);
+  return pieces;
+}
+
+async function sendEmbeddingRequest(sender: EmbeddingSender, sdkClient: OpenAIType, limiter: RateLimiter, inputs: readonly string[], tokens: number, signal: AbortSignal | undefined): Promise<OpenAIType.CreateEmbeddingResponse> {
+  const { modelId, options } = sender;
+  const { data } = await sendWithRetries(
+    {
+      limiter,
+      tokens,
+      model: modelId,
+      what: `Embedding ${inputs.length} inputs with ${modelId}`,
+      ...(options.maxRetries !== undefined ? { maxRetries: options.maxRetries } : {}),
+      ...(signal ? { signal } : {}),
+    },
+    (sig) =>
+      sdkClient.embeddings
+        .create(sender.requestBody(inputs), sig ? { signal: sig } : undefined)
+        .withResponse(),
+  );
+  return data;
+}
+
+/** The response's vectors in input order, each decoded and checked; one for every input. */
+function readEmbeddings(sender: EmbeddingSender, response: OpenAIType.CreateEmbeddingResponse, inputCount: number): EmbedResult {
+  const { modelId } = sender;
+  const embeddings = new Array<Float32Array>(inputCount);
+  for (const item of response.data) embeddings[item.index] = sender.decode(item.embedding as unknown);
+  if (embeddings.some((e) => e === undefined) || response.data.length !== inputCount) {
+    throw new ModelError('openai', modelId, `${modelId} returned ${response.data.length} embeddings for ${inputCount} inputs.`);
+  }
+  const tokens = response.usage?.prompt_tokens ?? 0;
+  return { embeddings, usage: { inputTokens: tokens, outputTokens: 0 } };
 }
