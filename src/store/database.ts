@@ -4,6 +4,7 @@
  * The drivers are loaded when a database is opened (PGlite only for the embedded one), not when
  * ragline is imported.
  */
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type pg from 'pg';
 import { StoreError } from '../errors.js';
@@ -53,6 +54,13 @@ export interface DatabaseOptions {
    */
   dataDir?: string;
   /**
+   * Start a new embedded database from a snapshot taken with `dumpDataDir()` instead of an empty
+   * one (a prepared fixture, a copy of another store). Ignored for an existing data folder and for
+   * the server.
+   * @default an empty database
+   */
+  loadDataDir?: Blob;
+  /**
    * Connections in the pool (server only; the embedded database has exactly one).
    * @default 10
    */
@@ -72,6 +80,11 @@ export interface Database {
   readonly description: string;
   /** Close the pool (and the embedded database, flushing it to disk). Idempotent. */
   close(): Promise<void>;
+  /**
+   * The embedded database's data folder as a tar archive, for `loadDataDir`; undefined on a
+   * server (use pg_dump there).
+   */
+  dumpDataDir?(): Promise<Blob>;
 }
 
 /** The package's `migrations/` folder. */
@@ -113,18 +126,21 @@ async function openServer(url: string, max: number): Promise<Database> {
   };
 }
 
-async function openEmbedded(dataDir: string): Promise<Database> {
+async function openEmbedded(dataDir: string, loadDataDir: Blob | undefined): Promise<Database> {
   const inMemory = dataDir.startsWith('memory://');
   const lock: FileLock | undefined = inMemory ? undefined : await acquireLock(dataDir);
   try {
     const { PGlite, vector, createPgConfig, pg: { default: pg } } = await loadPGlite();
-    const db = await PGlite.create({ ...(inMemory ? {} : { dataDir }), extensions: { vector } });
+    // A snapshot only seeds a new database: an existing data folder is never overwritten.
+    const seed = loadDataDir && (inMemory || !existsSync(path.join(dataDir, 'PG_VERSION'))) ? { loadDataDir } : {};
+    const db = await PGlite.create({ ...(inMemory ? {} : { dataDir }), ...seed, extensions: { vector } });
     const pool = new pg.Pool(createPgConfig(db) as unknown as pg.PoolConfig);
     let closed = false;
     return {
       pool,
       kind: 'pglite',
       description: inMemory ? 'embedded database in memory' : `embedded database in ${dataDir}`,
+      dumpDataDir: () => db.dumpDataDir('none') as Promise<Blob>,
       async close() {
         if (closed) return;
         closed = true;
@@ -147,7 +163,7 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
   const url = options.databaseUrl ?? process.env.DATABASE_URL;
   const db = url
     ? await openServer(url, options.maxConnections ?? 10)
-    : await openEmbedded(options.dataDir ?? process.env.RAGLINE_DATA_DIR ?? './.ragline');
+    : await openEmbedded(options.dataDir ?? process.env.RAGLINE_DATA_DIR ?? './.ragline', options.loadDataDir);
   if (options.migrate !== false) {
     try {
       await migrate(db.pool, await readMigrations(migrationsDir()));
