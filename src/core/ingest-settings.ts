@@ -4,11 +4,9 @@
  * the CLI and by the job worker alike, so a setting means the same wherever it is given.
  */
 import type { CrawlScope } from '../crawl/scope.js';
-import type { ChunkOptions } from '../stages/chunk.js';
-import type { CrawlOptions } from '../stages/crawl.js';
-import type { EmbedOptions } from '../stages/embed.js';
 import type { ChunkMetadata } from '../stages/metadata.js';
 import type { HnswSettings } from '../store/collections.js';
+import type { IngestOptions } from './ingest-types.js';
 
 /**
  * Flat ingest settings; an unset one leaves the library's default (see `options/defaults.ts`).
@@ -99,13 +97,7 @@ export interface IngestSettings {
 }
 
 /** The parts of `ingest`'s options that {@link IngestSettings} set. */
-export interface IngestSettingsOptions {
-  chunk: Pick<ChunkOptions, 'maxTokens' | 'overlapTokens'>;
-  crawl: Omit<CrawlOptions, 'onEvent' | 'signal'>;
-  embed: Pick<EmbedOptions, 'batchSize' | 'concurrency'>;
-  metadata?: ChunkMetadata;
-  index?: HnswSettings;
-}
+export type IngestSettingsOptions = Required<Pick<IngestOptions, 'chunk' | 'crawl' | 'embed'>> & Pick<IngestOptions, 'metadata' | 'index'>;
 
 /** `o` without its undefined fields: what is unset stays unset, and the library's default applies. */
 function defined<T extends object>(o: T): T {
