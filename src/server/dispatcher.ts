@@ -29,7 +29,7 @@ export class Dispatcher {
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = performance.now();
     const method = req.method ?? 'GET';
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    const url = requestUrl(req);
     const controller = new AbortController();
     this.inFlight.add(controller);
     let client = '-';
@@ -37,12 +37,13 @@ export class Dispatcher {
     res.on('close', () => {
       this.inFlight.delete(controller);
       if (!res.writableFinished) controller.abort(new RaglineError('aborted', 'The client disconnected.'));
-      this.log?.(`${method} ${url.pathname} ${res.writableFinished ? res.statusCode : `${res.statusCode} (client left)`} ${Math.round(performance.now() - started)}ms ${client}`);
+      this.log?.(`${method} ${url?.pathname ?? '(no URL)'} ${res.writableFinished ? res.statusCode : `${res.statusCode} (client left)`} ${Math.round(performance.now() - started)}ms ${client}`);
     });
     const { signal } = controller;
     // The model client, the search and the queue each listen to it; more than 10 is expected.
     setMaxListeners(50, signal);
     try {
+      if (!url) throw new HttpError(400, 'invalid_request_error', 'The request target is not a valid URL path.');
       if (applyCors(this.cors, req, res)) return;
       const handler = this.router.match(method, url.pathname);
       if (url.pathname.startsWith('/api/') || url.pathname.startsWith('/v1/')) {
@@ -54,7 +55,7 @@ export class Dispatcher {
       // The client left (or the server is closing): nobody to answer, whatever the error.
       if (signal.aborted) return;
       const httpError = toHttpError(err);
-      if (httpError.status >= 500 && httpError.type === 'server_error') this.log?.(`error on ${method} ${url.pathname}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+      if (httpError.status >= 500 && httpError.type === 'server_error') this.log?.(`error on ${method} ${url?.pathname}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
       if (!res.headersSent) sendError(res, httpError);
       else res.end();
     }
@@ -71,5 +72,14 @@ export class Dispatcher {
     if (waitMs > 0) {
       throw new HttpError(429, 'rate_limit_error', `Too many requests: retry in ${Math.ceil(waitMs / 1000)} s.`, { headers: { 'retry-after': String(Math.ceil(waitMs / 1000)) } });
     }
+  }
+}
+
+/** The request's URL, or undefined when its target is none (e.g. `http://[oops/`). */
+function requestUrl(req: IncomingMessage): URL | undefined {
+  try {
+    return new URL(req.url ?? '/', 'http://localhost');
+  } catch {
+    return undefined;
   }
 }

@@ -64,6 +64,15 @@ export function sendError(res: ServerResponse, err: HttpError): void {
   sendJson(res, err.status, errorBody(err), err.headers);
 }
 
+/** A percent-encoded part of a request path, decoded; 400 when it is not valid percent-encoding (of UTF-8). */
+export function decodePathPart(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch (err) {
+    throw new HttpError(400, 'invalid_request_error', `The path part "${part.slice(0, 200)}" is not valid percent-encoding of UTF-8: encode it with encodeURIComponent.`, { cause: err });
+  }
+}
+
 /** Read a JSON object body of at most `maxBytes`; 413 beyond it, 400 when it is not a JSON object. */
 export async function readJsonObject(req: IncomingMessage, maxBytes: number): Promise<Record<string, unknown>> {
   const declared = Number(req.headers['content-length']);
