@@ -1,6 +1,7 @@
 /**
- * What every request to the server goes through: CORS, the key check and rate limit on the API
- * paths, its route, an error answer, one log line, and cancellation when the client leaves.
+ * What every request to the server goes through: its Host and Origin, CORS, the key check and
+ * rate limit on the API paths, its route, an error answer, one log line, and cancellation when the
+ * client leaves.
  */
 import { setMaxListeners } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -10,6 +11,7 @@ import { applyCors } from './cors.js';
 import { HttpError, sendError, toHttpError } from './http.js';
 import type { RateLimiter } from './rate-limit.js';
 import type { Router } from './router.js';
+import type { SiteGuard } from './site-guard.js';
 
 /** Routes requests and keeps track of the work in flight, so that closing can cancel it. */
 export class Dispatcher {
@@ -22,6 +24,8 @@ export class Dispatcher {
     private readonly limiter: RateLimiter,
     /** Origins allowed to call from a browser; empty turns CORS off. */
     private readonly cors: ReadonlySet<string>,
+    /** What the `Host` and `Origin` of a request must be. */
+    private readonly guard: SiteGuard,
     private readonly log: ((line: string) => void) | undefined,
   ) {}
 
@@ -44,8 +48,11 @@ export class Dispatcher {
     setMaxListeners(50, signal);
     try {
       if (!url) throw new HttpError(400, 'invalid_request_error', 'The request target is not a valid URL path.');
+      // A foreign Host (DNS rebinding) is refused before anything, a foreign Origin once the route is known.
+      this.guard.checkHost(req);
       if (applyCors(this.cors, req, res)) return;
       const handler = this.router.match(method, url.pathname);
+      this.guard.checkOrigin(req);
       if (url.pathname.startsWith('/api/') || url.pathname.startsWith('/v1/')) {
         client = this.keys.identify(req);
         this.checkRate(client);

@@ -22,6 +22,7 @@ import { registerOpenAIRoutes } from './openai-routes.js';
 import { registerPage } from './page.js';
 import { RateLimiter, type RateLimitOptions } from './rate-limit.js';
 import { Router } from './router.js';
+import { SiteGuard } from './site-guard.js';
 
 /** Options of {@link startServer}. */
 export interface ServerOptions {
@@ -101,10 +102,20 @@ export interface ServerOptions {
   /** @default 64 */
   maxQueuedSearches?: number;
   /**
-   * Origins allowed to call the API from a browser (`*` for any). CORS is off when empty.
+   * Origins allowed to call the API from a browser (`*` for any). CORS is off when empty, and a
+   * browser request from any other origin than the server's own pages is refused with 403.
    * @default []
    */
   corsOrigins?: readonly string[];
+  /**
+   * Host names (as in the `Host` header, without the port) the server answers to besides its
+   * loopback names (`localhost`, `127.0.0.1`, `::1`) and the address it listens on (every
+   * interface's address when that is `0.0.0.0` or `::`); `*` for any. Requests for other names
+   * get 403, so that a web page cannot reach the server through DNS rebinding. Add the names
+   * clients use, e.g. a reverse proxy's.
+   * @default []
+   */
+  allowedHosts?: readonly string[];
   /**
    * A client for the moderation endpoint: when set, every question is moderated first and a
    * flagged one is refused with 400 `content_policy_violation`.
@@ -140,10 +151,12 @@ function limitOf(options: ServerOptions, name: ServerLimit, min: number): number
   return checkInteger(name, options[name] ?? SERVER_DEFAULTS[name], { min });
 }
 
-/** Check the options and refuse an unsafe setup: the server beyond loopback without API keys. */
-export function checkServerOptions(options: Pick<ServerOptions, 'host' | 'apiKeys'>): void {
+/** Check the options and refuse an unsafe setup: the server beyond loopback without API keys, short keys, allowed hosts that are no host names. */
+export function checkServerOptions(options: Pick<ServerOptions, 'host' | 'apiKeys' | 'allowedHosts'>): void {
   const host = options.host ?? SERVER_DEFAULTS.host;
   const keys = options.apiKeys ?? [];
+  const badHost = (options.allowedHosts ?? []).find((h) => typeof h !== 'string' || h.trim() === '' || /[\s/@]/.test(h));
+  if (badHost !== undefined) throw new ConfigError('allowedHosts', badHost, 'Every allowed host must be a host name as clients type it, like "rag.example.com" (or "*" for any).');
   if (keys.some((k) => typeof k !== 'string' || k.length < 16)) {
     throw new ConfigError('apiKeys', '(hidden)', 'Every API key must be a string of at least 16 characters (e.g. `openssl rand -hex 24`).');
   }
@@ -165,7 +178,8 @@ export async function startServer(options: ServerOptions): Promise<RaglineServer
   registerPage(router);
   registerApiRoutes(router, api);
   registerOpenAIRoutes(router, api);
-  const dispatcher = new Dispatcher(router, keys, limiter, cors, options.log);
+  const guard = new SiteGuard(host, options.allowedHosts ?? [], cors);
+  const dispatcher = new Dispatcher(router, keys, limiter, cors, guard, options.log);
 
   const server = createServer((req, res) => {
     dispatcher.handle(req, res).catch(() => res.destroy());
