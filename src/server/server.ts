@@ -15,9 +15,9 @@ import type { Database } from '../store/database.js';
 import type { EmbeddingChoice } from '../core/search.js';
 import { registerApiRoutes, type ApiContext } from './api-routes.js';
 import { KeyChecker, isLoopbackHost } from './auth.js';
+import { ChatModelCache } from './chat-models.js';
 import { Dispatcher } from './dispatcher.js';
 import { Gate } from './gate.js';
-import { HttpError } from './http.js';
 import { registerOpenAIRoutes } from './openai-routes.js';
 import { registerPage } from './page.js';
 import { RateLimiter, type RateLimitOptions } from './rate-limit.js';
@@ -102,6 +102,12 @@ export interface ServerOptions {
   /** @default 64 */
   maxQueuedSearches?: number;
   /**
+   * Chat models named by clients (`collection:chat-model`) kept built for the next request; the
+   * least recently used are let go beyond this.
+   * @default 16
+   */
+  maxCachedChatModels?: number;
+  /**
    * Origins allowed to call the API from a browser (`*` for any). CORS is off when empty, and a
    * browser request from any other origin than the server's own pages is refused with 403.
    * @default []
@@ -144,7 +150,7 @@ export interface RaglineServer {
   close(): Promise<void>;
 }
 
-type ServerLimit = 'maxBodyBytes' | 'maxQuestionChars' | 'maxHistoryMessages' | 'maxK' | 'maxConcurrentAnswers' | 'maxQueuedAnswers' | 'maxConcurrentSearches' | 'maxQueuedSearches';
+type ServerLimit = 'maxCachedChatModels' | 'maxBodyBytes' | 'maxQuestionChars' | 'maxHistoryMessages' | 'maxK' | 'maxConcurrentAnswers' | 'maxQueuedAnswers' | 'maxConcurrentSearches' | 'maxQueuedSearches';
 
 /** One of the server's limits, defaulted and checked. */
 function limitOf(options: ServerOptions, name: ServerLimit, min: number): number {
@@ -207,6 +213,7 @@ export async function startServer(options: ServerOptions): Promise<RaglineServer
 
 /** What the routes share: the database, the gates in front of answers and searches, the limits. */
 function apiContext(options: ServerOptions): ApiContext {
+  const chats = new ChatModelCache(options, limitOf(options, 'maxCachedChatModels', 1));
   return {
     db: options.db,
     connection: options.connection ?? {},
@@ -221,25 +228,7 @@ function apiContext(options: ServerOptions): ApiContext {
       maxK: limitOf(options, 'maxK', 1),
     },
     defaultCollection: options.defaultCollection ?? DEFAULT_COLLECTION,
-    chatFor: chatChooser(options),
-  };
-}
-
-/**
- * The chat model for a `collection:chat-model` name: `chat` when none is named, else one built by
- * `resolveChat` once per id and kept.
- */
-function chatChooser(options: Pick<ServerOptions, 'chat' | 'resolveChat'>): (modelId?: string) => ChatModel {
-  const chats = new Map<string, ChatModel>([[options.chat.modelId, options.chat]]);
-  return (modelId) => {
-    if (!modelId) return options.chat;
-    let chat = chats.get(modelId);
-    if (!chat) {
-      if (!options.resolveChat) throw new HttpError(400, 'invalid_request_error', `This server answers with "${options.chat.modelId}" only; drop ":${modelId}" from the model name.`);
-      chat = options.resolveChat(modelId);
-      chats.set(modelId, chat);
-    }
-    return chat;
+    chatFor: (modelId) => chats.get(modelId),
   };
 }
 

@@ -11,6 +11,9 @@ import { ConfigError } from '../../src/errors.js';
 import { createExtractiveChat } from '../../src/models/local/extractive-chat.js';
 import { packageRoot } from '../../src/package-root.js';
 import { startServer } from '../../src/server/server.js';
+import { ChatModelCache } from '../../src/server/chat-models.js';
+import { SERVER_DEFAULTS } from '../../src/options/defaults.js';
+import { createOpenAIChat } from '../../src/models/openai/chat.js';
 import { postJson, startServerFixture, type ServerFixture } from '../support/server-fixture.js';
 
 /** A raw GET of `target` (sent as is, no URL normalisation), with extra headers; resolves with the status and body. */
@@ -203,6 +206,74 @@ describe('cross-site requests to a keyless loopback server', () => {
     await f.restart();
     await expect(startServer({ db: f.db, chat: createExtractiveChat(), allowedHosts: ['rag internal'] })).rejects.toThrow(ConfigError);
     await expect(startServer({ db: f.db, chat: createExtractiveChat(), allowedHosts: [''] })).rejects.toThrow(/Every allowed host must be a host name/);
+  });
+});
+
+describe('chat models named by clients', () => {
+  let f: ServerFixture;
+  const built: string[] = [];
+
+  beforeAll(async () => {
+    f = await startServerFixture('pglite');
+  });
+  afterAll(async () => {
+    await f?.close();
+  });
+
+  /** A completion request for `docs:<model>` that is refused after its chat model was chosen (no messages). */
+  const ask = async (model: string) => {
+    const r = await postJson(`${f.server.url}/v1/chat/completions`, { model: `docs:${model}`, messages: [] });
+    expect(r.status).toBe(400);
+  };
+
+  test('1,200 distinct `collection:model` names keep the model cache at its bound, least recently used out first', async () => {
+    await f.restart({
+      resolveChat: (model) => {
+        built.push(model);
+        return createOpenAIChat({ client: f.client, model, contextWindow: 128_000, maxOutputTokens: 4_096 });
+      },
+    });
+    const bound = SERVER_DEFAULTS.maxCachedChatModels;
+    expect(bound).toBeGreaterThan(1);
+    expect(bound).toBeLessThanOrEqual(64);
+    for (let i = 0; i < 1200; i++) await ask(`model-${i}`);
+    expect(built).toHaveLength(1200);
+    // The most recent `bound` names are kept: asking again builds nothing.
+    for (let i = 1200 - bound; i < 1200; i++) await ask(`model-${i}`);
+    expect(built).toHaveLength(1200);
+    // Anything older was let go, and is built again when asked for.
+    await ask('model-0');
+    await ask(`model-${1200 - bound - 1}`);
+    expect(built.slice(1200)).toEqual(['model-0', `model-${1200 - bound - 1}`]);
+    // A name in use stays: the last asked-for is not the one evicted.
+    const kept = `model-${1200 - 1}`;
+    await ask(kept);
+    for (let i = 0; i < bound - 1; i++) await ask(`fresh-${i}`);
+    await ask(kept);
+    expect(built.filter((m) => m === kept)).toHaveLength(1);
+    await f.restart();
+  });
+
+  test('maxCachedChatModels sets the bound; the cache never holds more', async () => {
+    const cache = new ChatModelCache({ chat: createExtractiveChat(), resolveChat: () => createExtractiveChat() }, 5);
+    for (let i = 0; i < 1200; i++) {
+      cache.get(`m-${i}`);
+      expect(cache.size).toBeLessThanOrEqual(5);
+    }
+    expect(cache.size).toBe(5);
+    await expect(startServer({ db: f.db, chat: createExtractiveChat(), maxCachedChatModels: 0 })).rejects.toThrow(ConfigError);
+
+    built.length = 0;
+    await f.restart({
+      maxCachedChatModels: 2,
+      resolveChat: (model) => {
+        built.push(model);
+        return createOpenAIChat({ client: f.client, model, contextWindow: 128_000, maxOutputTokens: 4_096 });
+      },
+    });
+    for (const model of ['a', 'b', 'b', 'c', 'b', 'a']) await ask(model);
+    expect(built).toEqual(['a', 'b', 'c', 'a']);
+    await f.restart();
   });
 });
 
