@@ -104,7 +104,7 @@ describeEachDatabase('Q&A server API', (backend) => {
       [postJson(url('/api/ask'), { question: 'x'.repeat(2001) }), 400, 'invalid_request_error', /limit is 2000/],
       [postJson(url('/api/ask'), { question: 'Retries?', k: 0 }), 400, 'invalid_request_error', /`k` must be an integer from 1 to 50/],
       [postJson(url('/api/ask'), { question: 'Retries?', history: [{ role: 'system', content: 'x' }] }), 400, 'invalid_request_error', /history\[0\]\.role/],
-      [fetch(url('/api/ask'), { method: 'POST', body: '{not json' }), 400, 'invalid_request_error', /not valid JSON/],
+      [fetch(url('/api/ask'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{not json' }), 400, 'invalid_request_error', /not valid JSON/],
       [postJson(url('/api/ask'), { question: 'y'.repeat(70_000) }), 413, 'request_too_large', /larger than 65536 bytes/],
       [fetch(url('/api/ask')), 405, 'invalid_request_error', /GET is not allowed on \/api\/ask: use POST/],
       [fetch(url('/api/nothing')), 404, 'not_found_error', /No route for GET \/api\/nothing/],

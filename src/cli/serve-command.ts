@@ -14,6 +14,7 @@ interface ServeFlags extends ModelFlags {
   apiKey?: string[];
   rateLimit: number;
   cors?: string;
+  allowedHost?: string[];
   moderate?: boolean;
   logRequests?: boolean;
   maxConcurrent: number;
@@ -29,7 +30,8 @@ export function serveCommand(io: CliIo): Command {
     .option('--host <address>', 'interface to listen on; anything but loopback requires API keys', SERVER_DEFAULTS.host)
     .option('--api-key <key>', 'accept this key as `Authorization: Bearer <key>` (repeatable; RAGLINE_API_KEYS, comma-separated, keeps keys out of `ps`)', collect)
     .option('--rate-limit <n>', 'requests per minute allowed to one key (or address)', parseInteger('rateLimit'), SERVER_DEFAULTS.requestsPerMinute)
-    .option('--cors <origins>', 'comma-separated origins allowed to call the API from a browser ("*" for any); off by default')
+    .option('--cors <origins>', 'comma-separated origins allowed to call the API from a browser ("*" for any); off by default, and browser requests from other sites are refused')
+    .option('--allowed-host <name>', 'a host name clients reach the server by, besides localhost and the listen address (repeatable; "*" for any); other Host headers get 403', collect)
     .option('--moderate', 'check every question with the moderation endpoint and refuse flagged ones')
     .option('--log-requests', 'print one line per request on stderr: method, path, status, time, key fingerprint (never keys or bodies)')
     .option('--max-concurrent <n>', 'answers generated at once', parseInteger('maxConcurrent'), SERVER_DEFAULTS.maxConcurrentAnswers)
@@ -40,7 +42,7 @@ export function serveCommand(io: CliIo): Command {
   return cmd.action(async (flags: ServeFlags) => {
     const apiKeys = [...(flags.apiKey ?? []), ...(io.env.RAGLINE_API_KEYS ?? '').split(',').map((k) => k.trim()).filter(Boolean)];
     // Refuse an unsafe setup before opening anything.
-    checkServerOptions({ host: flags.host, apiKeys });
+    checkServerOptions({ host: flags.host, apiKeys, allowedHosts: flags.allowedHost ?? [] });
     const { provider, reason, selection } = modelSelection(io, flags);
     if (flags.moderate && provider !== 'openai') {
       throw new ConfigError('moderate', true, '--moderate needs the moderation endpoint: set OPENAI_API_KEY or OPENAI_BASE_URL (the offline models have none).');
@@ -59,6 +61,7 @@ export function serveCommand(io: CliIo): Command {
         apiKeys,
         rateLimit: { requestsPerMinute: flags.rateLimit },
         corsOrigins: flags.cors ? flags.cors.split(',').map((o) => o.trim()).filter(Boolean) : [],
+        allowedHosts: flags.allowedHost ?? [],
         ...(flags.moderate && client ? { moderation: client } : {}),
         maxConcurrentAnswers: flags.maxConcurrent,
         maxQueuedAnswers: flags.maxQueue,

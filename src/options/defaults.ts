@@ -105,4 +105,5 @@ export const SERVER_DEFAULTS = Object.freeze({
   maxQueuedAnswers: 32,
   maxConcurrentSearches: 16,
   maxQueuedSearches: 64,
+  maxCachedChatModels: 16,
 } as const);

@@ -64,8 +64,25 @@ export function sendError(res: ServerResponse, err: HttpError): void {
   sendJson(res, err.status, errorBody(err), err.headers);
 }
 
-/** Read a JSON object body of at most `maxBytes`; 413 beyond it, 400 when it is not a JSON object. */
+/** A percent-encoded part of a request path, decoded; 400 when it is not valid percent-encoding (of UTF-8). */
+export function decodePathPart(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch (err) {
+    throw new HttpError(400, 'invalid_request_error', `The path part "${part.slice(0, 200)}" is not valid percent-encoding of UTF-8: encode it with encodeURIComponent.`, { cause: err });
+  }
+}
+
+/**
+ * Read a JSON object body of at most `maxBytes`: 415 when it is not sent as `application/json`
+ * (the types a web page can send cross-site without a CORS preflight are refused so), 413 beyond
+ * the size, 400 when it is not a JSON object.
+ */
 export async function readJsonObject(req: IncomingMessage, maxBytes: number): Promise<Record<string, unknown>> {
+  const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type !== 'application/json') {
+    throw new HttpError(415, 'invalid_request_error', `The request body must be JSON sent with \`content-type: application/json\` (got ${type ? `"${type.slice(0, 100)}"` : 'no content-type'}).`);
+  }
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge(maxBytes);
   const chunks: Buffer[] = [];

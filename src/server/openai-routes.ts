@@ -25,7 +25,8 @@ import { getTokenizer } from '../models/tokenizer.js';
 import { answerEvents, type AnswerRequest, type ServerAskEvent } from './answer.js';
 import { checkHistory, checkQuestion, type HistoryMessage } from './conversation.js';
 import { checkK, retrievalOptions, type ApiContext } from './api-routes.js';
-import { HttpError, errorBody, readJsonObject, sendJson, startEventStream, toHttpError, writeEvent } from './http.js';
+import { describeValue } from '../errors.js';
+import { HttpError, decodePathPart, errorBody, readJsonObject, sendJson, startEventStream, toHttpError, writeEvent } from './http.js';
 import type { Router } from './router.js';
 
 /** The block of sources appended to an answer's content. */
@@ -56,8 +57,9 @@ function parseMessages(value: unknown): { question: unknown; history: HistoryMes
   if (!Array.isArray(value) || value.length === 0) throw bad('`messages` must be a non-empty array.');
   const turns: HistoryMessage[] = [];
   value.forEach((m: unknown, i) => {
-    const role = (m as { role?: unknown } | null)?.role;
-    const content = textOf((m as { content?: unknown }).content, i);
+    if (typeof m !== 'object' || m === null || Array.isArray(m)) throw bad(`\`messages[${i}]\` must be an object {role, content}, got ${describeValue(m)}.`);
+    const { role, content: raw } = m as { role?: unknown; content?: unknown };
+    const content = textOf(raw, i);
     if (role === 'user' || role === 'assistant') turns.push({ role, content });
   });
   const last = turns.at(-1);
@@ -76,7 +78,7 @@ export function registerOpenAIRoutes(router: Router, api: ApiContext): void {
   });
 
   router.under('GET', '/v1/models/', async ({ res, url }) => {
-    const id = decodeURIComponent(url.pathname.slice('/v1/models/'.length));
+    const id = decodePathPart(url.pathname.slice('/v1/models/'.length));
     const name = id.split(':')[0]!;
     const found = (await listCollections(api.db.pool)).find((c) => c.name === name);
     if (!found) throw new HttpError(404, 'invalid_request_error', `The model '${id}' does not exist: models are collections (see GET /v1/models).`);

@@ -15,13 +15,14 @@ import type { Database } from '../store/database.js';
 import type { EmbeddingChoice } from '../core/search.js';
 import { registerApiRoutes, type ApiContext } from './api-routes.js';
 import { KeyChecker, isLoopbackHost } from './auth.js';
+import { ChatModelCache } from './chat-models.js';
 import { Dispatcher } from './dispatcher.js';
 import { Gate } from './gate.js';
-import { HttpError } from './http.js';
 import { registerOpenAIRoutes } from './openai-routes.js';
 import { registerPage } from './page.js';
 import { RateLimiter, type RateLimitOptions } from './rate-limit.js';
 import { Router } from './router.js';
+import { SiteGuard } from './site-guard.js';
 
 /** Options of {@link startServer}. */
 export interface ServerOptions {
@@ -101,10 +102,26 @@ export interface ServerOptions {
   /** @default 64 */
   maxQueuedSearches?: number;
   /**
-   * Origins allowed to call the API from a browser (`*` for any). CORS is off when empty.
+   * Chat models named by clients (`collection:chat-model`) kept built for the next request; the
+   * least recently used are let go beyond this.
+   * @default 16
+   */
+  maxCachedChatModels?: number;
+  /**
+   * Origins allowed to call the API from a browser (`*` for any). CORS is off when empty, and a
+   * browser request from any other origin than the server's own pages is refused with 403.
    * @default []
    */
   corsOrigins?: readonly string[];
+  /**
+   * Host names (as in the `Host` header, without the port) the server answers to besides its
+   * loopback names (`localhost`, `127.0.0.1`, `::1`) and the address it listens on (every
+   * interface's address when that is `0.0.0.0` or `::`); `*` for any. Requests for other names
+   * get 403, so that a web page cannot reach the server through DNS rebinding. Add the names
+   * clients use, e.g. a reverse proxy's.
+   * @default []
+   */
+  allowedHosts?: readonly string[];
   /**
    * A client for the moderation endpoint: when set, every question is moderated first and a
    * flagged one is refused with 400 `content_policy_violation`.
@@ -133,17 +150,19 @@ export interface RaglineServer {
   close(): Promise<void>;
 }
 
-type ServerLimit = 'maxBodyBytes' | 'maxQuestionChars' | 'maxHistoryMessages' | 'maxK' | 'maxConcurrentAnswers' | 'maxQueuedAnswers' | 'maxConcurrentSearches' | 'maxQueuedSearches';
+type ServerLimit = 'maxCachedChatModels' | 'maxBodyBytes' | 'maxQuestionChars' | 'maxHistoryMessages' | 'maxK' | 'maxConcurrentAnswers' | 'maxQueuedAnswers' | 'maxConcurrentSearches' | 'maxQueuedSearches';
 
 /** One of the server's limits, defaulted and checked. */
 function limitOf(options: ServerOptions, name: ServerLimit, min: number): number {
   return checkInteger(name, options[name] ?? SERVER_DEFAULTS[name], { min });
 }
 
-/** Check the options and refuse an unsafe setup: the server beyond loopback without API keys. */
-export function checkServerOptions(options: Pick<ServerOptions, 'host' | 'apiKeys'>): void {
+/** Check the options and refuse an unsafe setup: the server beyond loopback without API keys, short keys, allowed hosts that are no host names. */
+export function checkServerOptions(options: Pick<ServerOptions, 'host' | 'apiKeys' | 'allowedHosts'>): void {
   const host = options.host ?? SERVER_DEFAULTS.host;
   const keys = options.apiKeys ?? [];
+  const badHost = (options.allowedHosts ?? []).find((h) => typeof h !== 'string' || h.trim() === '' || /[\s/@]/.test(h));
+  if (badHost !== undefined) throw new ConfigError('allowedHosts', badHost, 'Every allowed host must be a host name as clients type it, like "rag.example.com" (or "*" for any).');
   if (keys.some((k) => typeof k !== 'string' || k.length < 16)) {
     throw new ConfigError('apiKeys', '(hidden)', 'Every API key must be a string of at least 16 characters (e.g. `openssl rand -hex 24`).');
   }
@@ -165,7 +184,8 @@ export async function startServer(options: ServerOptions): Promise<RaglineServer
   registerPage(router);
   registerApiRoutes(router, api);
   registerOpenAIRoutes(router, api);
-  const dispatcher = new Dispatcher(router, keys, limiter, cors, options.log);
+  const guard = new SiteGuard(host, options.allowedHosts ?? [], cors);
+  const dispatcher = new Dispatcher(router, keys, limiter, cors, guard, options.log);
 
   const server = createServer((req, res) => {
     dispatcher.handle(req, res).catch(() => res.destroy());
@@ -193,6 +213,7 @@ export async function startServer(options: ServerOptions): Promise<RaglineServer
 
 /** What the routes share: the database, the gates in front of answers and searches, the limits. */
 function apiContext(options: ServerOptions): ApiContext {
+  const chats = new ChatModelCache(options, limitOf(options, 'maxCachedChatModels', 1));
   return {
     db: options.db,
     connection: options.connection ?? {},
@@ -207,25 +228,7 @@ function apiContext(options: ServerOptions): ApiContext {
       maxK: limitOf(options, 'maxK', 1),
     },
     defaultCollection: options.defaultCollection ?? DEFAULT_COLLECTION,
-    chatFor: chatChooser(options),
-  };
-}
-
-/**
- * The chat model for a `collection:chat-model` name: `chat` when none is named, else one built by
- * `resolveChat` once per id and kept.
- */
-function chatChooser(options: Pick<ServerOptions, 'chat' | 'resolveChat'>): (modelId?: string) => ChatModel {
-  const chats = new Map<string, ChatModel>([[options.chat.modelId, options.chat]]);
-  return (modelId) => {
-    if (!modelId) return options.chat;
-    let chat = chats.get(modelId);
-    if (!chat) {
-      if (!options.resolveChat) throw new HttpError(400, 'invalid_request_error', `This server answers with "${options.chat.modelId}" only; drop ":${modelId}" from the model name.`);
-      chat = options.resolveChat(modelId);
-      chats.set(modelId, chat);
-    }
-    return chat;
+    chatFor: (modelId) => chats.get(modelId),
   };
 }
 
