@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { ingest, type IngestSummary } from '../core/ingest.js';
+import { isCrawlSource } from '../core/document-source.js';
 import { getCollection, type Collection, type HnswSettings } from '../store/collections.js';
 import { describeModels, embeddingModelForCollection, resolveEmbeddingModel } from '../models/resolve.js';
 import type { EmbeddingModel } from '../models/spec.js';
@@ -50,20 +51,25 @@ function dryRunLine(s: IngestSummary): string {
   const price = s.costUsd === undefined ? 'no price known for this model' : `≈ ${formatUsd(s.costUsd)}${s.batchCostUsd !== undefined ? ` (${formatUsd(s.batchCostUsd)} with --batch-api)` : ''}`;
   return (
     `Dry run for "${s.collection}": ${formatInt(s.documents)} pages (${s.new} new, ${s.changed} changed, ${s.unchanged} unchanged${s.empty ? `, ${s.empty} without text` : ''}) ` +
-    `· ${formatInt(s.chunks)} chunks · ${formatInt(s.embeddedTokens)} tokens to embed (${formatInt(s.cachedChunks)} chunks reused) · ${price}; nothing was embedded or written.`
+    `· ${formatInt(s.chunks)} chunks · ${formatInt(s.embeddedTokens)} tokens to embed (${formatInt(s.cachedChunks)} chunks reused) · ${price}${skippedPart(s) ? ` ${skippedPart(s)}` : ''}; nothing was embedded or written.`
   );
+}
+
+/** `· 3 files skipped (too-large 1, unsupported-type 2)`, or '' when nothing was skipped. */
+function skippedPart(s: IngestSummary): string {
+  const skipped = Object.entries(s.skipped);
+  const total = skipped.reduce((n, [, v]) => n + v, 0);
+  return total ? `· ${total} ${isCrawlSource(s.source) ? 'URLs' : 'files'} skipped (${skipped.map(([k, v]) => `${k} ${v}`).join(', ')})` : '';
 }
 
 export function summaryLine(s: IngestSummary): string {
   if (s.dryRun) return dryRunLine(s);
-  const skipped = Object.entries(s.skipped);
-  const skippedTotal = skipped.reduce((n, [, v]) => n + v, 0);
   return [
     `Ingested ${formatInt(s.documents)} documents into "${s.collection}" in ${formatMs(s.ms)}:`,
     `${s.new} new, ${s.changed} changed, ${s.unchanged} unchanged${s.removed ? `, ${s.removed} removed` : ''}${s.empty ? `, ${s.empty} without text` : ''}${s.resumed ? ' (resumed an interrupted crawl)' : ''}`,
     `· ${formatInt(s.chunks)} chunks written (${formatInt(s.embeddedChunks)} embedded, ${formatInt(s.cachedChunks)} reused)`,
     `· ${formatInt(s.embeddedTokens)} tokens embedded${s.costUsd !== undefined ? ` (${formatUsd(s.costUsd)})` : ''}`,
-    skippedTotal ? `· ${skippedTotal} URLs skipped (${skipped.map(([k, v]) => `${k} ${v}`).join(', ')})` : '',
+    skippedPart(s),
   ]
     .filter(Boolean)
     .join(' ');

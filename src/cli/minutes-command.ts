@@ -80,6 +80,7 @@ export function minutesCommand(io: CliIo): Command {
       });
       const written = await writeOutputs(result.record, plan);
       const t = result.record.transcript;
+      for (const warning of t.warnings ?? []) status(io, `Warning: ${warning}`);
       const ms = Math.round(performance.now() - started);
       status(
         io,

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../errors.js';
 import { crawl, type CrawlEvent, type CrawlHistory, type CrawlOptions, type CrawlStats } from '../stages/crawl.js';
-import { readFiles } from '../stages/read-files.js';
+import { readFiles, type ReadFilesEvent } from '../stages/read-files.js';
 import type { SourceDocument } from '../types.js';
 
 /** Whether a source is crawled (an http or https URL) rather than read from disk. */
@@ -17,6 +17,8 @@ export interface DocumentSourceOptions {
   /** Called with the crawl's running statistics after every crawl event. */
   onStats?: (stats: Readonly<CrawlStats>) => void;
   onCrawlEvent?: (event: CrawlEvent) => void;
+  /** Hears of every file of a folder source read or skipped (too large, unsupported, unreadable). */
+  onFileEvent?: (event: ReadFilesEvent) => void;
   /** The crawl state kept in the store, for resuming and conditional requests. */
   history?: CrawlHistory;
   signal?: AbortSignal;
@@ -46,5 +48,5 @@ export function documentSource(source: string, options: DocumentSourceOptions = 
   if (!existsSync(path)) {
     throw new ConfigError('source', source, `Cannot ingest "${source}": it is not an http(s) URL and no such file or folder exists.`);
   }
-  return readFiles(path);
+  return readFiles(path, options.onFileEvent ? { onEvent: options.onFileEvent } : {});
 }

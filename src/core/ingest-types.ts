@@ -102,7 +102,10 @@ export interface IngestSummary {
   removed: number;
   /** True when this ingest continued an interrupted crawl of the same collection and start URL. */
   resumed: boolean;
-  /** URLs the crawler skipped (errors, non-HTML, off-site redirects), by reason. */
+  /**
+   * What was skipped, by reason: URLs the crawler skipped (errors, non-HTML, off-site redirects),
+   * or files of a folder (`too-large`, `unsupported-type`, `unreadable`).
+   */
   skipped: Record<string, number>;
   /** Chunks written by this run. */
   chunks: number;

@@ -32,11 +32,12 @@ export async function ingest(options: IngestOptions): Promise<IngestSummary> {
 /** `ingest` with `dryRun`: the estimate in the shape of a summary. */
 async function dryRunIngest(options: IngestOptions, started: number): Promise<IngestSummary> {
   let crawlStats: Readonly<CrawlStats> | undefined;
+  const fileSkips: Record<string, number> = {};
   const name = options.collection ?? DEFAULT_COLLECTION;
   const { tokens: _tokens, ...estimate } = await estimateIngest({
     pool: options.db.pool,
     collection: name,
-    documents: documentSource(options.source, sourceOptions(options, (s) => (crawlStats = s))),
+    documents: documentSource(options.source, sourceOptions(options, (s) => (crawlStats = s), fileSkips)),
     embedding: options.embedding,
     ...(options.chunk ? { chunk: options.chunk } : {}),
     ...(options.metadata ? { metadata: options.metadata } : {}),
@@ -44,7 +45,7 @@ async function dryRunIngest(options: IngestOptions, started: number): Promise<In
   return {
     collection: name,
     source: options.source,
-    skipped: skippedCounts(crawlStats),
+    skipped: { ...skippedCounts(crawlStats), ...fileSkips },
     removed: 0,
     resumed: false,
     ...estimate,
@@ -53,11 +54,15 @@ async function dryRunIngest(options: IngestOptions, started: number): Promise<In
   };
 }
 
-function sourceOptions(options: IngestOptions, onStats: (stats: Readonly<CrawlStats>) => void): DocumentSourceOptions {
+/** What the document source is given; the files a folder source skips are counted into `fileSkips` by reason. */
+function sourceOptions(options: IngestOptions, onStats: (stats: Readonly<CrawlStats>) => void, fileSkips: Record<string, number>): DocumentSourceOptions {
   return {
     ...(options.crawl ? { crawl: options.crawl } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
     onStats,
+    onFileEvent: (event) => {
+      if (event.type === 'skip') fileSkips[event.reason] = (fileSkips[event.reason] ?? 0) + 1;
+    },
   };
 }
 
@@ -70,17 +75,18 @@ async function crawlOrReadInto(options: IngestOptions, collection: Collection, s
   const isCrawl = isCrawlSource(options.source);
   const run = startRun(options, collection, options.source, isCrawl ? (options.crawl?.maxPages ?? CRAWL_DEFAULTS.maxPages) : undefined);
   let crawlState: CrawlState | undefined;
+  const fileSkips: Record<string, number> = {};
   if (isCrawl && options.incremental !== false) {
     crawlState = await openCrawlState({ pool: options.db.pool, collectionId: collection.id, startUrl: normalizeUrl(options.source), chunking: run.chunking });
     run.summary.resumed = crawlState.resumed;
   }
   try {
-    await runStages(run, crawlDocuments(run, options, crawlState), { onSettled: (url, hash) => crawlState?.settled(url, hash) });
+    await runStages(run, crawlDocuments(run, options, crawlState, fileSkips), { onSettled: (url, hash) => crawlState?.settled(url, hash) });
   } catch (err) {
     await crawlState?.flush().catch(() => undefined);
     throw err;
   }
-  run.summary.skipped = skippedCounts(run.crawlStats);
+  run.summary.skipped = { ...skippedCounts(run.crawlStats), ...fileSkips };
   if (crawlState) {
     // Only a crawl that reached every page may conclude that the pages it did not reach are gone.
     await crawlState.finish(run.crawlStats?.complete === true);
@@ -89,9 +95,9 @@ async function crawlOrReadInto(options: IngestOptions, collection: Collection, s
   return finishRun(run, started);
 }
 
-function crawlDocuments(run: IngestRun, options: IngestOptions, crawlState: CrawlState | undefined) {
+function crawlDocuments(run: IngestRun, options: IngestOptions, crawlState: CrawlState | undefined, fileSkips: Record<string, number>) {
   return documentSource(options.source, {
-    ...sourceOptions(options, (s) => (run.crawlStats = s)),
+    ...sourceOptions(options, (s) => (run.crawlStats = s), fileSkips),
     ...(crawlState ? { history: crawlState.history } : {}),
     onCrawlEvent: (event) => {
       crawlState?.record(event);

@@ -176,32 +176,55 @@ function finish(segments: TranscriptSegment[]): TranscriptSegment[] {
   return out;
 }
 
-function blocksOf(text: string): string[] {
-  return text
-    .replace(/^\uFEFF/, '')
-    .replace(/\r\n?/g, '\n')
-    .split(/\n[ \t]*\n+/)
-    .map((b) => b.replace(/^\n+|\n+$/g, ''))
-    .filter((b) => b.trim().length > 0);
+/** A blank-line separated block of a caption file, with the line number (from 1) it starts on. */
+interface Block {
+  line: number;
+  lines: string[];
 }
 
-function parseCues(text: string, format: 'vtt' | 'srt'): Cue[] {
+function blocksOf(text: string): Block[] {
+  const blocks: Block[] = [];
+  let current: Block | undefined;
+  const lines = text.replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n').split('\n');
+  for (const [i, line] of lines.entries()) {
+    if (line.trim() === '') current = undefined;
+    else if (current) current.lines.push(line);
+    else blocks.push((current = { line: i + 1, lines: [line] }));
+  }
+  return blocks;
+}
+
+/** The cues of a caption file, and the line numbers of the blocks that looked like cues but could not be read. */
+function parseCues(text: string, format: 'vtt' | 'srt'): { cues: Cue[]; skippedLines: number[] } {
   const cues: Cue[] = [];
-  for (const [index, block] of blocksOf(text).entries()) {
-    const lines = block.split('\n');
+  const skippedLines: number[] = [];
+  for (const [index, { line, lines }] of blocksOf(text).entries()) {
     if (format === 'vtt' && index === 0 && /^WEBVTT/.test(lines[0]!)) continue;
     if (format === 'vtt' && /^(?:NOTE|STYLE|REGION)(?:[ \t]|$)/.test(lines[0]!)) continue;
     const t = lines.findIndex((l) => TIMING.test(l));
     // A cue is an optional identifier line, the timing line, then the payload; anything else is skipped.
-    if (t < 0 || t > 1) continue;
-    const m = TIMING.exec(lines[t]!)!;
-    const start = parseClock(m[1]!);
-    const end = parseClock(m[2]!);
-    if (start === undefined || end === undefined) continue;
+    const m = t >= 0 && t <= 1 ? TIMING.exec(lines[t]!)! : undefined;
+    const start = m && parseClock(m[1]!);
+    const end = m && parseClock(m[2]!);
+    if (start === undefined || end === undefined) {
+      skippedLines.push(line);
+      continue;
+    }
     const runs = cueRuns(lines.slice(t + 1).join('\n'));
     if (runs.length > 0) cues.push({ start, end: Math.max(start, end), runs });
   }
-  return cues;
+  return { cues, skippedLines };
+}
+
+/** The warning for the cues a caption file lost, if it lost any. */
+function skippedCuesWarning(source: string, parsed: { cues: Cue[]; skippedLines: number[] }): string[] {
+  const { cues, skippedLines } = parsed;
+  if (skippedLines.length === 0) return [];
+  const total = cues.length + skippedLines.length;
+  const where = skippedLines.length === 1 ? `line ${skippedLines[0]}` : `lines ${skippedLines.join(', ')}`;
+  return [
+    `${source}: skipped ${skippedLines.length} of ${total} cues without a valid timing line ("00:00:01.000 --> 00:00:03.000" on the cue's first or second line), at ${where}.`,
+  ];
 }
 
 function fromCues(cues: Cue[]): TranscriptSegment[] {
@@ -209,14 +232,14 @@ function fromCues(cues: Cue[]): TranscriptSegment[] {
   return finish(cues.flatMap((c) => cueSegments(c, labels)));
 }
 
-/** Parse WebVTT captions into segments. */
+/** Parse WebVTT captions into segments (cues that cannot be read are left out; `parseTranscript` warns of them). */
 export function parseVtt(text: string): TranscriptSegment[] {
-  return fromCues(parseCues(text, 'vtt'));
+  return fromCues(parseCues(text, 'vtt').cues);
 }
 
-/** Parse SubRip (SRT) subtitles into segments. */
+/** Parse SubRip (SRT) subtitles into segments (cues that cannot be read are left out; `parseTranscript` warns of them). */
 export function parseSrt(text: string): TranscriptSegment[] {
-  return fromCues(parseCues(text, 'srt'));
+  return fromCues(parseCues(text, 'srt').cues);
 }
 
 const CLOCK = String.raw`(?:\d+:)?\d{1,2}:\d{2}(?:[.,]\d{1,3})?`;
@@ -288,7 +311,8 @@ export function parsePlainText(text: string, options: Pick<ParseTranscriptOption
 
 /**
  * Parse a transcript in any supported format. Throws `InputError` when it holds no text (an empty
- * file, captions without cues).
+ * file, captions without cues). Caption blocks that cannot be read as cues (no timing line, a bad
+ * time) are left out and named, with their line numbers, in `warnings`.
  */
 export function parseTranscript(text: string, options: ParseTranscriptOptions = {}): Transcript {
   const source = options.source ?? 'transcript';
@@ -300,19 +324,22 @@ export function parseTranscript(text: string, options: ParseTranscriptOptions = 
   const format = options.format ?? detectTranscriptFormat(text);
   let segments: TranscriptSegment[];
   let timing: Transcript['timing'] = 'exact';
+  let warnings: string[] = [];
   if (format === 'text') {
     const parsed = parsePlainText(text, { wordsPerMinute: wpm });
     segments = parsed.segments;
     if (!parsed.timed) timing = 'estimated';
   } else {
-    segments = format === 'vtt' ? parseVtt(text) : parseSrt(text);
+    const parsed = parseCues(text, format);
+    segments = fromCues(parsed.cues);
+    warnings = skippedCuesWarning(source, parsed);
   }
   if (segments.length === 0) {
     const what = format === 'text' ? 'no text' : `no ${format === 'vtt' ? 'WebVTT' : 'SRT'} cues with text`;
     throw new InputError(source, `The transcript ${source} has ${what}: nothing to make minutes from.`);
   }
   segments.sort((a, b) => a.start - b.start);
-  return { segments, format, timing, duration: Math.max(...segments.map((s) => s.end)) };
+  return { segments, format, timing, duration: Math.max(...segments.map((s) => s.end)), ...(warnings.length ? { warnings } : {}) };
 }
 
 /** The transcript format a file name implies, if any. */

@@ -36,6 +36,8 @@ export interface Transcript {
   timing: 'exact' | 'estimated';
   /** End of the last segment, in seconds. */
   duration: number;
+  /** What parsing left out, one line each (e.g. caption cues without a valid timing line). */
+  warnings?: string[];
 }
 
 /** `754.2` → `00:12:34`. */

@@ -74,7 +74,7 @@ export async function replaceDocuments(pool: pg.Pool, collection: Collection, do
 /**
  * {@link replaceDocuments}, telling which documents were new. On a Postgres server the chunks
  * travel by binary COPY (vectors as float4, never decimal text); on the embedded database, which
- * has no COPY, by one `unnest` INSERT per document.
+ * has no COPY, by `unnest` INSERTs of a bounded number of chunks each.
  * @returns one entry per document, in the order of `docs`
  */
 export async function writeDocuments(pool: pg.Pool, collection: Collection, docs: readonly EmbeddedDocument[], chunking: string): Promise<WrittenDocument[]> {
@@ -128,11 +128,45 @@ export async function writeDocuments(pool: pg.Pool, collection: Collection, docs
   );
 }
 
-/** The `unnest` write of one document's chunks, for databases without COPY. */
+/** Chunks in one `unnest` INSERT at most: each statement carries its rows as arrays of text. */
+export const INSERT_BATCH_CHUNKS = 128;
+/** Characters of text and vector text in one `unnest` INSERT at most (a single larger chunk goes alone). */
+export const INSERT_BATCH_CHARS = 4 * 1024 * 1024;
+
+/**
+ * The chunks in runs of at most {@link INSERT_BATCH_CHUNKS} chunks and about
+ * {@link INSERT_BATCH_CHARS} characters, so that one statement's memory stays bounded however
+ * large the page.
+ */
+function* insertBatches<T extends EmbeddedDocument['chunks'][number]>(chunks: readonly T[]): Generator<T[]> {
+  let batch: T[] = [];
+  let chars = 0;
+  for (const c of chunks) {
+    // Text, keyword vector (about the text's size again) and ~12 characters a dimension.
+    const size = 2 * c.text.length + 12 * c.embedding.length;
+    if (batch.length > 0 && (batch.length >= INSERT_BATCH_CHUNKS || chars + size > INSERT_BATCH_CHARS)) {
+      yield batch;
+      batch = [];
+      chars = 0;
+    }
+    batch.push(c);
+    chars += size;
+  }
+  if (batch.length > 0) yield batch;
+}
+
+/**
+ * The `unnest` write of one document's chunks, for databases without COPY: in bounded batches
+ * (see {@link insertBatches}), in the caller's transaction, so readers still see all or nothing.
+ */
 async function insertChunks(client: pg.PoolClient, collectionId: number, documentId: number, doc: EmbeddedDocument): Promise<void> {
-  if (doc.chunks.length === 0) return;
-  // One statement per document: arrays in, rows out. Heading paths travel as JSON because a
-  // Postgres array of ragged arrays does not exist.
+  for (const chunks of insertBatches(doc.chunks)) await insertChunkBatch(client, collectionId, documentId, doc.document.title, chunks);
+}
+
+/** One `unnest` INSERT of some of a document's chunks. */
+async function insertChunkBatch(client: pg.PoolClient, collectionId: number, documentId: number, title: string, chunks: EmbeddedDocument['chunks']): Promise<void> {
+  // Arrays in, rows out. Heading paths travel as JSON because a Postgres array of ragged arrays
+  // does not exist.
   await client.query(
     `INSERT INTO chunks (collection_id, document_id, ordinal, text, token_count, heading_path, text_hash, metadata, embedding, tsv)
      SELECT $1, $2, r.ordinal, r.text, r.token_count,
@@ -142,15 +176,15 @@ async function insertChunks(client: pg.PoolClient, collectionId: number, documen
     [
       collectionId,
       documentId,
-      doc.chunks.map((c) => c.ordinal),
-      doc.chunks.map((c) => c.text),
-      doc.chunks.map((c) => c.tokenCount),
-      doc.chunks.map((c) => JSON.stringify(c.headingPath)),
-      doc.chunks.map((c) => c.textHash),
-      doc.chunks.map((c) => JSON.stringify(c.metadata)),
-      doc.chunks.map((c) => toVectorText(c.embedding)),
+      chunks.map((c) => c.ordinal),
+      chunks.map((c) => c.text),
+      chunks.map((c) => c.tokenCount),
+      chunks.map((c) => JSON.stringify(c.headingPath)),
+      chunks.map((c) => c.textHash),
+      chunks.map((c) => JSON.stringify(c.metadata)),
+      chunks.map((c) => toVectorText(c.embedding)),
       // The same keyword vectors as the COPY path's, in text form.
-      doc.chunks.map((c) => tsvectorText(c.keywords ?? chunkKeywords(doc.document.title, c.headingPath, c.text))),
+      chunks.map((c) => tsvectorText(c.keywords ?? chunkKeywords(title, c.headingPath, c.text))),
     ],
   );
 }

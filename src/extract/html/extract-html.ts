@@ -2,7 +2,8 @@
  * HTML extraction: find a page's main content, drop the site chrome around and inside it, and walk
  * what remains in document order, emitting blocks.
  *
- * The page is parsed once with cheerio; everything after that is a small number of linear passes
+ * Markup nested deeper than browsers build is flattened first (see `boundNesting`), so parsing
+ * stays linear. The page is parsed once with cheerio; everything after that is a small number of linear passes
  * over the tree (one to score the main-content candidates, one to emit blocks). Deep trees are
  * handled without deep recursion so hostile or broken markup cannot overflow the stack.
  */
@@ -11,6 +12,7 @@ import { lazyRequire } from '../../lazy-require.js';
 import { ConfigError, describeValue } from '../../errors.js';
 import type { ExtractOptions, ExtractorResult } from '../extractor.js';
 import { BlockWalker } from './block-walker.js';
+import { boundNesting } from './bound-nesting.js';
 import { childNamed, elementsOf, findFirst, hasChildren, textContent, type DomElement, type DomNode } from './dom.js';
 import { headingText } from './headings.js';
 import { BR, normalizeInline } from './inline-text.js';
@@ -82,10 +84,12 @@ function firstH1Text(document: DomNode): string | undefined {
  * @throws {ConfigError} When `contentSelector` or `removeSelectors` is not a valid CSS selector.
  */
 export function extractHtml(html: string, options: ExtractOptions = {}): ExtractorResult {
+  // Elements nested past MAX_HTML_DEPTH are flattened first: the parser's work per tag grows with depth.
+  const markup = boundNesting(html);
   const $ =
     options.htmlParser === 'htmlparser2'
-      ? load(html, { xml: { xmlMode: false, decodeEntities: true, lowerCaseAttributeNames: true } })
-      : load(html);
+      ? load(markup, { xml: { xmlMode: false, decodeEntities: true, lowerCaseAttributeNames: true } })
+      : load(markup);
   if (options.removeSelectors !== undefined && options.removeSelectors.length > 0) {
     const selector = options.removeSelectors.join(', ');
     withSelector('removeSelectors', selector, () => $(selector).remove());
