@@ -9,6 +9,7 @@ import path from 'node:path';
 import type pg from 'pg';
 import { StoreError } from '../errors.js';
 import { acquireLock, type FileLock } from './lock.js';
+import { describeDriverError } from './open-error.js';
 import { migrate, readMigrations } from './migrate.js';
 import { packageRoot } from '../package-root.js';
 
@@ -154,7 +155,7 @@ async function openEmbedded(dataDir: string, loadDataDir: Blob | undefined): Pro
     };
   } catch (err) {
     await lock?.release();
-    throw new StoreError(`Cannot open the embedded database in ${dataDir}: ${(err as Error).message}`, { cause: err });
+    throw new StoreError(`Cannot open the embedded database in ${dataDir}: ${describeDriverError(err)}.`, { cause: err });
   }
 }
 
