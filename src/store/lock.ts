@@ -11,7 +11,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { link, mkdir, open, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { StoreError } from '../errors.js';
+import { ConfigError, StoreError } from '../errors.js';
 
 /** A held lock file; `release` removes it. */
 export interface FileLock {
@@ -117,6 +117,13 @@ function heldLock(file: string, content: string): FileLock {
   };
 }
 
+/** The data folder cannot be created, or written in (`step`). */
+function unwritable(dir: string, step: string, err: unknown): ConfigError {
+  const { code: errno, message } = err as NodeJS.ErrnoException;
+  const why = errno ? `${message.split(':')[1]?.split(',')[0]?.trim() || message} (${errno})` : message;
+  return new ConfigError('dataDir', dir, `Cannot ${step} the data folder ${dir}: ${why}: set \`dataDir\` to a folder this user can write.`, { cause: err });
+}
+
 function inUse(dir: string, by: number | 'here'): StoreError {
   return by === 'here'
     ? new StoreError(`The embedded database in ${dir} is already open in this process: close it first, or share the one Database.`)
@@ -131,15 +138,17 @@ function inUse(dir: string, by: number | 'here'): StoreError {
  * a clear message instead. A lock left by a process that no longer runs is taken over.
  */
 export async function acquireLock(dir: string): Promise<FileLock> {
-  await mkdir(dir, { recursive: true });
   const file = path.join(dir, 'ragline.lock');
   const token = randomBytes(12).toString('hex');
   const content = `${process.pid}\n${token}\n`;
   const own = `${file}.${token}.new`;
+  let step = 'create';
   try {
+    await mkdir(dir, { recursive: true });
+    step = 'write in';
     await writeFile(own, content, { flag: 'wx' });
   } catch (err) {
-    throw new StoreError(`Cannot create the lock file ${file}: ${(err as Error).message}`, { cause: err });
+    throw unwritable(dir, step, err);
   }
   try {
     for (let attempt = 0; attempt < 200; attempt++) {
