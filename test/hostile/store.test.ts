@@ -76,12 +76,15 @@ function startRacer(): Racer {
 
 describe('the embedded database lock', () => {
   const racers: Racer[] = [];
+  let root: string;
   beforeAll(async () => {
+    root = await mkdtemp(path.join(os.tmpdir(), 'ragline-lock-'));
     for (let i = 0; i < 20; i++) racers.push(startRacer());
     for (const r of racers) expect(await r.next()).toEqual({ ready: true });
   }, 60_000);
-  afterAll(() => {
+  afterAll(async () => {
     for (const r of racers) r.child.kill();
+    await rm(root, { recursive: true, force: true });
   });
 
   /** All racers try at once; returns how many won and what the others were told. */
@@ -94,11 +97,10 @@ describe('the embedded database lock', () => {
   }
 
   test('exactly one of 20 processes started at once takes it, on a fresh folder and over a stale lock', async () => {
-    const root = await mkdtemp(path.join(os.tmpdir(), 'ragline-lock-race-'));
     const wins: number[] = [];
     const messages: unknown[] = [];
     for (let round = 0; round < 20; round++) {
-      const dir = path.join(root, `round-${round}`);
+      const dir = path.join(root, 'race', `round-${round}`);
       // Even rounds: a fresh folder; odd rounds: a lock left by a process that no longer runs
       // (as older versions wrote it, or as this one does).
       if (round % 2 === 1) {
@@ -115,11 +117,11 @@ describe('the embedded database lock', () => {
     expect(wins).toEqual(Array(20).fill(1));
     // Every other one was told who holds it.
     expect(messages).toEqual(Array(20 * 19).fill(expect.stringMatching(/is in use by process \d+: wait for it to finish/)));
-    await rm(root, { recursive: true, force: true });
   }, 60_000);
 
   test('release leaves a lock that another process has taken since', async () => {
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'ragline-lock-release-'));
+    const dir = path.join(root, 'release');
+    await mkdir(dir);
     const file = path.join(dir, 'ragline.lock');
     const lock = await acquireLock(dir);
     // Someone removed it by hand and another process took it: its lock is not ours to remove.
@@ -129,17 +131,16 @@ describe('the embedded database lock', () => {
     await link(other, file);
     await lock.release();
     expect(await readFile(file, 'utf8')).toBe(`${racers[0]!.child.pid}\nanother-token\n`);
-    await rm(dir, { recursive: true, force: true });
   });
 
   test('a second open in the same process is refused, and the first keeps its lock', async () => {
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'ragline-lock-twice-'));
+    const dir = path.join(root, 'twice');
+    await mkdir(dir);
     const lock = await acquireLock(dir);
     await expect(acquireLock(dir)).rejects.toThrow(/is already open in this process: close it first/);
     await lock.release();
     const again = await acquireLock(dir);
     await again.release();
     expect(await readdir(dir)).toEqual([]);
-    await rm(dir, { recursive: true, force: true });
   });
 });
