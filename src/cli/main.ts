@@ -9,4 +9,14 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
   process.exit(0);
 });
 
+// Nothing left to wait for while the command has not finished: a call that will never settle, as the
+// embedded database's are once its disk is full. That is an error, not a quiet exit.
+let finished = false;
+process.on('beforeExit', () => {
+  if (finished) return;
+  process.stderr.write('ragline: stopped with work pending: the store stopped answering (disk full?) — nothing after the last summary was stored.\n');
+  process.exit(1);
+});
+
 process.exitCode = await runCli(process.argv.slice(2), processIo());
+finished = true;

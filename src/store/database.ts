@@ -7,8 +7,9 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type pg from 'pg';
-import { StoreError } from '../errors.js';
+import { ConfigError, StoreError } from '../errors.js';
 import { acquireLock, type FileLock } from './lock.js';
+import { describeDriverError } from './open-error.js';
 import { migrate, readMigrations } from './migrate.js';
 import { packageRoot } from '../package-root.js';
 
@@ -102,7 +103,39 @@ function redact(url: string): string {
   }
 }
 
+/** Schemes of the connection strings node-postgres reads as such (`socket:` for a Unix socket). */
+const POSTGRES_SCHEMES = ['postgres:', 'postgresql:', 'socket:'];
+
+/**
+ * A `ConfigError` unless `url` is a connection string node-postgres reads as meant: a
+ * `postgres://` URL (or `socket:`, or a socket folder's path). Anything else it would read as a
+ * path relative to `postgres://base`, and look up a host named `base`.
+ */
+function checkDatabaseUrl(url: string): void {
+  if (url.startsWith('/')) return;
+  const encoded = /[ %]/.test(url) ? encodeURI(url).replace(/%25(\d\d)/g, '%$1') : url;
+  let protocol: string | undefined;
+  for (const candidate of [encoded, encoded.replace('@/', '@host/')]) {
+    try {
+      protocol = new URL(candidate).protocol;
+      break;
+    } catch {
+      // Not a URL as written: try with a host, as node-postgres does for `user@/database`.
+    }
+  }
+  if (protocol === undefined || !POSTGRES_SCHEMES.includes(protocol)) {
+    // The value itself is not shown: it may hold a password.
+    const why = protocol === undefined ? 'it is not a URL' : `its scheme is ${protocol}`;
+    throw new ConfigError(
+      'databaseUrl',
+      undefined,
+      `\`databaseUrl\` is not a Postgres connection string (postgres://user:password@host:5432/database): ${why}.`,
+    );
+  }
+}
+
 async function openServer(url: string, max: number): Promise<Database> {
+  checkDatabaseUrl(url);
   const { default: pg } = await loadPg();
   const pool = new pg.Pool({ connectionString: url, max });
   // An idle client's error (server restart) must not crash the process; the next query reports it.
@@ -154,7 +187,7 @@ async function openEmbedded(dataDir: string, loadDataDir: Blob | undefined): Pro
     };
   } catch (err) {
     await lock?.release();
-    throw new StoreError(`Cannot open the embedded database in ${dataDir}: ${(err as Error).message}`, { cause: err });
+    throw new StoreError(`Cannot open the embedded database in ${dataDir}: ${describeDriverError(err)}.`, { cause: err });
   }
 }
 

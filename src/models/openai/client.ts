@@ -83,12 +83,29 @@ export function openAITarget(options: OpenAIConnectionOptions = {}): OpenAITarge
   if (options.client) return { apiKey: options.client.apiKey ?? '', baseURL: options.client.baseURL };
   const env = options.env ?? process.env;
   const baseURL = options.baseURL || env.OPENAI_BASE_URL || undefined;
-  // Compatible servers (Ollama, vLLM, llama.cpp) often need no key, but the SDK insists on one.
-  const apiKey = options.apiKey ?? env.OPENAI_API_KEY ?? (baseURL ? 'unused' : undefined);
-  if (apiKey === undefined) {
+  // An empty key is no key (the SDK would refuse it, on the first request).
+  const key = options.apiKey || env.OPENAI_API_KEY || undefined;
+  if (key !== undefined) return { apiKey: key, baseURL: baseURL ?? OPENAI_BASE_URL };
+  if (baseURL === undefined) {
     throw new ConfigError('apiKey', undefined, 'No OpenAI API key: set OPENAI_API_KEY (or OPENAI_BASE_URL for a compatible server), or pass `apiKey`.');
   }
-  return { apiKey, baseURL: baseURL ?? OPENAI_BASE_URL };
+  // A compatible server on this machine (Ollama, vLLM, llama.cpp) often needs no key, but the SDK
+  // insists on one. One elsewhere is asked for a key, at once, rather than after retries.
+  if (!isLoopbackUrl(baseURL)) {
+    throw new ConfigError('apiKey', undefined, `No API key for ${baseURL}: set OPENAI_API_KEY (to any value if that server needs none), or pass \`apiKey\`.`);
+  }
+  return { apiKey: 'unused', baseURL };
+}
+
+/** Whether `url` names this machine (localhost, 127.0.0.0/8, ::1). */
+function isLoopbackUrl(url: string): boolean {
+  let host: string;
+  try {
+    host = new URL(url).hostname.toLowerCase();
+  } catch {
+    return false;
+  }
+  return host === 'localhost' || host.endsWith('.localhost') || /^127(\.\d{1,3}){3}$/.test(host) || host === '[::1]';
 }
 
 /**

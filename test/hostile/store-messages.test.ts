@@ -1,0 +1,121 @@
+/**
+ * Wrong settings of the store and the model connection, as a user makes them: each is one line
+ * naming the setting and what to do — never "unexpected error", a DNS lookup of a made-up host,
+ * a raw constraint name, or retries of what cannot work.
+ */
+import { spawn } from 'node:child_process';
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { freshDatabase, serverUrl } from '../support/databases.js';
+import { cliBin, runCliInProcess, type CliRun } from '../support/cli.js';
+import { openAITarget } from '../../src/models/openai/client.js';
+
+let root: string;
+beforeAll(async () => {
+  root = await mkdtemp(path.join(os.tmpdir(), 'ragline-store-messages-'));
+});
+afterAll(() => rm(root, { recursive: true, force: true }));
+
+/** The built bin as another user (`nobody`, when this process is root and may switch). */
+function runAs(uid: number, args: string[], env: NodeJS.ProcessEnv): Promise<CliRun> {
+  const child = spawn(process.execPath, [cliBin, ...args], { env: { PATH: process.env.PATH, ...env }, uid, gid: uid, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+}
+
+describe('a data folder that cannot be created', () => {
+  test('under a file: one line naming the folder, the cause and RAGLINE_DATA_DIR', async () => {
+    const file = path.join(root, 'a-file');
+    await writeFile(file, 'not a folder');
+    const r = await runCliInProcess(['collections'], { env: { RAGLINE_DATA_DIR: path.join(file, 'db') } });
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(/^ragline: Cannot create the data folder .*a-file\/db: .*\(ENOTDIR\): set RAGLINE_DATA_DIR to a folder this user can write/),
+    ]);
+  });
+
+  test('without permission: one line naming the folder, the cause and RAGLINE_DATA_DIR', async () => {
+    const parent = path.join(root, 'read-only');
+    await mkdir(parent);
+    await chmod(parent, 0o555);
+    await chmod(root, 0o755);
+    const args = ['collections'];
+    const env = { RAGLINE_DATA_DIR: path.join(parent, 'db'), HOME: root };
+    // Root may write anywhere: the bin runs as nobody then.
+    const r = process.getuid?.() === 0 ? await runAs(65534, args, env) : await runCliInProcess(args, { env });
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(/^ragline: Cannot create the data folder .*read-only\/db: .*\(EACCES\): set RAGLINE_DATA_DIR to a folder this user can write/),
+    ]);
+  });
+});
+
+describe('a DATABASE_URL that is not a Postgres URL', () => {
+  test.each([['not a url'], ['http://db.example/ragline'], ['postgres//user@db.example/ragline']])('%s: one line naming DATABASE_URL, nothing looked up', async (url) => {
+    const started = Date.now();
+    const r = await runCliInProcess(['collections'], { env: { DATABASE_URL: url } });
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^ragline: DATABASE_URL is not a Postgres connection string \(postgres:\/\/user:password@host:5432\/database\)/)]);
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+});
+
+describe('the OpenAI provider without a key', () => {
+  let db: Awaited<ReturnType<typeof freshDatabase>>;
+  beforeAll(async () => {
+    db = await freshDatabase('pglite');
+  });
+  afterAll(() => db.drop());
+
+  test('an empty OPENAI_API_KEY with a remote base URL: one line naming OPENAI_API_KEY, at once', async () => {
+    const doc = path.join(root, 'doc.md');
+    await writeFile(doc, '# Title\n\nSome words to embed.');
+    const started = Date.now();
+    const r = await runCliInProcess(['ingest', doc, '-c', 'keyless', '--provider', 'openai'], {
+      database: db,
+      env: { OPENAI_API_KEY: '', OPENAI_BASE_URL: 'https://models.invalid/v1' },
+    });
+    expect(r.code).toBe(1);
+    expect(r.stderr).not.toMatch(/unexpected error|Missing credentials/);
+    expect(r.stderr.trim().split('\n').at(-1)).toMatch(/^ragline: No API key for https:\/\/models\.invalid\/v1: set OPENAI_API_KEY/);
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
+  test('a keyless compatible server on this machine needs none; an empty key counts as none', () => {
+    expect(openAITarget({ env: { OPENAI_API_KEY: '', OPENAI_BASE_URL: 'http://127.0.0.1:11434/v1' } }).baseURL).toBe('http://127.0.0.1:11434/v1');
+    expect(openAITarget({ env: { OPENAI_BASE_URL: 'http://localhost:8000/v1' } }).apiKey).not.toBe('');
+    expect(() => openAITarget({ env: { OPENAI_API_KEY: '' } })).toThrow(/No OpenAI API key: set OPENAI_API_KEY/);
+  });
+});
+
+(serverUrl ? describe : describe.skip)('two ingests of one collection at once on a Postgres server', () => {
+  let db: Awaited<ReturnType<typeof freshDatabase>>;
+  beforeAll(async () => {
+    db = await freshDatabase('postgres');
+  });
+  afterAll(() => db.drop());
+
+  test('both end without a raw constraint error: stored, or told another ingest is running', async () => {
+    const docs = path.join(root, 'many');
+    await mkdir(docs);
+    for (let i = 0; i < 150; i++) await writeFile(path.join(docs, `page${i}.md`), `# Page ${i}\n\n${`Words of page ${i}. `.repeat(200)}`);
+    const runs = await Promise.all([0, 1, 2].map(() => runCliInProcess(['ingest', docs, '-c', 'shared'], { database: db })));
+    // The data is stored by one of them at least.
+    expect(runs.some((r) => r.code === 0)).toBe(true);
+    for (const r of runs) {
+      expect(r.stderr).not.toMatch(/duplicate key|chunks_document_id_ordinal_key|unexpected error/);
+      if (r.code !== 0) expect(r.stderr.trim().split('\n').at(-1)).toMatch(/^ragline: Another ingest into this collection is writing the same documents at the same time: let it finish/);
+    }
+  }, 120_000);
+});
