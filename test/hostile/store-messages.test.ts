@@ -63,11 +63,9 @@ describe('a data folder that cannot be created', () => {
 
 describe('a DATABASE_URL that is not a Postgres URL', () => {
   test.each([['not a url'], ['http://db.example/ragline'], ['postgres//user@db.example/ragline']])('%s: one line naming DATABASE_URL, nothing looked up', async (url) => {
-    const started = Date.now();
     const r = await runCliInProcess(['collections'], { env: { DATABASE_URL: url } });
     expect(r.code).toBe(1);
     expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^ragline: DATABASE_URL is not a Postgres connection string \(postgres:\/\/user:password@host:5432\/database\)/)]);
-    expect(Date.now() - started).toBeLessThan(5_000);
   });
 });
 
@@ -78,21 +76,20 @@ describe('the OpenAI provider without a key', () => {
   });
   afterAll(() => db.drop());
 
-  test('an empty OPENAI_API_KEY with a remote base URL: one line naming OPENAI_API_KEY, at once', async () => {
+  test("an empty OPENAI_API_KEY with OpenAI's base URL: one line naming OPENAI_API_KEY, before any request", async () => {
     const doc = path.join(root, 'doc.md');
     await writeFile(doc, '# Title\n\nSome words to embed.');
-    const started = Date.now();
     const r = await runCliInProcess(['ingest', doc, '-c', 'keyless', '--provider', 'openai'], {
       database: db,
-      env: { OPENAI_API_KEY: '', OPENAI_BASE_URL: 'https://models.invalid/v1' },
+      env: { OPENAI_API_KEY: '', OPENAI_BASE_URL: 'https://api.openai.com/v1' },
     });
     expect(r.code).toBe(1);
     expect(r.stderr).not.toMatch(/unexpected error|Missing credentials/);
-    expect(r.stderr.trim().split('\n').at(-1)).toMatch(/^ragline: No API key for https:\/\/models\.invalid\/v1: set OPENAI_API_KEY/);
-    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(r.stderr.trim().split('\n').at(-1)).toMatch(/^ragline: No API key for https:\/\/api\.openai\.com\/v1: set OPENAI_API_KEY/);
   });
 
-  test('a keyless compatible server on this machine needs none; an empty key counts as none', () => {
+  test('a keyless compatible server, here or elsewhere, needs none; an empty key counts as none', () => {
+    expect(openAITarget({ env: { OPENAI_API_KEY: '', OPENAI_BASE_URL: 'https://models.invalid/v1' } })).toEqual({ apiKey: 'unused', baseURL: 'https://models.invalid/v1' });
     expect(openAITarget({ env: { OPENAI_API_KEY: '', OPENAI_BASE_URL: 'http://127.0.0.1:11434/v1' } }).baseURL).toBe('http://127.0.0.1:11434/v1');
     expect(openAITarget({ env: { OPENAI_BASE_URL: 'http://localhost:8000/v1' } }).apiKey).not.toBe('');
     expect(() => openAITarget({ env: { OPENAI_API_KEY: '' } })).toThrow(/No OpenAI API key: set OPENAI_API_KEY/);

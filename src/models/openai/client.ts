@@ -89,23 +89,12 @@ export function openAITarget(options: OpenAIConnectionOptions = {}): OpenAITarge
   if (baseURL === undefined) {
     throw new ConfigError('apiKey', undefined, 'No OpenAI API key: set OPENAI_API_KEY (or OPENAI_BASE_URL for a compatible server), or pass `apiKey`.');
   }
-  // A compatible server on this machine (Ollama, vLLM, llama.cpp) often needs no key, but the SDK
-  // insists on one. One elsewhere is asked for a key, at once, rather than after retries.
-  if (!isLoopbackUrl(baseURL)) {
-    throw new ConfigError('apiKey', undefined, `No API key for ${baseURL}: set OPENAI_API_KEY (to any value if that server needs none), or pass \`apiKey\`.`);
+  // OpenAI itself always needs a key: say so at once rather than after retries. Compatible servers
+  // (Ollama, vLLM, llama.cpp, on this machine or another) often need none, but the SDK insists on one.
+  if (isOpenAIHost({ baseURL })) {
+    throw new ConfigError('apiKey', undefined, `No API key for ${baseURL}: set OPENAI_API_KEY, or pass \`apiKey\`.`);
   }
   return { apiKey: 'unused', baseURL };
-}
-
-/** Whether `url` names this machine (localhost, 127.0.0.0/8, ::1). */
-function isLoopbackUrl(url: string): boolean {
-  let host: string;
-  try {
-    host = new URL(url).hostname.toLowerCase();
-  } catch {
-    return false;
-  }
-  return host === 'localhost' || host.endsWith('.localhost') || /^127(\.\d{1,3}){3}$/.test(host) || host === '[::1]';
 }
 
 /**
