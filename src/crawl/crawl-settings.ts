@@ -7,13 +7,16 @@ import { DEFAULT_USER_AGENT } from '../net/http-get.js';
 import { checkBoolean, checkInteger } from '../options/check.js';
 import { CRAWL_DEFAULTS } from '../options/defaults.js';
 import type { CrawlHistory } from '../store/crawl-state-types.js';
+import { OriginCredentials } from './origin-credentials.js';
 import { createScope, createTrapGuard, type Scope, type TrapGuard } from './scope.js';
 import type { CrawlEvent, CrawlOptions } from './types.js';
 
 /** The crawl's own options resolved (HTTP options stay in `CrawlOptions`, for the HTTP client). */
 export interface CrawlSettings {
-  /** The start URL, without its fragment. */
+  /** The start URL, without its fragment and without credentials. */
   start: URL;
+  /** The user name and password the start URL carried, for its origin only (kept in memory). */
+  credentials: OriginCredentials | undefined;
   maxPages: number;
   maxDepth: number;
   concurrency: number;
@@ -43,9 +46,18 @@ export function resolveCrawlOptions(startUrl: string | URL, options: CrawlOption
     throw new ConfigError('options', options, `Options must be an object, got ${describeValue(options)}.`);
   }
   const start = parseStartUrl(startUrl);
+  const credentials = OriginCredentials.takeFrom(start);
+  if (credentials !== undefined && Object.keys(options.headers ?? {}).some((name) => name.toLowerCase() === 'authorization')) {
+    throw new ConfigError(
+      'headers',
+      '(redacted)',
+      `The start URL ${start.href} carries a user name and password and \`headers\` sets authorization too; keep one of them.`,
+    );
+  }
   const concurrency = checkInteger('concurrency', options.concurrency ?? CRAWL_DEFAULTS.concurrency, { min: 1 });
   const settings = {
     start,
+    credentials,
     maxPages: checkInteger('maxPages', options.maxPages ?? CRAWL_DEFAULTS.maxPages, { min: 1 }),
     concurrency,
     concurrencyPerHost: checkInteger('concurrencyPerHost', options.concurrencyPerHost ?? concurrency, { min: 1 }),

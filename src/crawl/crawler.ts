@@ -35,6 +35,7 @@ import { PageFetcher, type Outcome } from './fetch-page.js';
 import { Frontier, type Candidate, type Task } from './frontier.js';
 import { normalizeUrl, pageKey } from './normalize-url.js';
 import { readPageLinks, readRobotsDirectives } from './page-links.js';
+import { withCredentials } from './origin-credentials.js';
 import { RobotsCache } from './robots-cache.js';
 import type { RobotsRules } from './robots.js';
 import { stripSessionIds } from './scope.js';
@@ -84,7 +85,7 @@ export class Crawler {
   ) {
     this.userSignal = httpOptions.signal;
     this.signal = this.userSignal === undefined ? this.stopped.signal : AbortSignal.any([this.userSignal, this.stopped.signal]);
-    this.client = createHttpClient({ ...httpOptions, signal: this.signal });
+    this.client = withCredentials(createHttpClient({ ...httpOptions, signal: this.signal }), settings.credentials);
     const { client, signal } = this;
     const { userAgent, retries, retryBaseMs, history, scope, traps, maxDepth } = settings;
     const onRetry = (): void => {

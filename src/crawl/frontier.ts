@@ -54,7 +54,7 @@ export class Frontier {
   }
 
   /**
-   * Queue the pages not seen yet, in order, without their session ids. A page that looks like a
+   * Queue the pages not seen yet, in order, without their session ids or credentials. A page that looks like a
    * crawler trap is not queued but told to `onTrap` with the reason (the start URL, at depth 0,
    * never is).
    * @returns the pages queued
@@ -63,6 +63,9 @@ export class Frontier {
     const queued: Task[] = [];
     for (const candidate of candidates) {
       const url = stripSessionIds(candidate.url);
+      // Credentials in a link are not followed, nor kept: the crawl's own go by origin (origin-credentials.ts).
+      url.username = '';
+      url.password = '';
       const key = pageKey(url);
       if (this.seen.has(key)) continue;
       this.seen.add(key);

@@ -1,0 +1,121 @@
+/**
+ * Hostile-but-fair input to the crawler (issue 16), each against real servers on loopback.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { FetchError } from '../../src/errors.js';
+import { ingest, search } from '../../src/index.js';
+import { createLexicalEmbedding } from '../../src/models/local/lexical-embedding.js';
+import { crawl, type CrawlEvent } from '../../src/stages/crawl.js';
+import { freshDatabase } from '../support/databases.js';
+
+type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
+
+interface Server {
+  base: string;
+  /** Requests received, in order. */
+  requests: http.IncomingMessage[];
+  close(): Promise<void>;
+}
+
+async function serve(handler: Handler): Promise<Server> {
+  const requests: http.IncomingMessage[] = [];
+  const server = http.createServer((req, res) => {
+    requests.push(req);
+    handler(req, res);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    base: `http://127.0.0.1:${port}`,
+    requests,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+const html = (res: http.ServerResponse, body: string) => {
+  res.writeHead(200, { 'content-type': 'text/html' });
+  res.end(`<!doctype html><html><head><title>t</title></head><body><main>${body}</main></body></html>`);
+};
+
+async function crawlAll(start: string, options: Parameters<typeof crawl>[1] = {}) {
+  const events: CrawlEvent[] = [];
+  const docs = [];
+  const pages = crawl(start, { allowPrivateNetwork: true, retries: 0, ...options, onEvent: (e) => events.push(e) });
+  for await (const doc of pages) docs.push(doc);
+  return { docs, events, stats: pages.stats };
+}
+
+describe('credentials in a start URL (issue 16.1)', () => {
+  const secret = 's3cretpw';
+  const basic = `Basic ${Buffer.from(`alice:${secret}`).toString('base64')}`;
+  let other: Server;
+  let site: Server;
+
+  beforeAll(async () => {
+    // Another origin (same host, another port: in a `domain` scope) that must never see them.
+    other = await serve((req, res) => html(res, '<p>The other origin page about otters.</p>'));
+    site = await serve((req, res) => {
+      if (req.headers.authorization !== basic) {
+        res.writeHead(401, { 'www-authenticate': 'Basic realm="x"', 'content-type': 'text/plain' });
+        res.end('who are you?');
+        return;
+      }
+      if (req.url === '/robots.txt' || req.url === '/sitemap.xml') {
+        res.writeHead(404);
+        res.end();
+      } else if (req.url === '/') {
+        html(res, `<p>The private start page about badgers and their setts.</p><a href="/inner">inner</a><a href="${other.base}/elsewhere">elsewhere</a>`);
+      } else {
+        html(res, '<p>The private inner page about weasels and stoats.</p>');
+      }
+    });
+  });
+  afterAll(async () => {
+    await site.close();
+    await other.close();
+  });
+
+  const withCredentials = (base: string, password = secret) => base.replace('http://', `http://alice:${password}@`);
+
+  test('are sent as Basic auth to their origin only, and appear in no URL, event or statistic', async () => {
+    const { docs, events, stats } = await crawlAll(`${withCredentials(site.base)}/`, { scope: 'domain' });
+    expect(docs.map((d) => d.url).sort()).toEqual([`${other.base}/elsewhere`, `${site.base}/`, `${site.base}/inner`].sort());
+    expect(site.requests.every((req) => req.headers.authorization === basic)).toBe(true);
+    expect(other.requests.length).toBeGreaterThan(0);
+    expect(other.requests.some((req) => req.headers.authorization !== undefined)).toBe(false);
+    const printed = JSON.stringify({ docs: docs.map(({ body: _body, ...rest }) => rest), events, stats });
+    expect(printed).not.toContain(secret);
+    expect(printed).not.toContain('alice');
+  });
+
+  test('a wrong password fails with a message that does not repeat it', async () => {
+    const error = await crawlAll(`${withCredentials(site.base, 'wr0ngpw')}/`).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(FetchError);
+    expect((error as Error).message).toContain('401');
+    expect((error as Error).message).not.toContain('wr0ngpw');
+  });
+
+  test('are stored nowhere by ingest: not in the summary, search results or any table', async () => {
+    const db = await freshDatabase('pglite');
+    try {
+      const embedding = createLexicalEmbedding();
+      const summary = await ingest({ db, source: `${withCredentials(site.base)}/`, collection: 'private', embedding, crawl: { allowPrivateNetwork: true, retries: 0 } });
+      expect(summary.documents).toBe(2);
+      expect(JSON.stringify(summary)).not.toContain(secret);
+      const results = await search({ db, collection: 'private', query: 'badgers weasels', embedding, k: 5 });
+      expect(results.length).toBeGreaterThan(0);
+      expect(JSON.stringify(results)).not.toContain(secret);
+      const tables = await db.pool.query<{ tablename: string }>(`select tablename from pg_tables where schemaname = 'public'`);
+      for (const { tablename } of tables.rows) {
+        const rows = await db.pool.query<{ row: string }>(`select t::text as row from "${tablename}" t`);
+        expect({ tablename, leaked: rows.rows.filter((r) => r.row.includes(secret)).length }).toEqual({ tablename, leaked: 0 });
+      }
+    } finally {
+      await db.drop();
+    }
+  });
+});
