@@ -119,3 +119,49 @@ describe('credentials in a start URL (issue 16.1)', () => {
     }
   });
 });
+
+describe('an oversized robots.txt (issue 16.7)', () => {
+  const padding = `# ${'x'.repeat(1022)}\n`; // 1 KiB of comment
+  const robotsOf = (rules: string, kib: number) => rules + padding.repeat(kib);
+
+  async function siteWithRobots(robots: string, declareLength: boolean): Promise<Server> {
+    return serve((req, res) => {
+      if (req.url === '/robots.txt') {
+        res.writeHead(200, { 'content-type': 'text/plain', ...(declareLength ? { 'content-length': Buffer.byteLength(robots) } : {}) });
+        res.end(robots);
+      } else if (req.url === '/') html(res, '<p>Start.</p><a href="/private/a">a</a><a href="/public">b</a>');
+      else if (req.url === '/sitemap.xml') {
+        res.writeHead(404);
+        res.end();
+      } else html(res, `<p>Page ${req.url}.</p>`);
+    });
+  }
+
+  test.each([true, false])('of 20 MB starting with "Disallow: /" is obeyed (content-length declared: %s)', async (declareLength) => {
+    const site = await siteWithRobots(robotsOf('User-agent: *\nDisallow: /\n', 20 * 1024), declareLength);
+    try {
+      const error = await crawlAll(`${site.base}/`).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(FetchError);
+      expect((error as FetchError).reason).toBe('robots');
+      expect(site.requests.map((r) => r.url)).toEqual(['/robots.txt']);
+    } finally {
+      await site.close();
+    }
+  });
+
+  test('is read to 512 KiB: rules before the bound hold, a rule cut at it is dropped', async () => {
+    // The rules in the first 512 KiB apply; a rule cut at the bound (`Disallow: /publicity` cut
+    // to `Disallow: /pub`) is dropped, not obeyed as a wider rule.
+    const head = `User-agent: *\nDisallow: /private/\n${padding.repeat(500)}`;
+    const filler = `#${'-'.repeat(512 * 1024 - head.length - 'Disallow: /pub'.length - 2)}\n`;
+    const robots = `${head}${filler}Disallow: /publicity\n${padding.repeat(20 * 1024)}`;
+    const site = await siteWithRobots(robots, true);
+    try {
+      const { docs, stats } = await crawlAll(`${site.base}/`);
+      expect(docs.map((d) => d.url).sort()).toEqual([`${site.base}/`, `${site.base}/public`]);
+      expect(stats.skipped.robots).toBe(1);
+    } finally {
+      await site.close();
+    }
+  });
+});
