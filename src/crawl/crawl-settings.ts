@@ -4,7 +4,7 @@
  */
 import { ConfigError, FetchError, describeValue } from '../errors.js';
 import { DEFAULT_USER_AGENT } from '../net/http-get.js';
-import { checkBoolean, checkInteger } from '../options/check.js';
+import { checkBoolean, checkInteger, checkTimerMs } from '../options/check.js';
 import { CRAWL_DEFAULTS } from '../options/defaults.js';
 import type { CrawlHistory } from '../store/crawl-state-types.js';
 import { OriginCredentials } from './origin-credentials.js';
@@ -62,10 +62,11 @@ export function resolveCrawlOptions(startUrl: string | URL, options: CrawlOption
     concurrency,
     concurrencyPerHost: checkInteger('concurrencyPerHost', options.concurrencyPerHost ?? concurrency, { min: 1 }),
     maxDepth: countOrInfinity('maxDepth', options.maxDepth ?? CRAWL_DEFAULTS.maxDepth),
-    delayMs: countOrInfinity('delayMs', options.delayMs ?? CRAWL_DEFAULTS.delayMs),
+    // Waits go to timers, which hold at most MAX_TIMER_MS: a longer one would fire at once.
+    delayMs: checkTimerMs('delayMs', options.delayMs ?? CRAWL_DEFAULTS.delayMs),
     retries: countOrInfinity('retries', options.retries ?? CRAWL_DEFAULTS.retries),
-    retryBaseMs: countOrInfinity('retryBaseMs', options.retryBaseMs ?? CRAWL_DEFAULTS.retryBaseMs),
-    maxRetryAfterMs: countOrInfinity('maxRetryAfterMs', options.maxRetryAfterMs ?? CRAWL_DEFAULTS.maxRetryAfterMs),
+    retryBaseMs: checkTimerMs('retryBaseMs', options.retryBaseMs ?? CRAWL_DEFAULTS.retryBaseMs),
+    maxRetryAfterMs: checkTimerMs('maxRetryAfterMs', options.maxRetryAfterMs ?? CRAWL_DEFAULTS.maxRetryAfterMs),
     maxRequestsPerMinute:
       options.maxRequestsPerMinute === undefined ? undefined : checkInteger('maxRequestsPerMinute', options.maxRequestsPerMinute, { min: 1 }),
     robots: checkBoolean('robots', options.robots ?? true),
@@ -108,7 +109,7 @@ function parseStartUrl(startUrl: string | URL): URL {
   return start;
 }
 
-/** A whole number of hops, milliseconds or retries, from 0 up; `Infinity` means no bound. */
+/** A whole number of hops or retries, from 0 up; `Infinity` means no bound. */
 function countOrInfinity(name: string, value: unknown): number {
   return value === Infinity ? value : checkInteger(name, value, { min: 0 });
 }

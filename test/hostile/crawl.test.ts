@@ -1,12 +1,16 @@
 /**
- * Hostile-but-fair input to the crawler (issue 16), each against real servers on loopback.
+ * Hostile-but-fair input to the crawler (issue 16), each against real servers on loopback:
+ * credentials in a start URL, an oversized robots.txt, numbers past what timers hold.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { FetchError } from '../../src/errors.js';
+import { ConfigError, FetchError } from '../../src/errors.js';
 import { ingest, search } from '../../src/index.js';
 import { createLexicalEmbedding } from '../../src/models/local/lexical-embedding.js';
 import { crawl, type CrawlEvent } from '../../src/stages/crawl.js';
+import { httpGet } from '../../src/net/http-get.js';
+import { parseInteger } from '../../src/cli/context.js';
+import { runCliInProcess } from '../support/cli.js';
 import { freshDatabase } from '../support/databases.js';
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
@@ -163,5 +167,52 @@ describe('an oversized robots.txt (issue 16.7)', () => {
     } finally {
       await site.close();
     }
+  });
+});
+
+describe('numbers past what timers hold (issue 16.11)', () => {
+  const tooLong = 2 ** 31;
+
+  test.each(['delayMs', 'retryBaseMs', 'maxRetryAfterMs'] as const)('crawl refuses %s of 2^31 ms', (option) => {
+    expect(() => crawl('http://127.0.0.1:1/', { [option]: tooLong })).toThrow(ConfigError);
+    expect(() => crawl('http://127.0.0.1:1/', { [option]: tooLong })).toThrow(new RegExp(`\`${option}\`.*2147483647`));
+  });
+
+  test('crawl and httpGet refuse timeoutMs of 2^31 ms', async () => {
+    expect(() => crawl('http://127.0.0.1:1/', { timeoutMs: tooLong })).toThrow(/`timeoutMs`.*2147483647/);
+    await expect(httpGet('http://127.0.0.1:1/', { timeoutMs: tooLong })).rejects.toThrow(ConfigError);
+  });
+
+  test('crawl accepts the longest timer, 2^31 - 1 ms', () => {
+    expect(() => crawl('http://127.0.0.1:1/', { delayMs: tooLong - 1, timeoutMs: tooLong - 1 })).not.toThrow();
+  });
+
+  test.each([
+    ['maxPages', '0x10'],
+    ['concurrency', '1e9'],
+    ['maxPages', '1.5'],
+    ['maxPages', '16abc'],
+    ['concurrency', '99999999999999999999'],
+  ])('the CLI refuses %s written %s', (option, written) => {
+    expect(() => parseInteger(option)(written)).toThrow(ConfigError);
+  });
+
+  test('the CLI reads plain decimal integers', () => {
+    expect(parseInteger('maxPages')('16')).toBe(16);
+    expect(parseInteger('maxPages')(' 16 ')).toBe(16);
+    expect(parseInteger('delay', 0)('0')).toBe(0);
+  });
+
+  test.each([
+    ['--delay', String(2 ** 31)],
+    ['--timeout', String(2 ** 31)],
+    ['--concurrency', '1e9'],
+    ['--max-pages', '0x10'],
+  ])('`ragline ingest %s %s` fails with one line naming the flag', async (flag, value) => {
+    const run = await runCliInProcess(['ingest', 'http://127.0.0.1:1/', flag, value, '--provider', 'local'], { env: { RAGLINE_DATA_DIR: 'memory://' } });
+    expect(run.code).not.toBe(0);
+    const errors = run.stderr.split('\n').filter((line) => line.startsWith('ragline:'));
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toContain(flag);
   });
 });
