@@ -276,10 +276,16 @@ export class Crawler {
       links = page.links;
       canonical = this.claimCanonical(page.canonical, final, task);
     }
+    const details = { status: response.status, contentType: response.contentType };
+    // The start page is kept whatever it repeats: it is what the user asked for.
+    const trap = task.key === this.startKey ? undefined : this.settings.traps.notePage(final, response.body);
+    if (trap !== undefined) {
+      this.skip(task, url, 'trap', `Not keeping ${url} nor following its links: ${trap}.`, details);
+      return undefined;
+    }
     const followed = nofollow ? [] : this.frontier.followable(links, task.depth + 1);
     this.enqueue(followed, task);
     if (task.key === this.startKey) await this.queueSitemapPages();
-    const details = { status: response.status, contentType: response.contentType };
     if (noindex) {
       this.skip(task, url, 'noindex', `${url} asks not to be indexed (robots noindex); its links are followed.`, details);
       return undefined;

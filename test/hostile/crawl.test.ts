@@ -1,6 +1,7 @@
 /**
  * Hostile-but-fair input to the crawler (issue 16), each against real servers on loopback:
- * credentials in a start URL, an oversized robots.txt, numbers past what timers hold.
+ * credentials in a start URL, an oversized robots.txt, numbers past what timers hold, and link
+ * fan-out traps.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -214,5 +215,57 @@ describe('numbers past what timers hold (issue 16.11)', () => {
     const errors = run.stderr.split('\n').filter((line) => line.startsWith('ragline:'));
     expect(errors).toHaveLength(1);
     expect(errors[0]).toContain(flag);
+  });
+});
+
+describe('link fan-out traps (issue 16.13)', () => {
+  test.each([false, true])('pages of one path that differ only in random query strings and links are skipped as traps (echoing the query: %s)', async (echo) => {
+    let n = 0;
+    const site = await serve((req, res) => {
+      const url = new URL(req.url ?? '/', 'http://x');
+      if (url.pathname === '/robots.txt' || url.pathname === '/sitemap.xml') {
+        res.writeHead(404);
+        res.end();
+        return;
+      }
+      const links = [1, 2, 3].map(() => `<a href="/list?q=${(n++).toString(36)}${Math.random().toString(36).slice(2)}">more</a>`);
+      const docs = url.pathname === '/' ? '<a href="/doc/1">d1</a><a href="/doc/2">d2</a>' : '';
+      // The same listing whatever the query (which it may echo): only the links differ.
+      const query = url.searchParams.get('q');
+      html(res, `<p>A listing of nothing in particular${echo && query ? ` for ${query}` : ''}.</p>${links.join('')}${docs}`);
+    });
+    try {
+      const { docs, stats } = await crawlAll(`${site.base}/`, { maxPages: 200, concurrency: 4 });
+      const urls = docs.map((d) => d.url);
+      expect(urls).toEqual(expect.arrayContaining([`${site.base}/doc/1`, `${site.base}/doc/2`]));
+      expect(stats.skipped.trap).toBeGreaterThan(0);
+      // The trap gets a few pages of the budget (3 kept, the rest fetched before the path was
+      // known and then dropped), and the crawl ends on its own.
+      expect(urls.filter((u) => u.includes('/list?'))).toHaveLength(3);
+      expect(stats.fetched).toBeLessThan(40);
+      expect(stats.complete).toBe(true);
+    } finally {
+      await site.close();
+    }
+  });
+
+  test('a real site with many distinct query strings per path under the bound is crawled whole', async () => {
+    const site = await serve((req, res) => {
+      const url = new URL(req.url ?? '/', 'http://x');
+      if (url.pathname === '/robots.txt' || url.pathname === '/sitemap.xml') {
+        res.writeHead(404);
+        res.end();
+        return;
+      }
+      const links = url.pathname === '/' ? Array.from({ length: 50 }, (_, i) => `<a href="/item?id=${i}">item ${i}</a>`).join('') : '';
+      html(res, `<p>Page ${req.url}.</p>${links}`);
+    });
+    try {
+      const { docs, stats } = await crawlAll(`${site.base}/`, { maxPages: 200 });
+      expect(docs).toHaveLength(51);
+      expect(stats.skipped.trap).toBe(0);
+    } finally {
+      await site.close();
+    }
   });
 });
