@@ -42,13 +42,17 @@ export class Frontier {
     this.seen = new Set(options.finished ?? []);
   }
 
-  /** Links of a page (found `depth` hops from the start) that the crawl may follow. */
+  /** Links of a page (found `depth` hops from the start) that the crawl may follow, without credentials. */
   followable(links: Iterable<URL | string>, depth: number): Candidate[] {
     if (depth > this.options.maxDepth) return [];
     const out: Candidate[] = [];
     for (const link of links) {
-      const url = typeof link === 'string' ? (URL.canParse(link) ? new URL(link) : undefined) : link;
-      if (url !== undefined && this.options.scope.admits(url)) out.push({ url, depth });
+      const url = typeof link === 'string' ? (URL.canParse(link) ? new URL(link) : undefined) : new URL(link.href);
+      if (url === undefined) continue;
+      // Credentials in a link are not followed, nor kept: the crawl's own go by origin (origin-credentials.ts).
+      url.username = '';
+      url.password = '';
+      if (this.options.scope.admits(url)) out.push({ url, depth });
     }
     return out;
   }
@@ -63,7 +67,6 @@ export class Frontier {
     const queued: Task[] = [];
     for (const candidate of candidates) {
       const url = stripSessionIds(candidate.url);
-      // Credentials in a link are not followed, nor kept: the crawl's own go by origin (origin-credentials.ts).
       url.username = '';
       url.password = '';
       const key = pageKey(url);

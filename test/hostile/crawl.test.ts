@@ -97,6 +97,33 @@ describe('credentials in a start URL (issue 16.1)', () => {
     expect(printed).not.toContain('alice');
   });
 
+  test('with an authorization header too are refused as ambiguous, without repeating them', () => {
+    const start = `${withCredentials(site.base)}/`;
+    expect(() => crawl(start, { headers: { Authorization: 'Bearer t0ken' } })).toThrow(ConfigError);
+    expect(() => crawl(start, { headers: { Authorization: 'Bearer t0ken' } })).not.toThrow(new RegExp(`${secret}|t0ken`));
+  });
+
+  test('in a link or a redirect are neither followed nor kept', async () => {
+    const hop = await serve((req, res) => {
+      if (req.url === '/') html(res, `<p>Hop start.</p><a href="${withCredentials(hop.base, 'l1nkpw')}/linked">linked</a><a href="/moved">moved</a>`);
+      else if (req.url === '/moved') {
+        res.writeHead(302, { location: `${withCredentials(hop.base, 'h0ppw')}/target` });
+        res.end();
+      } else if (req.url === '/robots.txt' || req.url === '/sitemap.xml') {
+        res.writeHead(404);
+        res.end();
+      } else html(res, `<p>Page ${req.url}.</p>`);
+    });
+    try {
+      const { docs, events } = await crawlAll(`${hop.base}/`);
+      expect(docs.map((d) => d.url).sort()).toEqual([`${hop.base}/`, `${hop.base}/linked`, `${hop.base}/target`]);
+      expect(JSON.stringify({ docs: docs.map(({ body: _body, ...rest }) => rest), events })).not.toMatch(/l1nkpw|h0ppw/);
+      expect(hop.requests.find((req) => req.url === '/linked')?.headers.authorization).toBeUndefined();
+    } finally {
+      await hop.close();
+    }
+  });
+
   test('a wrong password fails with a message that does not repeat it', async () => {
     const error = await crawlAll(`${withCredentials(site.base, 'wr0ngpw')}/`).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(FetchError);
