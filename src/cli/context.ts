@@ -17,8 +17,10 @@ export type ModelFlags = Pick<ModelSelection, 'provider' | 'embeddingModel' | 'd
  */
 export function parseInteger(option: string, min = 1) {
   return (value: string): number => {
-    const n = Number(value);
-    return checkInteger(option, value.trim() === '' || Number.isNaN(n) ? value : n, { min });
+    // Decimal digits only: Number() would also read `0x10`, `1e9`, `0b11` and ` `, which nobody
+    // means as a count; past 2^53 a number no longer reads back as written.
+    const n = /^\s*[+-]?\d+\s*$/.test(value) ? Number(value) : Number.NaN;
+    return checkInteger(option, Number.isSafeInteger(n) ? n : value, { min });
   };
 }
 

@@ -6,6 +6,7 @@
  * The crawl's frontier and page state live in the store, so an interrupted crawl resumes and a
  * re-crawl touches only what changed.
  */
+import { withoutCredentials } from '../crawl/normalize-url.js';
 import { normalizeUrl, type CrawlStats } from '../stages/crawl.js';
 import { openCrawlState, type CrawlState } from '../store/crawl-state.js';
 import { estimateIngest } from '../embed/estimate.js';
@@ -44,7 +45,7 @@ async function dryRunIngest(options: IngestOptions, started: number): Promise<In
   });
   return {
     collection: name,
-    source: options.source,
+    source: withoutCredentials(options.source),
     skipped: { ...skippedCounts(crawlStats), ...fileSkips },
     removed: 0,
     resumed: false,
@@ -73,7 +74,8 @@ function sourceOptions(options: IngestOptions, onStats: (stats: Readonly<CrawlSt
  */
 async function crawlOrReadInto(options: IngestOptions, collection: Collection, started: number): Promise<IngestSummary> {
   const isCrawl = isCrawlSource(options.source);
-  const run = startRun(options, collection, options.source, isCrawl ? (options.crawl?.maxPages ?? CRAWL_DEFAULTS.maxPages) : undefined);
+  // A start URL's user name and password are for the crawl only: the summary shows the URL without them.
+  const run = startRun(options, collection, withoutCredentials(options.source), isCrawl ? (options.crawl?.maxPages ?? CRAWL_DEFAULTS.maxPages) : undefined);
   let crawlState: CrawlState | undefined;
   const fileSkips: Record<string, number> = {};
   if (isCrawl && options.incremental !== false) {

@@ -4,16 +4,19 @@
  */
 import { ConfigError, FetchError, describeValue } from '../errors.js';
 import { DEFAULT_USER_AGENT } from '../net/http-get.js';
-import { checkBoolean, checkInteger } from '../options/check.js';
+import { checkBoolean, checkInteger, checkTimerMs } from '../options/check.js';
 import { CRAWL_DEFAULTS } from '../options/defaults.js';
 import type { CrawlHistory } from '../store/crawl-state-types.js';
+import { OriginCredentials } from './origin-credentials.js';
 import { createScope, createTrapGuard, type Scope, type TrapGuard } from './scope.js';
 import type { CrawlEvent, CrawlOptions } from './types.js';
 
 /** The crawl's own options resolved (HTTP options stay in `CrawlOptions`, for the HTTP client). */
 export interface CrawlSettings {
-  /** The start URL, without its fragment. */
+  /** The start URL, without its fragment and without credentials. */
   start: URL;
+  /** The user name and password the start URL carried, for its origin only (kept in memory). */
+  credentials: OriginCredentials | undefined;
   maxPages: number;
   maxDepth: number;
   concurrency: number;
@@ -43,17 +46,27 @@ export function resolveCrawlOptions(startUrl: string | URL, options: CrawlOption
     throw new ConfigError('options', options, `Options must be an object, got ${describeValue(options)}.`);
   }
   const start = parseStartUrl(startUrl);
+  const credentials = OriginCredentials.takeFrom(start);
+  if (credentials !== undefined && Object.keys(options.headers ?? {}).some((name) => name.toLowerCase() === 'authorization')) {
+    throw new ConfigError(
+      'headers',
+      '(redacted)',
+      `The start URL ${start.href} carries a user name and password and \`headers\` sets authorization too; keep one of them.`,
+    );
+  }
   const concurrency = checkInteger('concurrency', options.concurrency ?? CRAWL_DEFAULTS.concurrency, { min: 1 });
   const settings = {
     start,
+    credentials,
     maxPages: checkInteger('maxPages', options.maxPages ?? CRAWL_DEFAULTS.maxPages, { min: 1 }),
     concurrency,
     concurrencyPerHost: checkInteger('concurrencyPerHost', options.concurrencyPerHost ?? concurrency, { min: 1 }),
     maxDepth: countOrInfinity('maxDepth', options.maxDepth ?? CRAWL_DEFAULTS.maxDepth),
-    delayMs: countOrInfinity('delayMs', options.delayMs ?? CRAWL_DEFAULTS.delayMs),
+    // Waits go to timers, which hold at most MAX_TIMER_MS: a longer one would fire at once.
+    delayMs: checkTimerMs('delayMs', options.delayMs ?? CRAWL_DEFAULTS.delayMs),
     retries: countOrInfinity('retries', options.retries ?? CRAWL_DEFAULTS.retries),
-    retryBaseMs: countOrInfinity('retryBaseMs', options.retryBaseMs ?? CRAWL_DEFAULTS.retryBaseMs),
-    maxRetryAfterMs: countOrInfinity('maxRetryAfterMs', options.maxRetryAfterMs ?? CRAWL_DEFAULTS.maxRetryAfterMs),
+    retryBaseMs: checkTimerMs('retryBaseMs', options.retryBaseMs ?? CRAWL_DEFAULTS.retryBaseMs),
+    maxRetryAfterMs: checkTimerMs('maxRetryAfterMs', options.maxRetryAfterMs ?? CRAWL_DEFAULTS.maxRetryAfterMs),
     maxRequestsPerMinute:
       options.maxRequestsPerMinute === undefined ? undefined : checkInteger('maxRequestsPerMinute', options.maxRequestsPerMinute, { min: 1 }),
     robots: checkBoolean('robots', options.robots ?? true),
@@ -96,7 +109,7 @@ function parseStartUrl(startUrl: string | URL): URL {
   return start;
 }
 
-/** A whole number of hops, milliseconds or retries, from 0 up; `Infinity` means no bound. */
+/** A whole number of hops or retries, from 0 up; `Infinity` means no bound. */
 function countOrInfinity(name: string, value: unknown): number {
   return value === Infinity ? value : checkInteger(name, value, { min: 0 });
 }

@@ -35,6 +35,7 @@ import { PageFetcher, type Outcome } from './fetch-page.js';
 import { Frontier, type Candidate, type Task } from './frontier.js';
 import { normalizeUrl, pageKey } from './normalize-url.js';
 import { readPageLinks, readRobotsDirectives } from './page-links.js';
+import { withCredentials } from './origin-credentials.js';
 import { RobotsCache } from './robots-cache.js';
 import type { RobotsRules } from './robots.js';
 import { stripSessionIds } from './scope.js';
@@ -84,7 +85,7 @@ export class Crawler {
   ) {
     this.userSignal = httpOptions.signal;
     this.signal = this.userSignal === undefined ? this.stopped.signal : AbortSignal.any([this.userSignal, this.stopped.signal]);
-    this.client = createHttpClient({ ...httpOptions, signal: this.signal });
+    this.client = withCredentials(createHttpClient({ ...httpOptions, signal: this.signal }), settings.credentials);
     const { client, signal } = this;
     const { userAgent, retries, retryBaseMs, history, scope, traps, maxDepth } = settings;
     const onRetry = (): void => {
@@ -275,10 +276,16 @@ export class Crawler {
       links = page.links;
       canonical = this.claimCanonical(page.canonical, final, task);
     }
+    const details = { status: response.status, contentType: response.contentType };
+    // The start page is kept whatever it repeats: it is what the user asked for.
+    const trap = task.key === this.startKey ? undefined : this.settings.traps.notePage(final, response.body);
+    if (trap !== undefined) {
+      this.skip(task, url, 'trap', `Not keeping ${url} nor following its links: ${trap}.`, details);
+      return undefined;
+    }
     const followed = nofollow ? [] : this.frontier.followable(links, task.depth + 1);
     this.enqueue(followed, task);
     if (task.key === this.startKey) await this.queueSitemapPages();
-    const details = { status: response.status, contentType: response.contentType };
     if (noindex) {
       this.skip(task, url, 'noindex', `${url} asks not to be indexed (robots noindex); its links are followed.`, details);
       return undefined;

@@ -42,19 +42,23 @@ export class Frontier {
     this.seen = new Set(options.finished ?? []);
   }
 
-  /** Links of a page (found `depth` hops from the start) that the crawl may follow. */
+  /** Links of a page (found `depth` hops from the start) that the crawl may follow, without credentials. */
   followable(links: Iterable<URL | string>, depth: number): Candidate[] {
     if (depth > this.options.maxDepth) return [];
     const out: Candidate[] = [];
     for (const link of links) {
-      const url = typeof link === 'string' ? (URL.canParse(link) ? new URL(link) : undefined) : link;
-      if (url !== undefined && this.options.scope.admits(url)) out.push({ url, depth });
+      const url = typeof link === 'string' ? (URL.canParse(link) ? new URL(link) : undefined) : new URL(link.href);
+      if (url === undefined) continue;
+      // Credentials in a link are not followed, nor kept: the crawl's own go by origin (origin-credentials.ts).
+      url.username = '';
+      url.password = '';
+      if (this.options.scope.admits(url)) out.push({ url, depth });
     }
     return out;
   }
 
   /**
-   * Queue the pages not seen yet, in order, without their session ids. A page that looks like a
+   * Queue the pages not seen yet, in order, without their session ids or credentials. A page that looks like a
    * crawler trap is not queued but told to `onTrap` with the reason (the start URL, at depth 0,
    * never is).
    * @returns the pages queued
@@ -63,6 +67,8 @@ export class Frontier {
     const queued: Task[] = [];
     for (const candidate of candidates) {
       const url = stripSessionIds(candidate.url);
+      url.username = '';
+      url.password = '';
       const key = pageKey(url);
       if (this.seen.has(key)) continue;
       this.seen.add(key);

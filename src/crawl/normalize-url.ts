@@ -22,7 +22,9 @@ function normalizePercent(text: string): string {
  * - percent-escapes of unreserved characters are decoded and others upper-cased (`%7e` → `~`,
  *   `%2f` → `%2F`), in path and query;
  * - the query is kept in its original order: parameter order is significant to some applications,
- *   and a sorted URL is one no page links to. An empty query (`?`) is dropped.
+ *   and a sorted URL is one no page links to. An empty query (`?`) is dropped;
+ * - a user name and password (`https://alice:pw@host/`) are dropped: they are not part of a
+ *   page's identity, and a URL that is stored or shown must never carry them.
  *
  * Path rules apply to http(s) URLs only; other schemes only lose their fragment.
  * @throws ConfigError when `url` is not an absolute URL
@@ -35,6 +37,8 @@ export function normalizeUrl(url: string | URL): string {
   const parsed = new URL(text);
   parsed.hash = '';
   if (parsed.protocol === 'http:' || parsed.protocol === 'https:') {
+    parsed.username = '';
+    parsed.password = '';
     parsed.pathname = normalizePercent(parsed.pathname)
       .replace(/\/{2,}/g, '/')
       .replace(/\/index\.html?$/, '/');
@@ -49,4 +53,17 @@ export function normalizeUrl(url: string | URL): string {
 export function pageKey(url: string | URL): string {
   const normalized = normalizeUrl(url);
   return normalized.slice(normalized.indexOf('//') + 2);
+}
+
+/**
+ * `source` without the user name and password of an http(s) URL, for showing or storing it; any
+ * other text (a path) is returned as it is.
+ */
+export function withoutCredentials(source: string): string {
+  if (!/^https?:\/\//i.test(source) || !URL.canParse(source)) return source;
+  const url = new URL(source);
+  if (url.username === '' && url.password === '') return source;
+  url.username = '';
+  url.password = '';
+  return url.href;
 }

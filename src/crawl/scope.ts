@@ -6,6 +6,7 @@
 import { ConfigError, describeValue } from '../errors.js';
 import { checkInteger, checkOneOf } from '../options/check.js';
 import { CRAWL_DEFAULTS } from '../options/defaults.js';
+import { SameContentQueries } from './same-content-queries.js';
 
 /** How far from the start URL a crawl may go. */
 export type CrawlScope =
@@ -151,12 +152,23 @@ export interface TrapOptions {
    * @default 30
    */
   maxShapeChain?: number;
+  /**
+   * Most pages of one path and query parameter names (`/list?q`) that may have the same content
+   * (text without tags, and without their own query values). Past it, such pages are not kept
+   * and, when they are most of that path's pages, its new query strings are not followed: a
+   * page that links to ever new random query strings of itself would otherwise use the whole
+   * `maxPages` budget.
+   * @default 3
+   */
+  maxSameContentQueries?: number;
 }
 
 /** Counts URL shapes and says which URLs look like a trap. */
 export interface TrapGuard {
   /** A one-line reason when `url` (found `depth` hops from the start) looks like a crawler trap; counts the URL's shape otherwise. */
   check(url: URL, depth?: number): string | undefined;
+  /** Record a fetched page (`url` its final URL): a one-line reason when its content shows it is a trap's. */
+  notePage(url: URL, body: string): string | undefined;
 }
 
 export function createTrapGuard(options: TrapOptions = {}): TrapGuard {
@@ -166,6 +178,7 @@ export function createTrapGuard(options: TrapOptions = {}): TrapGuard {
   const maxRepeatedSegments = number('maxRepeatedSegments', 3);
   const maxUrlsPerShape = number('maxUrlsPerShape', 10_000);
   const maxShapeChain = number('maxShapeChain', 30);
+  const sameContent = new SameContentQueries(number('maxSameContentQueries', 3));
   const shapes = new Map<string, number>();
   const shallowest = new Map<string, number>();
   return {
@@ -180,6 +193,8 @@ export function createTrapGuard(options: TrapOptions = {}): TrapGuard {
         if (n > maxRepeatedSegments) return `path segment "${segment}" repeats more than ${maxRepeatedSegments} times`;
         counts.set(segment, n);
       }
+      const repeating = sameContent.check(url);
+      if (repeating !== undefined) return repeating;
       const shape = `${url.host}${url.pathname.replace(/\d+/g, '#')}?${[...new Set(params)].sort().join('&')}`;
       const seen = (shapes.get(shape) ?? 0) + 1;
       if (seen > maxUrlsPerShape) return `more than ${maxUrlsPerShape} URLs share its shape ${shape}`;
@@ -189,5 +204,6 @@ export function createTrapGuard(options: TrapOptions = {}): TrapGuard {
       shallowest.set(shape, Math.min(first, depth));
       return undefined;
     },
+    notePage: (url, body) => sameContent.note(url, body),
   };
 }

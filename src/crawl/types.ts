@@ -24,7 +24,7 @@ export type CrawlSkipReason =
   | 'robots'
   /** `<meta name=robots content=noindex>` or `X-Robots-Tag: noindex` (its links are still followed). */
   | 'noindex'
-  /** Its URL looks like a crawler trap (see `TrapOptions`); not fetched. */
+  /** Its URL looks like a crawler trap (see `TrapOptions`): not fetched; or its content showed it is one: not kept. */
   | 'trap'
   /** Fetch failures, as `FetchError.reason`. */
   | 'private-address'

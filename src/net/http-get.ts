@@ -10,6 +10,7 @@ import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
 import { ConfigError, FetchError, describeValue } from '../errors.js';
+import { checkInteger } from '../options/check.js';
 import { createAddressGuard, privateAddressError, type AddressGuard, type AddressPolicy } from './address-guard.js';
 import { decodeText, parseContentType } from './decode-text.js';
 import { httpSettings, type HttpSettings } from './http-settings.js';
@@ -77,6 +78,8 @@ export interface HttpResponse {
   bytes: number;
   /** The content-decoded body bytes, only when the request asked for `raw`. */
   raw?: Buffer;
+  /** True when the body was cut at the request's `readAtMost` bytes: the rest was not read. */
+  truncated?: boolean;
 }
 
 /** The status line and headers of the final response, before its body is read. */
@@ -124,6 +127,15 @@ export interface HttpRequestOptions {
    * @default false
    */
   raw?: boolean;
+  /**
+   * Read only the first this many bytes of the (decoded) body and stop there, instead of failing
+   * with `too-large`: for a file of which a prefix is meaningful, such as robots.txt (RFC 9309
+   * asks crawlers to parse at least its first 500 KiB). The response then says `truncated: true`.
+   * A declared `content-length` over `maxBytes` is no refusal then; the bytes read never exceed
+   * this bound.
+   * @default undefined (the whole body, up to `maxBytes`)
+   */
+  readAtMost?: number;
 }
 
 /** A reusable fetcher with keep-alive connections; create one per crawl, `close` it when done. */
@@ -166,6 +178,7 @@ class KeepAliveClient {
 
   async get(input: string | URL, callOptions: HttpRequestOptions = {}): Promise<HttpResponse> {
     const url = parseUrl(input);
+    if (callOptions.readAtMost !== undefined) checkInteger('readAtMost', callOptions.readAtMost, { min: 1 });
     const userSignals = [this.clientSignal, callOptions.signal].filter((s) => s !== undefined);
     for (const userSignal of userSignals) userSignal.throwIfAborted();
     const deadline = new AbortController();
@@ -228,9 +241,11 @@ class KeepAliveClient {
       res.destroy();
       return { ...head, redirects, body: '', bytes: 0 };
     }
-    const { body, bytes } = await readBody(url, res, this.settings.maxBytes, signal);
-    if (callOptions.raw === true) return { ...head, redirects, body: '', bytes, raw: body };
-    return { ...head, redirects, body: decodeText(body, res.headers['content-type']), bytes };
+    const { readAtMost } = callOptions;
+    const { body, bytes, truncated } = await readBody(url, res, this.settings.maxBytes, signal, readAtMost);
+    const cut = truncated ? { truncated } : {};
+    if (callOptions.raw === true) return { ...head, redirects, body: '', bytes, raw: body, ...cut };
+    return { ...head, redirects, body: decodeText(body, res.headers['content-type']), bytes, ...cut };
   }
 
   /** Node connects to IP literals without calling `lookup`: check them here. */

@@ -1,6 +1,6 @@
 /** The validated, defaulted form of `HttpGetOptions`: checked once, when a client is created. */
 import { ConfigError, describeValue } from '../errors.js';
-import { checkInteger, checkNonEmptyString } from '../options/check.js';
+import { checkInteger, checkNonEmptyString, checkTimerMs } from '../options/check.js';
 import { HTTP_DEFAULTS } from '../options/defaults.js';
 import type { HttpGetOptions } from './http-get.js';
 
@@ -26,7 +26,7 @@ export function httpSettings(options: HttpGetOptions): HttpSettings {
     throw new ConfigError('signal', options.signal, `signal must be an AbortSignal, got ${describeValue(options.signal)}.`);
   }
   return {
-    timeoutMs: checkInteger('timeoutMs', options.timeoutMs ?? HTTP_DEFAULTS.timeoutMs, { min: 1 }),
+    timeoutMs: checkTimerMs('timeoutMs', options.timeoutMs ?? HTTP_DEFAULTS.timeoutMs, { min: 1 }),
     maxBytes: checkInteger('maxBytes', options.maxBytes ?? HTTP_DEFAULTS.maxBytes, { min: 1 }),
     maxRedirects: checkInteger('maxRedirects', options.maxRedirects ?? HTTP_DEFAULTS.maxRedirects, { min: 0 }),
     headers,

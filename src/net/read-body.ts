@@ -9,13 +9,18 @@ import { contentDecoders } from './content-decoders.js';
  * Read the body of `res` (the response for `url`), decoding its content-encodings. A declared
  * `content-length` over `maxBytes` is refused before reading; a body, raw or decoded, that grows
  * past it is aborted (`FetchError` reason `too-large`). The response is destroyed on failure.
+ *
+ * With `readAtMost`, only the first `readAtMost` decoded bytes are read (`truncated` says whether
+ * there was more), whatever the declared length, and the connection is closed there.
  */
 export async function readBody(
   url: URL,
   res: http.IncomingMessage,
   maxBytes: number,
   signal: AbortSignal,
-): Promise<{ body: Buffer; bytes: number }> {
+  readAtMost?: number,
+): Promise<{ body: Buffer; bytes: number; truncated: boolean }> {
+  if (readAtMost !== undefined) return readPrefix(url, res, readAtMost, signal);
   const status = res.statusCode ?? 0;
   const tooLarge = (what: string) =>
     new FetchError(
@@ -52,7 +57,47 @@ export async function readBody(
     { signal },
   );
   const bytes = decoded.bytes;
-  return { body: Buffer.concat(chunks, bytes), bytes };
+  return { body: Buffer.concat(chunks, bytes), bytes, truncated: false };
+}
+
+/** Thrown inside the pipeline of {@link readPrefix} once it has read enough. */
+class Enough extends Error {}
+
+/** The first `limit` decoded bytes of the body of `res`; the rest is not read. */
+async function readPrefix(
+  url: URL,
+  res: http.IncomingMessage,
+  limit: number,
+  signal: AbortSignal,
+): Promise<{ body: Buffer; bytes: number; truncated: boolean }> {
+  let decoders: Transform[];
+  try {
+    decoders = contentDecoders(url, res.statusCode ?? 0, res.headers['content-encoding']);
+  } catch (error) {
+    res.destroy();
+    throw error;
+  }
+  const chunks: Buffer[] = [];
+  let bytes = 0;
+  let truncated = false;
+  const collect = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      const kept = chunk.subarray(0, limit - bytes);
+      chunks.push(kept);
+      bytes += kept.length;
+      if (bytes < limit) return done();
+      // Enough read: whether more was coming is all that is left to know.
+      truncated = kept.length < chunk.length || res.readableLength > 0 || !res.complete;
+      done(new Enough());
+    },
+  });
+  try {
+    await pipeline([res, ...decoders, collect], { signal });
+  } catch (error) {
+    if (!(error instanceof Enough)) throw error;
+    res.destroy();
+  }
+  return { body: Buffer.concat(chunks, bytes), bytes, truncated };
 }
 
 /** Passes bytes through and fails with `onExceeded()` once more than `limit` bytes went by. */

@@ -54,6 +54,17 @@ export function checkInteger(option: string, value: unknown, range: RangeOptions
   return value;
 }
 
+/**
+ * The longest wait a Node.js timer holds, in milliseconds (2^31 - 1, about 24.8 days): a longer
+ * `setTimeout` fires after 1 ms instead, so every option that ends up in a timer is bounded by it.
+ */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** Milliseconds a timer can wait: ``Expected `delayMs` to be an integer from 0 to 2147483647 (...)``. */
+export function checkTimerMs(option: string, value: unknown, range: { min?: number } = {}): number {
+  return checkInteger(option, value, { min: range.min ?? 0, max: MAX_TIMER_MS, why: 'the longest a timer can wait, about 24.8 days' });
+}
+
 /** A finite number within `range`: ``Expected `burst` to be a number above 0, got `0` (number).`` */
 export function checkNumber(option: string, value: unknown, range: NumberRangeOptions = {}): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || !inRange(value, range)) fail(option, value, describeRange('a number', range), range.of);
