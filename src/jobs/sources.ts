@@ -6,6 +6,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError, FetchError } from '../errors.js';
+import { withoutCredentials } from '../crawl/normalize-url.js';
 import { httpGet, type HttpGetOptions } from '../net/http-get.js';
 import type { JobKind } from './queue.js';
 
@@ -56,6 +57,10 @@ async function expandOne(input: string, options: ExpandOptions, budget: { left: 
       url = new URL(input);
     } catch (err) {
       throw new ConfigError('source', input, `Invalid URL ${input}${fromList ? ` in ${fromList}` : ''}.`, { cause: err });
+    }
+    if (url.username || url.password) {
+      // A job row is durable and listed by `jobs list`: credentials must never go into it.
+      throw new ConfigError('source', withoutCredentials(url.href), `Cannot queue ${withoutCredentials(url.href)} with the user name and password written in it: the job queue stores sources, and credentials are never stored. Ingest it with \`ragline ingest\` (credentials stay in memory), or queue a URL without them.`);
     }
     if (SITEMAP.test(url.pathname)) return (await sitemapPages(url.href, options, budget, 0)).map((source) => ({ source, kind: 'page' }));
     return [{ source: url.href, kind: 'site' }];

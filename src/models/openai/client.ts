@@ -87,12 +87,12 @@ export function openAITarget(options: OpenAIConnectionOptions = {}): OpenAITarge
   const key = options.apiKey || env.OPENAI_API_KEY || undefined;
   if (key !== undefined) return { apiKey: key, baseURL: baseURL ?? OPENAI_BASE_URL };
   if (baseURL === undefined) {
-    throw new ConfigError('apiKey', undefined, 'No OpenAI API key: set OPENAI_API_KEY (or OPENAI_BASE_URL for a compatible server), or pass `apiKey`.');
+    throw new ConfigError('apiKey', undefined, 'No OpenAI API key: set OPENAI_API_KEY (or OPENAI_BASE_URL for a compatible server), or give the model an apiKey.');
   }
   // OpenAI itself always needs a key: say so at once rather than after retries. Compatible servers
   // (Ollama, vLLM, llama.cpp, on this machine or another) often need none, but the SDK insists on one.
   if (isOpenAIHost({ baseURL })) {
-    throw new ConfigError('apiKey', undefined, `No API key for ${baseURL}: set OPENAI_API_KEY, or pass \`apiKey\`.`);
+    throw new ConfigError('apiKey', undefined, `No API key for ${baseURL}: set OPENAI_API_KEY, or give the model an apiKey.`);
   }
   return { apiKey: 'unused', baseURL };
 }
