@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { postJson, startServerFixture, type ServerFixture } from './support/server-fixture.js';
+import { postJson, useServerFixture, type ServerFixture } from './support/server-fixture.js';
 import { startServer } from '../src/server/server.js';
 import { ConfigError } from '../src/errors.js';
 import { createOpenAIChat } from '../src/models/openai/chat.js';
@@ -20,18 +20,11 @@ const OTHER_KEY = 'sk-ragline-other-0123456789abcdef';
 const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
 
 describe('Q&A server safety', () => {
-  let f: ServerFixture;
+  const f = useServerFixture('pglite');
   const logs: string[] = [];
   const url = (p: string) => `${f.server.url}${p}`;
 
-  beforeAll(async () => {
-    f = await startServerFixture('pglite');
-  });
-  afterAll(async () => {
-    await f?.close();
-  });
   beforeEach(() => {
-    f.standIn.requests.length = 0;
     logs.length = 0;
   });
 

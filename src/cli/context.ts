@@ -94,28 +94,13 @@ export function status(io: CliIo, line: string): void {
   io.stderr.write(`${line}\n`);
 }
 
-/** The environment variables the CLI sets the database's options from. */
-const DATABASE_ENV: Readonly<Record<string, string>> = { databaseUrl: 'DATABASE_URL', dataDir: 'RAGLINE_DATA_DIR' };
-
-/** A `ConfigError` of a database option, reworded with the environment variable the CLI read it from. */
-function inEnvironmentTerms(err: unknown): unknown {
-  const name = err instanceof ConfigError ? DATABASE_ENV[err.option] : undefined;
-  if (!name || !(err instanceof ConfigError)) return err;
-  return new ConfigError(name, err.value, err.message.replaceAll(`\`${err.option}\``, name), { cause: err });
-}
-
 /**
  * Run `fn` on the run's database: the one `io` shares (left open), else the one its environment
  * names (DATABASE_URL, else RAGLINE_DATA_DIR, else ./.ragline), opened for `fn` and closed after.
  */
 export async function useDatabase<T>(io: CliIo, fn: (db: Database) => Promise<T>): Promise<T> {
   if (io.database) return fn(io.database);
-  let db: Database;
-  try {
-    db = await openDatabase({ databaseUrl: io.env.DATABASE_URL ?? '', dataDir: resolvePath(io, io.env.RAGLINE_DATA_DIR ?? './.ragline') });
-  } catch (err) {
-    throw inEnvironmentTerms(err);
-  }
+  const db = await openDatabase({ databaseUrl: io.env.DATABASE_URL ?? '', dataDir: resolvePath(io, io.env.RAGLINE_DATA_DIR ?? './.ragline') });
   try {
     return await fn(db);
   } finally {

@@ -34,6 +34,9 @@ export const OPTION_FLAGS: Readonly<Record<string, string>> = {
   m: '--m',
   efConstruction: '--ef-construction',
   efSearch: '--ef-search',
+  // The database, which the CLI takes from the environment
+  databaseUrl: 'DATABASE_URL',
+  dataDir: 'RAGLINE_DATA_DIR',
   // Models
   embeddingModel: '--embedding-model',
   dimensions: '--dimensions',

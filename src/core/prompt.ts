@@ -15,7 +15,7 @@ export interface PromptSource {
 }
 
 /** The reply when the sources do not support an answer, as the system prompt asks for it. */
-export const DONT_KNOW = "I don't know.";
+export { DONT_KNOW } from '../models/local/extractive-chat.js';
 
 /** The system prompt, after the OpenAI "Web Q&A" tutorial, hardened against prompt injection. */
 export const ANSWER_SYSTEM_PROMPT = [

@@ -61,6 +61,8 @@ export const SEARCH_DEFAULTS = Object.freeze({
   k: 5,
   mode: 'hybrid',
   rrfK: 60,
+  /** Fused candidates a reranker is given (at least `k`). */
+  rerankCandidates: 30,
 } as const);
 
 /** Defaults of `ask` and `askStream`. */

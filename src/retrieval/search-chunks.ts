@@ -84,6 +84,6 @@ export async function searchChunks(
   if (plan.mode !== 'vector') rankings.push(await keywordCandidates(pool, collection, query.text, plan));
   const fused = fuseRankings(rankings, plan.rrfK);
   if (!options.reranker) return fused.slice(0, plan.k);
-  const candidates = fused.slice(0, Math.max(options.rerankCandidates ?? 30, plan.k));
+  const candidates = fused.slice(0, Math.max(options.rerankCandidates ?? SEARCH_DEFAULTS.rerankCandidates, plan.k));
   return rerankResults(candidates, options.reranker, query.text, { topN: plan.k, ...(signal ? { signal } : {}) });
 }

@@ -7,6 +7,7 @@ import { StoreError } from '../errors.js';
 import { copyChunks, decodeVector, supportsCopy } from './copy.js';
 import { withTransaction } from './transaction.js';
 import { chunkKeywords, tsvectorText } from '../text/keywords.js';
+import { splitBy } from '../iter/batch-by.js';
 
 /** What the store remembers about a document, to decide whether it changed. */
 export interface StoredDocumentState {
@@ -83,49 +84,74 @@ export async function writeDocuments(pool: pg.Pool, collection: Collection, docs
   const repeated = sources.find((s, i) => sources.indexOf(s) !== i);
   if (repeated) throw new StoreError(`The document ${repeated} appears twice in one write: pass each source once.`);
   const copy = supportsCopy(pool);
-  return withTransaction(
-    pool,
-    async (client) => {
-    // Sorted by source, so that two writers upserting overlapping pages lock them in one order.
-    // The old chunks go in the same statement (they are in its snapshot; new documents have none).
-    // The stored sources are read in the statement's snapshot, before its own upsert.
-    const { rows } = await client.query<{ id: string; source: string; created: boolean }>(
-      `WITH before AS (SELECT source FROM documents WHERE collection_id = $1 AND source = ANY($3::text[])), d AS (
-       INSERT INTO documents (collection_id, source, title, content_type, content_hash, chunking, chunk_count, token_count, fetched_at, updated_at)
-       SELECT $1, d.source, d.title, d.content_type, d.content_hash, $2, d.chunk_count, d.token_count, d.fetched_at, now()
-         FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::int[], $8::int[], $9::timestamptz[])
-              AS d(source, title, content_type, content_hash, chunk_count, token_count, fetched_at)
-        ORDER BY d.source
-       ON CONFLICT (collection_id, source) DO UPDATE SET
-         title = EXCLUDED.title, content_type = EXCLUDED.content_type, content_hash = EXCLUDED.content_hash,
-         chunking = EXCLUDED.chunking, chunk_count = EXCLUDED.chunk_count, token_count = EXCLUDED.token_count,
-         fetched_at = EXCLUDED.fetched_at, updated_at = now()
-       RETURNING id, source
-       ), gone AS (DELETE FROM chunks WHERE document_id IN (SELECT id FROM d))
-       SELECT id, source, source NOT IN (SELECT source FROM before) AS created FROM d`,
-      [
-        collection.id,
-        chunking,
-        sources,
-        docs.map((d) => d.document.title),
-        docs.map((d) => d.document.contentType),
-        docs.map((d) => d.document.contentHash),
-        docs.map((d) => d.chunks.length),
-        docs.map((d) => d.chunks.reduce((n, c) => n + c.tokenCount, 0)),
-        docs.map((d) => d.document.fetchedAt),
-      ],
-    );
-    const bySource = new Map(rows.map((r) => [r.source, { id: Number(r.id), created: r.created }]));
-    const written = sources.map((s) => bySource.get(s)!);
-    const ids = written.map((w) => w.id);
-    if (copy) {
-      await copyChunks(client, collection.id, docs.map((d, i) => ({ documentId: ids[i]!, title: d.document.title, chunks: d.chunks })));
-    } else {
-      for (const [i, d] of docs.entries()) await insertChunks(client, collection.id, ids[i]!, d);
-    }
-    return written;
-    },
+  try {
+    return await withTransaction(pool, (client) => writeInTransaction(client, collection, docs, chunking, copy));
+  } catch (err) {
+    throw explainConflict(err);
+  }
+}
+
+/** The documents' upsert, their old chunks' removal and their new chunks, in one transaction. */
+async function writeInTransaction(client: pg.PoolClient, collection: Collection, docs: readonly EmbeddedDocument[], chunking: string, copy: boolean): Promise<WrittenDocument[]> {
+  const sources = docs.map((d) => d.document.url);
+  // Sorted by source, so that two writers upserting overlapping pages lock them in one order.
+  // The old chunks go in the same statement (they are in its snapshot; new documents have none).
+  // The stored sources are read in the statement's snapshot, before its own upsert.
+  const { rows } = await client.query<{ id: string; source: string; created: boolean }>(
+    `WITH before AS (SELECT source FROM documents WHERE collection_id = $1 AND source = ANY($3::text[])), d AS (
+     INSERT INTO documents (collection_id, source, title, content_type, content_hash, chunking, chunk_count, token_count, fetched_at, updated_at)
+     SELECT $1, d.source, d.title, d.content_type, d.content_hash, $2, d.chunk_count, d.token_count, d.fetched_at, now()
+       FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::int[], $8::int[], $9::timestamptz[])
+            AS d(source, title, content_type, content_hash, chunk_count, token_count, fetched_at)
+      ORDER BY d.source
+     ON CONFLICT (collection_id, source) DO UPDATE SET
+       title = EXCLUDED.title, content_type = EXCLUDED.content_type, content_hash = EXCLUDED.content_hash,
+       chunking = EXCLUDED.chunking, chunk_count = EXCLUDED.chunk_count, token_count = EXCLUDED.token_count,
+       fetched_at = EXCLUDED.fetched_at, updated_at = now()
+     RETURNING id, source
+     ), gone AS (DELETE FROM chunks WHERE document_id IN (SELECT id FROM d))
+     SELECT id, source, source NOT IN (SELECT source FROM before) AS created FROM d`,
+    [
+      collection.id,
+      chunking,
+      sources,
+      docs.map((d) => d.document.title),
+      docs.map((d) => d.document.contentType),
+      docs.map((d) => d.document.contentHash),
+      docs.map((d) => d.chunks.length),
+      docs.map((d) => d.chunks.reduce((n, c) => n + c.tokenCount, 0)),
+      docs.map((d) => d.document.fetchedAt),
+    ],
   );
+  const bySource = new Map(rows.map((r) => [r.source, { id: Number(r.id), created: r.created }]));
+  const written = sources.map((s) => bySource.get(s)!);
+  const ids = written.map((w) => w.id);
+  if (copy) {
+    await copyChunks(client, collection.id, docs.map((d, i) => ({ documentId: ids[i]!, title: d.document.title, chunks: d.chunks })));
+  } else {
+    for (const [i, d] of docs.entries()) await insertChunks(client, collection.id, ids[i]!, d);
+  }
+  return written;
+}
+
+/**
+ * The unique constraint two writers of one document's chunks collide on: each replaces the chunks
+ * its statement's snapshot saw, so the second to commit finds the first one's rows in its way.
+ */
+const CONCURRENT_CHUNKS = 'chunks_document_id_ordinal_key';
+
+/** `err`, or the one line saying what it means when another ingest wrote the same document meanwhile. */
+function explainConflict(err: unknown): unknown {
+  for (let e: unknown = err; e instanceof Error; e = e.cause) {
+    const { code, constraint } = e as Error & { code?: unknown; constraint?: unknown };
+    if (code === '23505' && constraint === CONCURRENT_CHUNKS) {
+      return new StoreError(
+        'Another ingest into this collection is writing the same documents at the same time: let it finish, then run this one again (what was stored so far is kept).',
+        { cause: err },
+      );
+    }
+  }
+  return err;
 }
 
 /** Chunks in one `unnest` INSERT at most: each statement carries its rows as arrays of text. */
@@ -134,33 +160,15 @@ export const INSERT_BATCH_CHUNKS = 128;
 export const INSERT_BATCH_CHARS = 4 * 1024 * 1024;
 
 /**
- * The chunks in runs of at most {@link INSERT_BATCH_CHUNKS} chunks and about
- * {@link INSERT_BATCH_CHARS} characters, so that one statement's memory stays bounded however
- * large the page.
- */
-function* insertBatches<T extends EmbeddedDocument['chunks'][number]>(chunks: readonly T[]): Generator<T[]> {
-  let batch: T[] = [];
-  let chars = 0;
-  for (const c of chunks) {
-    // Text, keyword vector (about the text's size again) and ~12 characters a dimension.
-    const size = 2 * c.text.length + 12 * c.embedding.length;
-    if (batch.length > 0 && (batch.length >= INSERT_BATCH_CHUNKS || chars + size > INSERT_BATCH_CHARS)) {
-      yield batch;
-      batch = [];
-      chars = 0;
-    }
-    batch.push(c);
-    chars += size;
-  }
-  if (batch.length > 0) yield batch;
-}
-
-/**
- * The `unnest` write of one document's chunks, for databases without COPY: in bounded batches
- * (see {@link insertBatches}), in the caller's transaction, so readers still see all or nothing.
+ * The `unnest` write of one document's chunks, for databases without COPY: in runs of at most
+ * {@link INSERT_BATCH_CHUNKS} chunks and about {@link INSERT_BATCH_CHARS} characters, so one
+ * statement's memory stays bounded however large the page; in the caller's transaction, so
+ * readers still see all or nothing.
  */
 async function insertChunks(client: pg.PoolClient, collectionId: number, documentId: number, doc: EmbeddedDocument): Promise<void> {
-  for (const chunks of insertBatches(doc.chunks)) await insertChunkBatch(client, collectionId, documentId, doc.document.title, chunks);
+  // Text, keyword vector (about the text's size again) and ~12 characters a dimension.
+  const batches = splitBy(doc.chunks, { maxItems: INSERT_BATCH_CHUNKS, maxWeight: INSERT_BATCH_CHARS, weight: (c) => 2 * c.text.length + 12 * c.embedding.length });
+  for (const chunks of batches) await insertChunkBatch(client, collectionId, documentId, doc.document.title, chunks);
 }
 
 /** One `unnest` INSERT of some of a document's chunks. */

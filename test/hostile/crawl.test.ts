@@ -46,6 +46,14 @@ const html = (res: http.ServerResponse, body: string) => {
   res.end(`<!doctype html><html><head><title>t</title></head><body><main>${body}</main></body></html>`);
 };
 
+/** Answer 404 for robots.txt and sitemap.xml (a site without them); true when it did. */
+function missingRobotsOrSitemap(url: URL, res: http.ServerResponse): boolean {
+  if (url.pathname !== '/robots.txt' && url.pathname !== '/sitemap.xml') return false;
+  res.writeHead(404);
+  res.end();
+  return true;
+}
+
 async function crawlAll(start: string, options: Parameters<typeof crawl>[1] = {}) {
   const events: CrawlEvent[] = [];
   const docs = [];
@@ -250,11 +258,7 @@ describe('link fan-out traps (issue 16.13)', () => {
     let n = 0;
     const site = await serve((req, res) => {
       const url = new URL(req.url ?? '/', 'http://x');
-      if (url.pathname === '/robots.txt' || url.pathname === '/sitemap.xml') {
-        res.writeHead(404);
-        res.end();
-        return;
-      }
+      if (missingRobotsOrSitemap(url, res)) return;
       const links = [1, 2, 3].map(() => `<a href="/list?q=${(n++).toString(36)}${Math.random().toString(36).slice(2)}">more</a>`);
       const docs = url.pathname === '/' ? '<a href="/doc/1">d1</a><a href="/doc/2">d2</a>' : '';
       // The same listing whatever the query (which it may echo): only the links differ.
@@ -279,11 +283,7 @@ describe('link fan-out traps (issue 16.13)', () => {
   test('a real site with many distinct query strings per path under the bound is crawled whole', async () => {
     const site = await serve((req, res) => {
       const url = new URL(req.url ?? '/', 'http://x');
-      if (url.pathname === '/robots.txt' || url.pathname === '/sitemap.xml') {
-        res.writeHead(404);
-        res.end();
-        return;
-      }
+      if (missingRobotsOrSitemap(url, res)) return;
       const links = url.pathname === '/' ? Array.from({ length: 50 }, (_, i) => `<a href="/item?id=${i}">item ${i}</a>`).join('') : '';
       html(res, `<p>Page ${req.url}.</p>${links}`);
     });

@@ -14,7 +14,7 @@ import { startServer } from '../../src/server/server.js';
 import { ChatModelCache } from '../../src/server/chat-models.js';
 import { SERVER_DEFAULTS } from '../../src/options/defaults.js';
 import { createOpenAIChat } from '../../src/models/openai/chat.js';
-import { postJson, startServerFixture, type ServerFixture } from '../support/server-fixture.js';
+import { postJson, startServerFixture, useServerFixture, type ServerFixture } from '../support/server-fixture.js';
 
 /** A raw GET of `target` (sent as is, no URL normalisation), with extra headers; resolves with the status and body. */
 function rawGet(base: string, target: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
@@ -37,19 +37,10 @@ interface ErrorBody {
 }
 
 describe('hostile input to the Q&A server', () => {
-  let f: ServerFixture;
+  const f = useServerFixture('pglite');
   const url = (p: string) => `${f.server.url}${p}`;
   const chatRequests = () => f.standIn.requests.filter((r) => r.path === '/v1/chat/completions');
 
-  beforeAll(async () => {
-    f = await startServerFixture('pglite');
-  });
-  afterAll(async () => {
-    await f?.close();
-  });
-  beforeEach(() => {
-    f.standIn.requests.length = 0;
-  });
 
   test('malformed chat completion messages get a 400 naming the message at fault', async () => {
     const cases: Array<[unknown, RegExp]> = [
@@ -87,21 +78,12 @@ describe('hostile input to the Q&A server', () => {
 });
 
 describe('cross-site requests to a keyless loopback server', () => {
-  let f: ServerFixture;
+  const f = useServerFixture('pglite');
   const url = (p: string) => `${f.server.url}${p}`;
   const modelRequests = () => f.standIn.requests.filter((r) => r.path === '/v1/chat/completions' || r.path === '/v1/embeddings');
   const ATTACKER = 'https://attacker.example';
   const question = { question: 'How do I upgrade?' };
 
-  beforeAll(async () => {
-    f = await startServerFixture('pglite');
-  });
-  afterAll(async () => {
-    await f?.close();
-  });
-  beforeEach(() => {
-    f.standIn.requests.length = 0;
-  });
 
   test('a JSON route refuses a body that is not sent as application/json with 415', async () => {
     const plain = (p: string, body: unknown, headers: Record<string, string> = {}) => fetch(url(p), { method: 'POST', headers, body: JSON.stringify(body) });

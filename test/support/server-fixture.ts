@@ -79,6 +79,29 @@ export async function startServerFixture(
   return fixture;
 }
 
+/**
+ * A server fixture for the enclosing `describe`: started before its tests, closed after them, the
+ * stand-in's request log cleared before each test. The object returned reads the running fixture.
+ */
+export function useServerFixture(backend: Backend, options?: Parameters<typeof startServerFixture>[1]): ServerFixture {
+  let fixture: ServerFixture | undefined;
+  beforeAll(async () => {
+    fixture = await startServerFixture(backend, options);
+  });
+  afterAll(async () => {
+    await fixture?.close();
+  });
+  beforeEach(() => {
+    fixture!.standIn.requests.length = 0;
+  });
+  return new Proxy({} as ServerFixture, {
+    get(_target, key) {
+      if (!fixture) throw new Error('The server fixture is used outside a test: it starts in beforeAll.');
+      return Reflect.get(fixture, key) as unknown;
+    },
+  });
+}
+
 /** A parsed server-sent event. */
 export interface SseEvent {
   event: string;

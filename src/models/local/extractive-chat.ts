@@ -5,7 +5,7 @@ import { terms } from './terms.js';
 /** The model id of the offline extractive answerer. */
 export const EXTRACTIVE_CHAT_ID = 'extractive-v1';
 
-/** The reply when the sources do not support an answer (the answer prompt's own words). */
+/** The reply when the sources do not support an answer: the words the answer prompt asks for. */
 export const DONT_KNOW = "I don't know.";
 
 interface Candidate {
