@@ -84,18 +84,13 @@ export async function writeDocuments(pool: pg.Pool, collection: Collection, docs
   const repeated = sources.find((s, i) => sources.indexOf(s) !== i);
   if (repeated) throw new StoreError(`The document ${repeated} appears twice in one write: pass each source once.`);
   const copy = supportsCopy(pool);
-  try {
-    return await withTransaction(pool, (client) => writeInTransaction(client, collection, docs, chunking, copy));
-  } catch (err) {
-    throw explainConflict(err);
-  }
+  return withTransaction(pool, (client) => writeInTransaction(client, collection, docs, chunking, copy));
 }
 
 /** The documents' upsert, their old chunks' removal and their new chunks, in one transaction. */
 async function writeInTransaction(client: pg.PoolClient, collection: Collection, docs: readonly EmbeddedDocument[], chunking: string, copy: boolean): Promise<WrittenDocument[]> {
   const sources = docs.map((d) => d.document.url);
   // Sorted by source, so that two writers upserting overlapping pages lock them in one order.
-  // The old chunks go in the same statement (they are in its snapshot; new documents have none).
   // The stored sources are read in the statement's snapshot, before its own upsert.
   const { rows } = await client.query<{ id: string; source: string; created: boolean }>(
     `WITH before AS (SELECT source FROM documents WHERE collection_id = $1 AND source = ANY($3::text[])), d AS (
@@ -109,7 +104,7 @@ async function writeInTransaction(client: pg.PoolClient, collection: Collection,
        chunking = EXCLUDED.chunking, chunk_count = EXCLUDED.chunk_count, token_count = EXCLUDED.token_count,
        fetched_at = EXCLUDED.fetched_at, updated_at = now()
      RETURNING id, source
-     ), gone AS (DELETE FROM chunks WHERE document_id IN (SELECT id FROM d))
+     )
      SELECT id, source, source NOT IN (SELECT source FROM before) AS created FROM d`,
     [
       collection.id,
@@ -126,32 +121,16 @@ async function writeInTransaction(client: pg.PoolClient, collection: Collection,
   const bySource = new Map(rows.map((r) => [r.source, { id: Number(r.id), created: r.created }]));
   const written = sources.map((s) => bySource.get(s)!);
   const ids = written.map((w) => w.id);
+  // The old chunks go in a statement of their own. The upsert holds the documents' rows now, and a
+  // writer that waited for them to be released sees, in this new snapshot, the chunks the previous
+  // holder committed; in the upsert's own snapshot it would miss them and collide on insert.
+  await client.query('DELETE FROM chunks WHERE document_id = ANY($1::bigint[])', [ids]);
   if (copy) {
     await copyChunks(client, collection.id, docs.map((d, i) => ({ documentId: ids[i]!, title: d.document.title, chunks: d.chunks })));
   } else {
     for (const [i, d] of docs.entries()) await insertChunks(client, collection.id, ids[i]!, d);
   }
   return written;
-}
-
-/**
- * The unique constraint two writers of one document's chunks collide on: each replaces the chunks
- * its statement's snapshot saw, so the second to commit finds the first one's rows in its way.
- */
-const CONCURRENT_CHUNKS = 'chunks_document_id_ordinal_key';
-
-/** `err`, or the one line saying what it means when another ingest wrote the same document meanwhile. */
-function explainConflict(err: unknown): unknown {
-  for (let e: unknown = err; e instanceof Error; e = e.cause) {
-    const { code, constraint } = e as Error & { code?: unknown; constraint?: unknown };
-    if (code === '23505' && constraint === CONCURRENT_CHUNKS) {
-      return new StoreError(
-        'Another ingest into this collection is writing the same documents at the same time: let it finish, then run this one again (what was stored so far is kept).',
-        { cause: err },
-      );
-    }
-  }
-  return err;
 }
 
 /** Chunks in one `unnest` INSERT at most: each statement carries its rows as arrays of text. */
