@@ -24,11 +24,11 @@ describe('ragline --help', () => {
 });
 
 describe('the ragline bin', () => {
-  test('prints its help and exits 0; a bad flag is one line and exit code 1', async () => {
+  test('prints its help and exits 0; a bad flag is one line and exit code 2 (usage)', async () => {
     const help = await runCli(['--help']);
     expect([help.code, help.stdout]).toEqual([0, expect.stringMatching(/^Usage: ragline/)]);
     const bad = await runCli(['search', 'x', '-k', 'zero']);
-    expect([bad.code, bad.stderr]).toEqual([1, 'ragline: Expected --k to be an integer from 1 and up, got `zero` (string).\n']);
+    expect([bad.code, bad.stderr]).toEqual([2, 'ragline: Expected --k to be an integer from 1 and up, got `zero` (string).\n']);
   });
 });
 

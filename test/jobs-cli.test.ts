@@ -150,7 +150,7 @@ describeEachDatabase('ragline jobs and worker commands', (backend) => {
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/^ragline: Cannot add "\.\/no\/such\/folder": it is not an http\(s\) URL and no such file or folder exists\.\n$/);
     const state = await run(['jobs', 'list', '--state', 'stuck']);
-    expect(state.code).toBe(1);
+    expect(state.code).toBe(2);
     expect(state.stderr).toMatch(/Allowed choices are queued, running, done, failed, dead, cancelled/);
   });
 

@@ -95,7 +95,7 @@ export function ingestCommand(io: CliIo): Command {
       const existing = await getCollection(db.pool, flags.collection);
       const kept = existing && settings.index && keptIndexLine(existing, settings.index);
       if (kept) status(io, kept);
-      const bar = createProgressBar('ingest', io.stderr);
+      const bar = createProgressBar('ingest', io.stderr, { env: io.env });
       let summary: IngestSummary;
       try {
         summary = await ingest({
