@@ -47,6 +47,8 @@ export {
   type EnsureCollectionOptions,
   type ConfigureIndexResult,
 } from './store/collections.js';
+export { deleteCollection, renameCollection, type DeletedCollection, type RenamedCollection } from './store/collection-changes.js';
+export { listDocuments, removeDocuments, type DocumentListing, type ListDocumentsOptions, type RemovedDocuments } from './store/document-list.js';
 
 export type * from './models/spec.js';
 export { getTokenizer, type Tokenizer, type TokenizerEncoding } from './models/tokenizer.js';

@@ -8,6 +8,7 @@ import { ingestCommand } from './ingest-command.js';
 import { searchCommand } from './search-command.js';
 import { askCommand } from './ask-command.js';
 import { collectionsCommand } from './collections-command.js';
+import { documentsCommand } from './documents-command.js';
 import { demoCommand } from './demo-command.js';
 import { serveCommand } from './serve-command.js';
 import { minutesCommand } from './minutes-command.js';
@@ -67,7 +68,7 @@ Exit codes:
   2    usage: an unknown command or flag, a missing argument, a bad flag value
   130  interrupted (Ctrl-C or SIGTERM); everything stored so far is kept`,
     );
-  const commands = [ingestCommand, searchCommand, askCommand, collectionsCommand, demoCommand, serveCommand, minutesCommand, jobsCommand, workerCommand];
+  const commands = [ingestCommand, searchCommand, askCommand, collectionsCommand, documentsCommand, demoCommand, serveCommand, minutesCommand, jobsCommand, workerCommand];
   for (const command of commands) program.addCommand(command(io));
   routeOutput(program, io);
   return program;
