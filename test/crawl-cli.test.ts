@@ -2,6 +2,8 @@
  * The crawl flags of `ragline ingest`, as a user runs them: the CLI in this process, the demo
  * site on loopback, one embedded store (in memory) for all the commands.
  */
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { serveStatic, type StaticServer } from '../src/net/static-server.js';
 import { packageRoot } from '../src/package-root.js';
@@ -59,5 +61,56 @@ describe('ragline ingest crawl flags', () => {
     const pattern = await run(['ingest', site.url, '--allow-private-network', '--exclude', 're:(unclosed']);
     expect(pattern.code).toBe(1);
     expect(pattern.stderr.trim().split('\n').at(-1)).toMatch(/^ragline: --exclude entry `re:\(unclosed` \(string\) is not a valid regular expression/);
+  });
+});
+
+describe('ragline ingest: what it skipped, in words', () => {
+  let dir: string;
+  let site: StaticServer;
+  let database: Database & { drop(): Promise<void> };
+  const page = (title: string, links: string[]) =>
+    `<!doctype html><html><head><title>${title}</title></head><body><main><h1>${title}</h1><p>${title} explains one thing about the product at length.</p>${links.map((l) => `<a href="${l}">${l}</a>`).join(' ')}</main></body></html>`;
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'ragline-skips-'));
+    await mkdir(path.join(dir, 'private'));
+    await writeFile(path.join(dir, 'index.html'), page('Home', ['/ok.html', '/missing.html', '/gone-too.html', '/private/secret.html']));
+    await writeFile(path.join(dir, 'ok.html'), page('Fine page', []));
+    await writeFile(path.join(dir, 'private', 'secret.html'), page('Secret', []));
+    await writeFile(path.join(dir, 'robots.txt'), 'User-agent: *\nDisallow: /private/\n');
+    [site, database] = await Promise.all([serveStatic(dir), freshDatabase('pglite')]);
+  });
+  afterAll(async () => {
+    await Promise.all([site?.close(), database?.drop()]);
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test('the summary names the reasons in words; --verbose lists each URL; --json carries the list', async () => {
+    const args = ['ingest', site.url, '--collection', 'skips', '--allow-private-network'];
+    const plain = await runCliInProcess(args, { database });
+    expect(plain.code).toBe(0);
+    const summary = plain.stderr.trim().split('\n').at(-1)!;
+    expect(summary).toMatch(/· 3 URLs skipped: 2 not found \(404\), 1 disallowed by robots\.txt \(--verbose lists them\)$/);
+    expect(summary).not.toMatch(/status \d/);
+
+    const verbose = await runCliInProcess([...args, '--verbose'], { database });
+    expect(verbose.code).toBe(0);
+    const listed = verbose.stderr.split('\n');
+    const header = listed.indexOf('Skipped 3 URLs:');
+    expect(header).toBeGreaterThanOrEqual(0);
+    expect(listed.slice(header + 1, header + 4).sort()).toEqual([
+      `  ${site.url}gone-too.html — not found (404)`,
+      `  ${site.url}missing.html — not found (404)`,
+      `  ${site.url}private/secret.html — disallowed by robots.txt`,
+    ]);
+    expect(listed.at(-2)).toMatch(/· 3 URLs skipped: 2 not found \(404\), 1 disallowed by robots\.txt$/);
+
+    const json = await runCliInProcess([...args, '--json'], { database });
+    const parsed = JSON.parse(json.stdout) as { skipped: Record<string, number>; skippedItems: Array<{ url: string; reason: string; status?: number }> };
+    expect(parsed.skipped).toEqual({ status: 2, robots: 1 });
+    expect(parsed.skippedItems.map(({ url, reason, status }) => ({ url, reason, status })).sort((a, b) => a.url.localeCompare(b.url))).toEqual([
+      { url: `${site.url}gone-too.html`, reason: 'status', status: 404 },
+      { url: `${site.url}missing.html`, reason: 'status', status: 404 },
+      { url: `${site.url}private/secret.html`, reason: 'robots', status: undefined },
+    ]);
   });
 });

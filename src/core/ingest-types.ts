@@ -8,6 +8,7 @@ import type { ChunkMetadata } from '../stages/metadata.js';
 import type { Database } from '../store/database.js';
 import type { HnswSettings } from '../store/collections.js';
 import type { EmbeddingModel } from '../models/spec.js';
+import type { IngestSkip } from './ingest-skips.js';
 
 /** Progress of an ingest, reported after every document. */
 export interface IngestProgress {
@@ -107,6 +108,11 @@ export interface IngestSummary {
    * or files of a folder (`too-large`, `unsupported-type`, `unreadable`).
    */
   skipped: Record<string, number>;
+  /**
+   * Each URL or file skipped, with its reason (and HTTP status, when a response arrived), in the
+   * order met; `skipWords` puts a reason in words. Absent for sources that skip nothing by URL.
+   */
+  skippedItems?: IngestSkip[];
   /** Chunks written by this run. */
   chunks: number;
   /** Chunks sent to the embedding API, and the tokens they cost. */
