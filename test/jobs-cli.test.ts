@@ -3,7 +3,7 @@
  * store. On the server, the built CLI in child processes: three workers sharing a queue, and
  * workers killed with SIGKILL or stopped with SIGTERM mid-job, then rerun.
  */
-import { cp, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describeEachDatabase, freshDatabase, serverUrl } from './support/databases.js';
@@ -138,6 +138,29 @@ describeEachDatabase('ragline jobs and worker commands', (backend) => {
         `SELECT DISTINCT k.metadata FROM chunks k JOIN collections c ON c.id = k.collection_id WHERE c.name IN ('flags-ingest', 'flags-job')`,
       );
       expect(metadata.rows.map((r) => r.metadata)).toEqual([{ via: 'flags' }]);
+    } finally {
+      await site.close();
+    }
+  });
+
+  test('jobs add --urls queues one page job per URL; the worker fetches those pages, not their sites', async () => {
+    const site = await serveStatic(demoSite);
+    try {
+      const list = path.join(dataDir, 'pages.txt');
+      const pages = ['faq/index.html', 'troubleshooting/index.html'].map((p) => new URL(p, site.url).href);
+      await writeFile(list, `# pages changed today\n${pages[0]}\n\n${pages[1]}\n`);
+      const added = await json<JobJson[]>(['jobs', 'add', '--urls', list, '-c', 'pages', '--allow-private-network', '--json']);
+      expect(added.map((j) => [j.source, (j as JobJson & { kind: string }).kind])).toEqual(pages.map((p) => [p, 'page']));
+      expect((await run(['worker', '--exit-when-idle', '--poll-ms', '50'])).code).toBe(0);
+      const docs = JSON.parse((await run(['documents', 'list', '-c', 'pages', '--json'])).stdout) as { documents: Array<{ url: string }> };
+      expect(docs.documents.map((d) => d.url).sort()).toEqual(pages.map((p) => p.replace(/index\.html$/, '')).sort());
+
+      await writeFile(list, `${pages[0]}\n./not-a-url\n`);
+      const bad = await run(['jobs', 'add', '--urls', list, '-c', 'pages']);
+      expect([bad.code, bad.stderr]).toEqual([1, `ragline: Line 2 of ${list} is not an http(s) URL: "./not-a-url". A --urls file lists one page URL a line (# starts a comment).\n`]);
+      const none = await run(['jobs', 'add', '-c', 'pages']);
+      expect(none.code).toBe(2);
+      expect(none.stderr).toMatch(/give a source to queue .*or --urls <file>/);
     } finally {
       await site.close();
     }
