@@ -54,6 +54,31 @@ describe('ragline ingest crawl flags', () => {
     expect(only.documents).toBeLessThan(all.documents);
   });
 
+  test('--force fetches every page in full and rewrites every chunk, embedding nothing again', async () => {
+    type Summary = { documents: number; new: number; changed: number; unchanged: number; chunks: number; embeddedChunks: number; embeddedTokens: number; cachedChunks: number; force?: boolean };
+    const chunks = async () =>
+      (
+        await database.pool.query<{ id: string; text: string; embedding: string }>(
+          `SELECT k.id, k.text, k.embedding::text AS embedding FROM chunks k JOIN collections c ON c.id = k.collection_id WHERE c.name = 'forced' ORDER BY k.document_id, k.ordinal`,
+        )
+      ).rows;
+    const first = (await ingest('forced')) as unknown as Summary;
+    // Without --force a re-crawl gets 304s (or equal hashes) and writes nothing.
+    expect(await ingest('forced')).toMatchObject({ unchanged: first.documents, changed: 0, new: 0 });
+    const before = await chunks();
+    const forced = (await ingest('forced', '--force')) as unknown as Summary;
+    // A page answered 304 would count as unchanged: every one was fetched in full, and re-chunked.
+    expect(forced).toMatchObject({ documents: first.documents, new: 0, changed: first.documents, unchanged: 0, embeddedChunks: 0, embeddedTokens: 0, force: true });
+    expect(forced.cachedChunks).toBe(forced.chunks);
+    expect(forced.chunks).toBe(before.length);
+    const after = await chunks();
+    expect(after.map((c) => [c.text, c.embedding])).toEqual(before.map((c) => [c.text, c.embedding]));
+    const oldIds = new Set(before.map((c) => c.id));
+    expect(after.filter((c) => oldIds.has(c.id))).toEqual([]);
+    const line = await run(['ingest', site.url, '--collection', 'forced', '--allow-private-network', '--force']);
+    expect(line.stderr.trim().split('\n').at(-1)).toMatch(/0 new, \d+ changed, 0 unchanged \(--force: all fetched and re-chunked\) · \d+ chunks written \(0 embedded, \d+ reused\)/);
+  });
+
   test('a bad --scope or an invalid re: pattern is a one-line error', async () => {
     const scope = await run(['ingest', site.url, '--scope', 'planet']);
     expect(scope.code).not.toBe(0);

@@ -79,7 +79,7 @@ export function summaryLine(s: IngestSummary, hint = false): string {
   if (s.dryRun) return dryRunLine(s);
   return [
     `Ingested ${formatInt(s.documents)} documents into "${s.collection}" in ${formatMs(s.ms)}:`,
-    `${s.new} new, ${s.changed} changed, ${s.unchanged} unchanged${s.removed ? `, ${s.removed} removed` : ''}${s.empty ? `, ${s.empty} without text` : ''}${s.resumed ? ' (resumed an interrupted crawl)' : ''}`,
+    `${s.new} new, ${s.changed} changed, ${s.unchanged} unchanged${s.removed ? `, ${s.removed} removed` : ''}${s.empty ? `, ${s.empty} without text` : ''}${s.resumed ? ' (resumed an interrupted crawl)' : ''}${s.force ? ' (--force: all fetched and re-chunked)' : ''}`,
     `· ${formatInt(s.chunks)} chunks written (${formatInt(s.embeddedChunks)} embedded, ${formatInt(s.cachedChunks)} reused)`,
     `· ${formatInt(s.embeddedTokens)} tokens embedded${s.costUsd !== undefined ? ` (${formatUsd(s.costUsd)})` : ''}`,
     skippedPart(s, hint),

@@ -55,6 +55,15 @@ export interface IngestBaseOptions {
   index?: HnswSettings;
   onProgress?: (progress: IngestProgress) => void;
   /**
+   * Re-read and re-chunk everything: a crawl sends no conditional requests and trusts no sitemap
+   * `lastmod` (every page is fetched in full), and documents whose text is unchanged are chunked
+   * and written again instead of skipped. Vectors still come from the store for text embedded
+   * before, so unchanged text costs no embedding. For a new chunker or extractor, or a store that
+   * is suspected wrong.
+   * @default false
+   */
+  force?: boolean;
+  /**
    * Embed through OpenAI's Batch API (half price, results within 24 h): request files are uploaded
    * as batches recorded in the store, polled, and their vectors stored; an interrupted ingest picks
    * its batches up again. `true` or the batch options (poll interval, limits, events).
@@ -113,6 +122,8 @@ export interface IngestSummary {
    * order met; `skipWords` puts a reason in words. Absent for sources that skip nothing by URL.
    */
   skippedItems?: IngestSkip[];
+  /** Set when the ingest ran with `force`: documents counted `changed` may have the same text as before. */
+  force?: boolean;
   /** Chunks written by this run. */
   chunks: number;
   /** Chunks sent to the embedding API, and the tokens they cost. */

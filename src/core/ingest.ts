@@ -98,6 +98,7 @@ async function crawlOrReadInto(options: IngestOptions, collection: Collection, s
     crawlState = await openCrawlState({ pool: options.db.pool, collectionId: collection.id, startUrl: normalizeUrl(options.source), chunking: run.chunking });
     run.summary.resumed = crawlState.resumed;
   }
+  if (options.force) run.summary.force = true;
   try {
     await runStages(run, crawlDocuments(run, options, crawlState, fileSkips, items), { onSettled: (url, hash) => crawlState?.settled(url, hash) });
   } catch (err) {
@@ -117,7 +118,8 @@ async function crawlOrReadInto(options: IngestOptions, collection: Collection, s
 function crawlDocuments(run: IngestRun, options: IngestOptions, crawlState: CrawlState | undefined, fileSkips: Record<string, number>, items: IngestSkip[]) {
   return documentSource(options.source, {
     ...sourceOptions(options, (s) => (run.crawlStats = s), fileSkips, items),
-    ...(crawlState ? { history: crawlState.history } : {}),
+    // --force: nothing known about the pages' previous versions, so no conditional request and no lastmod shortcut.
+    ...(crawlState ? { history: options.force ? { ...crawlState.history, previous: () => undefined } : crawlState.history } : {}),
     onCrawlEvent: (event) => {
       crawlState?.record(event);
       skipped(event, items);
