@@ -104,7 +104,7 @@ describeEachDatabase('ragline jobs and worker commands', (backend) => {
     expect(faq.length).toBeGreaterThan(0);
     expect(faq.every((r) => r.url.includes('/faq/') && r.metadata.reviewed === true)).toBe(true);
     const bad = await run(['jobs', 'add', path.join(demoSite, 'faq'), '--metadata', 'section']);
-    expect([bad.code, bad.stderr]).toEqual([1, 'ragline: Expected --metadata to be key=value (for example --metadata product=api), got `section` (string).\n']);
+    expect([bad.code, bad.stderr]).toEqual([2, 'ragline: Expected --metadata to be key=value (for example --metadata product=api), got `section` (string).\n']);
   });
 
   test('jobs add takes the ingest flags: its job stores the chunks `ragline ingest` stores with the same flags', async () => {
