@@ -155,6 +155,13 @@ describeEachDatabase('ragline jobs and worker commands', (backend) => {
       const docs = JSON.parse((await run(['documents', 'list', '-c', 'pages', '--json'])).stdout) as { documents: Array<{ url: string }> };
       expect(docs.documents.map((d) => d.url).sort()).toEqual(pages.map((p) => p.replace(/index\.html$/, '')).sort());
 
+      // A page that is not there is dead at once with its error, not retried: no retry brings it back.
+      await writeFile(list, `${site.url}no-such-page.html\n`);
+      const [dead] = await json<JobJson[]>(['jobs', 'add', '--urls', list, '-c', 'pages', '--allow-private-network', '--json']);
+      expect((await run(['worker', '--exit-when-idle', '--poll-ms', '50'])).code).toBe(0);
+      const shown = await json<JobJson>(['jobs', 'show', String(dead!.id), '--json']);
+      expect([shown.state, shown.attempts, shown.error]).toEqual(['dead', 1, `The start URL ${site.url}no-such-page.html answered HTTP 404; check the address.`]);
+
       await writeFile(list, `${pages[0]}\n./not-a-url\n`);
       const bad = await run(['jobs', 'add', '--urls', list, '-c', 'pages']);
       expect([bad.code, bad.stderr]).toEqual([1, `ragline: Line 2 of ${list} is not an http(s) URL: "./not-a-url". A --urls file lists one page URL a line (# starts a comment).\n`]);
