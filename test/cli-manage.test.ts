@@ -10,6 +10,7 @@ import { serveStatic, type StaticServer } from '../src/net/static-server.js';
 import { packageRoot } from '../src/package-root.js';
 import { claimJob } from '../src/jobs/queue.js';
 import { runCliInProcess } from './support/cli.js';
+import { waitFor } from './support/wait-for.js';
 
 /** A terminal's stdin on which the user types `answer`. */
 function typed(answer: string): PassThrough & { isTTY: boolean } {
@@ -108,6 +109,15 @@ describeEachDatabase('managing collections and documents from the CLI', (backend
     const declined = await run(['collections', 'delete', 'new'], typed('n'));
     expect(declined.code).toBe(1);
     expect(declined.stderr).toMatch(/^Delete collection "new" \(16 documents, \d+ chunks\), its crawl state and jobs\? This cannot be undone\. \[y\/N\] ragline: Not deleted/);
+    expect(await holding('new')).toEqual(before);
+
+    // Ctrl-C at the question: interrupted (130), nothing deleted.
+    const waiting = Object.assign(new PassThrough(), { isTTY: true });
+    const controller = new AbortController();
+    const interrupted = runCliInProcess(['collections', 'delete', 'new'], { database, stdin: waiting, signal: controller.signal });
+    await waitFor(async () => (await count("SELECT count(*) AS n FROM collections WHERE name = 'new'", [])) === 1 && waiting.listenerCount('data') > 0);
+    controller.abort();
+    expect((await interrupted).code).toBe(130);
     expect(await holding('new')).toEqual(before);
 
     // A job of it that a worker is running: refused, nothing deleted.

@@ -20,12 +20,12 @@ export function deleteCommand(io: CliIo): Command {
     .option('--json', 'print {name, documents, chunks, crawls, jobs} removed as JSON')
     .addHelpText('after', '\nExamples:\n  ragline collections delete old-docs\n  ragline collections delete old-docs --yes --json')
     .action(async (name: string, flags: { yes?: boolean; json?: boolean }) => {
-      await withDatabase(io, async (db) => {
+      await withDatabase(io, async (db, signal) => {
         await requireCollection(db.pool, name);
         if (!flags.yes) {
           const stats = (await listCollections(db.pool)).find((c) => c.name === name);
           const what = `collection "${name}" (${holdings(stats?.documents ?? 0, stats?.chunks ?? 0)})`;
-          const answer = await confirm(io, `Delete ${what}, its crawl state and jobs? This cannot be undone.`);
+          const answer = await confirm(io, `Delete ${what}, its crawl state and jobs? This cannot be undone.`, signal);
           if (answer === undefined) {
             throw new ConfigError('yes', undefined, `Refusing to delete ${what} without confirmation: stdin is not a terminal; add --yes to delete it.`);
           }
