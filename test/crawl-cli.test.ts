@@ -66,6 +66,8 @@ describe('ragline ingest crawl flags', () => {
     // Without --force a re-crawl gets 304s (or equal hashes) and writes nothing.
     expect(await ingest('forced')).toMatchObject({ unchanged: first.documents, changed: 0, new: 0 });
     const before = await chunks();
+    // A dry run with --force counts every page as changed, and prices no embedding.
+    expect(await ingest('forced', '--force', '--dry-run')).toMatchObject({ changed: first.documents, unchanged: 0, embeddedTokens: 0, dryRun: true, force: true });
     const forced = (await ingest('forced', '--force')) as unknown as Summary;
     // A page answered 304 would count as unchanged: every one was fetched in full, and re-chunked.
     expect(forced).toMatchObject({ documents: first.documents, new: 0, changed: first.documents, unchanged: 0, embeddedChunks: 0, embeddedTokens: 0, force: true });

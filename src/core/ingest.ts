@@ -45,12 +45,14 @@ async function dryRunIngest(options: IngestOptions, started: number): Promise<In
     embedding: options.embedding,
     ...(options.chunk ? { chunk: options.chunk } : {}),
     ...(options.metadata ? { metadata: options.metadata } : {}),
+    ...(options.force ? { force: true } : {}),
   });
   return {
     collection: name,
     source: withoutCredentials(options.source),
     skipped: { ...skippedCounts(crawlStats), ...fileSkips },
     skippedItems: items,
+    ...(options.force ? { force: true } : {}),
     removed: 0,
     resumed: false,
     ...estimate,
