@@ -24,7 +24,7 @@ export {
   SERVER_DEFAULTS,
 } from './options/defaults.js';
 
-export { ingest, type IngestOptions, type IngestBaseOptions, type IngestProgress, type IngestSummary } from './core/ingest.js';
+export { ingest, describeSkips, skipWords, type IngestOptions, type IngestBaseOptions, type IngestProgress, type IngestSummary, type IngestSkip } from './core/ingest.js';
 export { ingestDocuments, type IngestDocumentsOptions, type TextDocument } from './core/ingest-documents.js';
 export { search, type SearchCollectionOptions, type EmbeddingChoice } from './core/search.js';
 export { ask, askStream, type AskOptions, type AskEvent, type AskResult } from './core/ask.js';
@@ -47,6 +47,8 @@ export {
   type EnsureCollectionOptions,
   type ConfigureIndexResult,
 } from './store/collections.js';
+export { deleteCollection, renameCollection, type DeletedCollection, type RenamedCollection } from './store/collection-changes.js';
+export { listDocuments, removeDocuments, type DocumentListing, type ListDocumentsOptions, type RemovedDocuments } from './store/document-list.js';
 
 export type * from './models/spec.js';
 export { getTokenizer, type Tokenizer, type TokenizerEncoding } from './models/tokenizer.js';

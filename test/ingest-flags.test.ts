@@ -26,13 +26,13 @@ const EVERY_FLAG = [
   '--max-pages', '7', '--concurrency', '2', '--chunk-tokens', '120', '--chunk-overlap', '0', '--timeout', '5000',
   '--allow-private-network', '--max-depth', '0', '--scope', 'prefix', '--include', '/docs/*', '--include', 're:/api/',
   '--exclude', '/blog/*', '--user-agent', 'docs-bot/1.0', '--max-requests-per-minute', '30', '--delay', '0',
-  '--ignore-robots', '--embed-batch-size', '16', '--embed-concurrency', '1', '--metadata', 'product=api',
+  '--ignore-robots', '--force', '--embed-batch-size', '16', '--embed-concurrency', '1', '--metadata', 'product=api',
   '--metadata', 'version="3.10"', '--m', '8', '--ef-construction', '32', '--ef-search', '50', '-c', 'docs',
 ];
 
 describe('ingest and jobs add share one flag set', () => {
-  test('jobs add has every flag of ingest but the run-only ones (--json, --dry-run, --batch-api)', () => {
-    const runOnly = new Set(['--json', '--dry-run', '--batch-api']);
+  test('jobs add has every flag of ingest but the run-only ones (--json, --dry-run, --batch-api, --verbose)', () => {
+    const runOnly = new Set(['--json', '--dry-run', '--batch-api', '--verbose']);
     const jobs = new Set(longFlags(addCmd()));
     expect(longFlags(ingestCmd()).filter((f) => !runOnly.has(f) && !jobs.has(f))).toEqual([]);
   });
@@ -61,6 +61,7 @@ describe('ingest and jobs add share one flag set', () => {
       embed: { batchSize: 16, concurrency: 1 },
       metadata: { product: 'api', version: '3.10' },
       index: { m: 8, efConstruction: 32, efSearch: 50 },
+      force: true,
     });
   });
 

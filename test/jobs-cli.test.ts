@@ -3,7 +3,7 @@
  * store. On the server, the built CLI in child processes: three workers sharing a queue, and
  * workers killed with SIGKILL or stopped with SIGTERM mid-job, then rerun.
  */
-import { cp, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describeEachDatabase, freshDatabase, serverUrl } from './support/databases.js';
@@ -104,7 +104,7 @@ describeEachDatabase('ragline jobs and worker commands', (backend) => {
     expect(faq.length).toBeGreaterThan(0);
     expect(faq.every((r) => r.url.includes('/faq/') && r.metadata.reviewed === true)).toBe(true);
     const bad = await run(['jobs', 'add', path.join(demoSite, 'faq'), '--metadata', 'section']);
-    expect([bad.code, bad.stderr]).toEqual([1, 'ragline: Expected --metadata to be key=value (for example --metadata product=api), got `section` (string).\n']);
+    expect([bad.code, bad.stderr]).toEqual([2, 'ragline: Expected --metadata to be key=value (for example --metadata product=api), got `section` (string).\n']);
   });
 
   test('jobs add takes the ingest flags: its job stores the chunks `ragline ingest` stores with the same flags', async () => {
@@ -143,6 +143,36 @@ describeEachDatabase('ragline jobs and worker commands', (backend) => {
     }
   });
 
+  test('jobs add --urls queues one page job per URL; the worker fetches those pages, not their sites', async () => {
+    const site = await serveStatic(demoSite);
+    try {
+      const list = path.join(dataDir, 'pages.txt');
+      const pages = ['faq/index.html', 'troubleshooting/index.html'].map((p) => new URL(p, site.url).href);
+      await writeFile(list, `# pages changed today\n${pages[0]}\n\n${pages[1]}\n`);
+      const added = await json<JobJson[]>(['jobs', 'add', '--urls', list, '-c', 'pages', '--allow-private-network', '--json']);
+      expect(added.map((j) => [j.source, (j as JobJson & { kind: string }).kind])).toEqual(pages.map((p) => [p, 'page']));
+      expect((await run(['worker', '--exit-when-idle', '--poll-ms', '50'])).code).toBe(0);
+      const docs = JSON.parse((await run(['documents', 'list', '-c', 'pages', '--json'])).stdout) as { documents: Array<{ url: string }> };
+      expect(docs.documents.map((d) => d.url).sort()).toEqual(pages.map((p) => p.replace(/index\.html$/, '')).sort());
+
+      // A page that is not there is dead at once with its error, not retried: no retry brings it back.
+      await writeFile(list, `${site.url}no-such-page.html\n`);
+      const [dead] = await json<JobJson[]>(['jobs', 'add', '--urls', list, '-c', 'pages', '--allow-private-network', '--json']);
+      expect((await run(['worker', '--exit-when-idle', '--poll-ms', '50'])).code).toBe(0);
+      const shown = await json<JobJson>(['jobs', 'show', String(dead!.id), '--json']);
+      expect([shown.state, shown.attempts, shown.error]).toEqual(['dead', 1, `The start URL ${site.url}no-such-page.html answered HTTP 404; check the address.`]);
+
+      await writeFile(list, `${pages[0]}\n./not-a-url\n`);
+      const bad = await run(['jobs', 'add', '--urls', list, '-c', 'pages']);
+      expect([bad.code, bad.stderr]).toEqual([1, `ragline: Line 2 of ${list} is not an http(s) URL: "./not-a-url". A --urls file lists one page URL a line (# starts a comment).\n`]);
+      const none = await run(['jobs', 'add', '-c', 'pages']);
+      expect(none.code).toBe(2);
+      expect(none.stderr).toMatch(/give a source to queue .*or --urls <file>/);
+    } finally {
+      await site.close();
+    }
+  });
+
   test('mistakes fail with one line: an unknown job, a missing source, a bad state', async () => {
     const unknown = await run(['jobs', 'show', '999999']);
     expect([unknown.code, unknown.stderr.trim()]).toEqual([1, 'ragline: No job 999999: `ragline jobs list` shows the jobs there are.']);
@@ -150,7 +180,7 @@ describeEachDatabase('ragline jobs and worker commands', (backend) => {
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/^ragline: Cannot add "\.\/no\/such\/folder": it is not an http\(s\) URL and no such file or folder exists\.\n$/);
     const state = await run(['jobs', 'list', '--state', 'stuck']);
-    expect(state.code).toBe(1);
+    expect(state.code).toBe(2);
     expect(state.stderr).toMatch(/Allowed choices are queued, running, done, failed, dead, cancelled/);
   });
 

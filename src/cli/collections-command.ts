@@ -5,6 +5,7 @@ import { status, withDatabase } from './context.js';
 import { formatInt } from './format.js';
 import type { CliIo } from './io.js';
 import { HNSW_FLAGS, describeHnsw, effectiveHnsw, parseHnswFlag } from './index-flags.js';
+import { deleteCommand, renameCommand } from './collection-change-commands.js';
 
 type HnswKey = keyof HnswSettings;
 
@@ -57,11 +58,13 @@ function indexCommand(io: CliIo): Command {
 
 export function collectionsCommand(io: CliIo): Command {
   return new Command('collections')
-    .description('list collections with their embedding model, HNSW settings and document and chunk counts; `collections index` changes HNSW settings')
+    .description('list collections with their embedding model, HNSW settings and document and chunk counts; `collections index|delete|rename` change them')
     .option('--json', 'print a JSON array of {name, embeddingProvider, embeddingModel, dimensions, index, documents, chunks, tokens} (index: the HNSW settings set, the rest are pgvector defaults)')
     // `collections index ... --json` is the subcommand's own --json (the program's options are positional too).
     .enablePositionalOptions()
     .addCommand(indexCommand(io))
+    .addCommand(deleteCommand(io))
+    .addCommand(renameCommand(io))
     .action(async (flags: { json?: boolean }) => {
       await withDatabase(io, async (db) => {
         const rows = await listCollections(db.pool);

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { ingest, type IngestSummary } from '../core/ingest.js';
+import { describeSkips, ingest, skipWords, type IngestSummary } from '../core/ingest.js';
 import { isCrawlSource } from '../core/document-source.js';
 import { getCollection, type Collection, type HnswSettings } from '../store/collections.js';
 import { describeModels, embeddingModelForCollection, resolveEmbeddingModel } from '../models/resolve.js';
@@ -16,6 +16,7 @@ import { openAIConnection, resolvePath, type CliIo } from './io.js';
 
 interface IngestCommandFlags extends IngestFlags {
   json?: boolean;
+  verbose?: boolean;
   dryRun?: boolean;
   batchApi?: boolean;
 }
@@ -55,21 +56,33 @@ function dryRunLine(s: IngestSummary): string {
   );
 }
 
-/** `· 3 files skipped (too-large 1, unsupported-type 2)`, or '' when nothing was skipped. */
-function skippedPart(s: IngestSummary): string {
-  const skipped = Object.entries(s.skipped);
-  const total = skipped.reduce((n, [, v]) => n + v, 0);
-  return total ? `· ${total} ${isCrawlSource(s.source) ? 'URLs' : 'files'} skipped (${skipped.map(([k, v]) => `${k} ${v}`).join(', ')})` : '';
+/**
+ * `· 2 URLs skipped: 1 not found (404), 1 disallowed by robots.txt`, or '' when nothing was
+ * skipped; `hint` adds how to list them.
+ */
+function skippedPart(s: IngestSummary, hint = false): string {
+  const total = Object.values(s.skipped).reduce((n, v) => n + v, 0);
+  if (!total) return '';
+  const what = isCrawlSource(s.source) ? (total === 1 ? 'URL' : 'URLs') : total === 1 ? 'file' : 'files';
+  return `· ${total} ${what} skipped: ${describeSkips(s.skippedItems ?? [], s.skipped)}${hint && s.skippedItems?.length ? ' (--verbose lists them)' : ''}`;
 }
 
-export function summaryLine(s: IngestSummary): string {
+/** The lines of `--verbose`: each skipped URL or file with its reason in words. */
+export function skippedLines(s: IngestSummary): string[] {
+  const items = s.skippedItems ?? [];
+  if (items.length === 0) return [];
+  return [`Skipped ${items.length} ${isCrawlSource(s.source) ? 'URL' : 'file'}${items.length === 1 ? '' : 's'}:`, ...items.map((i) => `  ${displayUrl(i.url)} — ${skipWords(i)}`)];
+}
+
+/** The one summary line of an ingest; `hint`: say that `--verbose` lists the skipped items. */
+export function summaryLine(s: IngestSummary, hint = false): string {
   if (s.dryRun) return dryRunLine(s);
   return [
     `Ingested ${formatInt(s.documents)} documents into "${s.collection}" in ${formatMs(s.ms)}:`,
-    `${s.new} new, ${s.changed} changed, ${s.unchanged} unchanged${s.removed ? `, ${s.removed} removed` : ''}${s.empty ? `, ${s.empty} without text` : ''}${s.resumed ? ' (resumed an interrupted crawl)' : ''}`,
+    `${s.new} new, ${s.changed} changed, ${s.unchanged} unchanged${s.removed ? `, ${s.removed} removed` : ''}${s.empty ? `, ${s.empty} without text` : ''}${s.resumed ? ' (resumed an interrupted crawl)' : ''}${s.force ? ' (--force: all fetched and re-chunked)' : ''}`,
     `· ${formatInt(s.chunks)} chunks written (${formatInt(s.embeddedChunks)} embedded, ${formatInt(s.cachedChunks)} reused)`,
     `· ${formatInt(s.embeddedTokens)} tokens embedded${s.costUsd !== undefined ? ` (${formatUsd(s.costUsd)})` : ''}`,
-    skippedPart(s),
+    skippedPart(s, hint),
   ]
     .filter(Boolean)
     .join(' ');
@@ -81,6 +94,7 @@ export function ingestCommand(io: CliIo): Command {
   )
     .option('--json', 'print the summary as JSON')
     .option('--dry-run', 'count pages, chunks and tokens and estimate the price, without embedding or writing anything')
+    .option('-v, --verbose', 'list each skipped URL or file with its reason (HTTP status, robots.txt, scope, ...) before the summary')
     .option('--batch-api', 'embed through the OpenAI Batch API: half price, results within 24 h; run again after an interruption to pick the batches up')
     .addHelpText(
       'after',
@@ -95,7 +109,7 @@ export function ingestCommand(io: CliIo): Command {
       const existing = await getCollection(db.pool, flags.collection);
       const kept = existing && settings.index && keptIndexLine(existing, settings.index);
       if (kept) status(io, kept);
-      const bar = createProgressBar('ingest', io.stderr);
+      const bar = createProgressBar('ingest', io.stderr, { env: io.env });
       let summary: IngestSummary;
       try {
         summary = await ingest({
@@ -112,8 +126,9 @@ export function ingestCommand(io: CliIo): Command {
       } finally {
         bar.stop();
       }
+      if (flags.verbose) for (const line of skippedLines(summary)) status(io, line);
       if (flags.json) io.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
-      else status(io, summaryLine(summary));
+      else status(io, summaryLine(summary, !flags.verbose));
     });
   });
 }

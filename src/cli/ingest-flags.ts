@@ -48,6 +48,7 @@ export function addIngestFlags(cmd: Command): Command {
     .option('--user-agent <ua>', 'User-Agent sent, and matched against robots.txt groups (default: ragline/<version> (+project URL))')
     .option('--max-requests-per-minute <n>', 'cap on page requests per minute over the crawl', parseInteger('maxRequestsPerMinute'))
     .option('--delay <ms>', withDefault('least time between two requests to the site (robots.txt Crawl-delay wins if longer)', CRAWL_DEFAULTS.delayMs), parseInteger('delay', 0))
+    .option('--force', 're-fetch every page in full (no conditional requests or sitemap lastmod shortcuts) and re-chunk every document; vectors of unchanged text still come from the store, so nothing is embedded again')
     .option('--ignore-robots', 'do not read robots.txt (only for sites you own or may crawl regardless)')
     .option('--embed-batch-size <n>', withDefault('chunks per embedding request (smaller: pages reach the store, and a resumable state, sooner)', EMBED_DEFAULTS.batchSize), parseInteger('embedBatchSize'))
     .option('--embed-concurrency <n>', withDefault('embedding requests in flight', EMBED_DEFAULTS.concurrency), parseInteger('embedConcurrency'))
@@ -81,6 +82,7 @@ export function ingestSettings(flags: IngestFlags): IngestSettings {
     maxRequestsPerMinute: flags.maxRequestsPerMinute,
     delayMs: flags.delay,
     ignoreRobots: flags.ignoreRobots,
+    force: flags.force,
     embedBatchSize: flags.embedBatchSize,
     embedConcurrency: flags.embedConcurrency,
     metadata: flags.metadata,

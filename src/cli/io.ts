@@ -18,6 +18,12 @@ export interface OutputSink {
 
 /** The world of one CLI run. */
 export interface CliIo {
+  /**
+   * Where answers to questions come from (`collections delete` asks before deleting); questions
+   * are asked only when it is a terminal (`isTTY`).
+   * @default none: nothing is asked, a command that would ask refuses instead
+   */
+  stdin?: NodeJS.ReadableStream & { readonly isTTY?: boolean };
   /** Answers, tables and `--json` output. */
   stdout: OutputSink;
   /** Status lines, progress, errors. */
@@ -50,7 +56,7 @@ export interface CliIo {
 
 /** The process's own streams and environment: the bin. */
 export function processIo(): CliIo {
-  return { stdout: process.stdout, stderr: process.stderr, env: process.env, handleSignals: true };
+  return { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env, handleSignals: true };
 }
 
 /** A path given on the command line, resolved against the run's folder when it has its own. */

@@ -9,6 +9,7 @@ import { formatInt, snippet } from './format.js';
 import { resolvePath, type CliIo } from './io.js';
 
 interface AddFlags extends IngestFlags {
+  urls?: string[];
   deferIndex?: boolean;
   maxAttempts: number;
   json?: boolean;
@@ -58,16 +59,18 @@ function addCommand(io: CliIo): Command {
   const cmd = addIngestFlags(
     new Command('add')
       .description('queue ingestion jobs: one per start URL, folder or file; one per page of a sitemap; a file of URLs (one a line) adds each')
-      .argument('<sources...>', 'start URLs, sitemap URLs (.xml), files, folders, or files listing URLs'),
+      .argument('[sources...]', 'start URLs, sitemap URLs (.xml), files, folders, or files listing such sources'),
   )
+    .option('--urls <file>', 'a file of page URLs, one a line: one job per URL fetching that page only (no site crawl); repeatable', (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
     .option('--defer-index', "bulk load: drop the collection's HNSW index while these jobs run, build it once when the last ends")
     .option('--max-attempts <n>', 'attempts before a job is dead', parseInteger('maxAttempts'), JOB_DEFAULTS.maxAttempts)
     .option('--json', 'print the queued jobs as JSON')
     .addHelpText(
       'after',
-      '\nPaths must be readable by the workers (same machine or shared disk). Run `ragline worker` to process the queue.\n\nExamples:\n  ragline jobs add https://docs.example.com --collection docs\n  ragline jobs add https://example.com/sitemap.xml urls.txt ./handbook --collection docs\n  ragline jobs add ./handbook --collection docs --metadata team=hr',
+      '\nPaths must be readable by the workers (same machine or shared disk). Run `ragline worker` to process the queue.\n\nExamples:\n  ragline jobs add https://docs.example.com --collection docs\n  ragline jobs add https://example.com/sitemap.xml ./handbook --collection docs\n  ragline jobs add --urls changed-pages.txt --collection docs\n  ragline jobs add ./handbook --collection docs --metadata team=hr',
     );
   return cmd.action(async (sources: string[], flags: AddFlags) => {
+    if (sources.length === 0 && !flags.urls?.length) cmd.error('error: give a source to queue (a URL, sitemap, file or folder), or --urls <file>', { exitCode: 2 });
     await withDatabase(io, async (db, signal) => {
       const model = {
         ...(flags.provider ? { provider: flags.provider } : {}),
@@ -79,7 +82,15 @@ function addCommand(io: CliIo): Command {
         ...(flags.deferIndex ? { deferIndex: true } : {}),
         ...(Object.keys(model).length ? { model } : {}),
       };
-      const jobs = await queueIngest({ db, sources: sources.map((s) => resolvePath(io, s)), collection: flags.collection, ingest, maxAttempts: flags.maxAttempts, expand: { signal } });
+      const jobs = await queueIngest({
+        db,
+        sources: sources.map((s) => resolvePath(io, s)),
+        ...(flags.urls ? { pageLists: flags.urls.map((f) => resolvePath(io, f)) } : {}),
+        collection: flags.collection,
+        ingest,
+        maxAttempts: flags.maxAttempts,
+        expand: { signal },
+      });
       if (flags.json) {
         io.stdout.write(`${JSON.stringify(jobs.map(jobJson), null, 2)}\n`);
         return;

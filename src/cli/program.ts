@@ -8,6 +8,7 @@ import { ingestCommand } from './ingest-command.js';
 import { searchCommand } from './search-command.js';
 import { askCommand } from './ask-command.js';
 import { collectionsCommand } from './collections-command.js';
+import { documentsCommand } from './documents-command.js';
 import { demoCommand } from './demo-command.js';
 import { serveCommand } from './serve-command.js';
 import { minutesCommand } from './minutes-command.js';
@@ -59,26 +60,42 @@ Environment:
   OPENAI_BASE_URL    an OpenAI-compatible server (Ollama, vLLM, LM Studio, ...)
   DATABASE_URL       a Postgres server with pgvector (otherwise the embedded database)
   RAGLINE_DATA_DIR   folder of the embedded database (default ./.ragline)
-  RAGLINE_DEBUG      print stack traces and causes of errors`,
+  RAGLINE_DEBUG      print stack traces and causes of errors
+
+Exit codes:
+  0    done
+  1    error (one line on stderr says what and what to do)
+  2    usage: an unknown command or flag, a missing argument, a bad flag value
+  130  interrupted (Ctrl-C or SIGTERM); everything stored so far is kept`,
     );
-  const commands = [ingestCommand, searchCommand, askCommand, collectionsCommand, demoCommand, serveCommand, minutesCommand, jobsCommand, workerCommand];
+  const commands = [ingestCommand, searchCommand, askCommand, collectionsCommand, documentsCommand, demoCommand, serveCommand, minutesCommand, jobsCommand, workerCommand];
   for (const command of commands) program.addCommand(command(io));
   routeOutput(program, io);
   return program;
 }
 
+/** Exit code of a usage error: an unknown command or flag, a missing argument, a flag value that does not parse. */
+export const USAGE_EXIT_CODE = 2;
+
 /**
  * Run `ragline ...argv` (the arguments after the program name) and resolve to its exit code:
- * 0, 1 for an error (printed as one line on `io.stderr`), 130 when interrupted, commander's code
- * for `--help`, `--version` and bad flags. Never exits the process.
+ * 0; 1 for an error (printed as one line on `io.stderr`); 2 for a usage error (commander's
+ * message, or the one line of a flag value that does not parse); 130 when interrupted; 0 for
+ * `--help` and `--version`. Never exits the process.
  */
 export async function runCli(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
+  // Set once the flags have parsed and a command's action starts: an error before is a usage error.
+  let acting = false;
   try {
-    await cliProgram(io).parseAsync([...argv], { from: 'user' });
+    const program = cliProgram(io).hook('preAction', () => {
+      acting = true;
+    });
+    await program.parseAsync([...argv], { from: 'user' });
     return 0;
   } catch (err) {
     // Commander has printed its own message (or the help) already.
-    if (err instanceof CommanderError) return err.exitCode;
-    return reportError(io, err);
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : USAGE_EXIT_CODE;
+    const code = reportError(io, err);
+    return acting || code !== 1 ? code : USAGE_EXIT_CODE;
   }
 }

@@ -143,6 +143,7 @@ export async function runStages(run: IngestRun, documents: AsyncIterable<SourceD
         pool,
         collection,
         chunking,
+        ...(options.force ? { force: true } : {}),
         onSkip: (doc, outcome) => {
           onSettled?.(doc.url, doc.contentHash);
           countSkipped(run, doc.url, outcome);

@@ -94,10 +94,16 @@ export interface IngestSettings {
    * @default pgvector's defaults
    */
   index?: HnswSettings;
+  /**
+   * Re-fetch every page in full and re-chunk every document; vectors of unchanged text still come
+   * from the store (the `force` of `ingest`).
+   * @default false
+   */
+  force?: boolean;
 }
 
 /** The parts of `ingest`'s options that {@link IngestSettings} set. */
-export type IngestSettingsOptions = Required<Pick<IngestOptions, 'chunk' | 'crawl' | 'embed'>> & Pick<IngestOptions, 'metadata' | 'index'>;
+export type IngestSettingsOptions = Required<Pick<IngestOptions, 'chunk' | 'crawl' | 'embed'>> & Pick<IngestOptions, 'metadata' | 'index' | 'force'>;
 
 /** `o` without its undefined fields: what is unset stays unset, and the library's default applies. */
 function defined<T extends object>(o: T): T {
@@ -126,5 +132,6 @@ export function toIngestOptions(settings: IngestSettings): IngestSettingsOptions
     embed: defined({ batchSize: s.embedBatchSize, concurrency: s.embedConcurrency }),
     ...(s.metadata ? { metadata: s.metadata } : {}),
     ...(s.index && Object.keys(s.index).length ? { index: s.index } : {}),
+    ...(s.force ? { force: true } : {}),
   };
 }

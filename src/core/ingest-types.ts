@@ -8,6 +8,7 @@ import type { ChunkMetadata } from '../stages/metadata.js';
 import type { Database } from '../store/database.js';
 import type { HnswSettings } from '../store/collections.js';
 import type { EmbeddingModel } from '../models/spec.js';
+import type { IngestSkip } from './ingest-skips.js';
 
 /** Progress of an ingest, reported after every document. */
 export interface IngestProgress {
@@ -53,6 +54,15 @@ export interface IngestBaseOptions {
    */
   index?: HnswSettings;
   onProgress?: (progress: IngestProgress) => void;
+  /**
+   * Re-read and re-chunk everything: a crawl sends no conditional requests and trusts no sitemap
+   * `lastmod` (every page is fetched in full), and documents whose text is unchanged are chunked
+   * and written again instead of skipped. Vectors still come from the store for text embedded
+   * before, so unchanged text costs no embedding. For a new chunker or extractor, or a store that
+   * is suspected wrong.
+   * @default false
+   */
+  force?: boolean;
   /**
    * Embed through OpenAI's Batch API (half price, results within 24 h): request files are uploaded
    * as batches recorded in the store, polled, and their vectors stored; an interrupted ingest picks
@@ -107,6 +117,13 @@ export interface IngestSummary {
    * or files of a folder (`too-large`, `unsupported-type`, `unreadable`).
    */
   skipped: Record<string, number>;
+  /**
+   * Each URL or file skipped, with its reason (and HTTP status, when a response arrived), in the
+   * order met; `skipWords` puts a reason in words. Absent for sources that skip nothing by URL.
+   */
+  skippedItems?: IngestSkip[];
+  /** Set when the ingest ran with `force`: documents counted `changed` may have the same text as before. */
+  force?: boolean;
   /** Chunks written by this run. */
   chunks: number;
   /** Chunks sent to the embedding API, and the tokens they cost. */

@@ -25,6 +25,8 @@ export interface EstimateIngestOptions {
   chunk?: Pick<ChunkOptions, 'maxTokens' | 'overlapTokens'>;
   /** Metadata the ingest would store with every chunk: a page stored with other metadata counts as changed. */
   metadata?: ChunkMetadata;
+  /** As `ingest`'s `force`: documents with unchanged text count as changed (they would be re-chunked and written). */
+  force?: boolean;
   /** Told about every document, with what a real run would do to it. */
   onDocument?: (url: string, outcome: 'new' | 'changed' | 'unchanged' | 'empty', chunks: number) => void;
 }
@@ -82,7 +84,7 @@ export async function estimateIngest(options: EstimateIngestOptions): Promise<In
     }
     estimate.documents++;
     const stored = collection ? await getDocumentState(pool, collection.id, doc.url) : undefined;
-    if (stored && stored.contentHash === doc.contentHash && stored.chunking === chunking) {
+    if (!options.force && stored && stored.contentHash === doc.contentHash && stored.chunking === chunking) {
       estimate.unchanged++;
       options.onDocument?.(doc.url, 'unchanged', 0);
       continue;

@@ -19,10 +19,15 @@ import { runWorker, type WorkerOptions, type WorkerSummary } from './worker.js';
 /** Options of {@link queueIngest}. */
 export interface QueueIngestOptions {
   db: Database;
-  /** Start URLs, sitemaps, files, folders, or files listing URLs one a line. */
+  /** Start URLs, sitemaps, files, folders, or files listing such sources one a line. */
   sources: readonly string[];
   /** @default 'default' */
   collection?: string;
+  /**
+   * Files listing page URLs one a line: each URL becomes a `page` job that fetches that one page
+   * (no site crawl, no sitemap), after the jobs of `sources`.
+   */
+  pageLists?: readonly string[];
   /** Crawl, chunk and model settings carried by each job. */
   ingest?: JobIngestOptions;
   /** @default 3 */
@@ -36,7 +41,7 @@ export async function queueIngest(options: QueueIngestOptions): Promise<Job[]> {
   const sources = await expandSources(options.sources, {
     ...(options.ingest?.allowPrivateNetwork ? { allowPrivateNetwork: true } : {}),
     ...options.expand,
-  });
+  }, options.pageLists);
   return enqueueJobs(
     options.db.pool,
     sources.map((s) => ({

@@ -50,18 +50,43 @@ async function sitemapPages(url: string, options: ExpandOptions, budget: { left:
   return pages;
 }
 
+/** An http(s) URL a job may carry: one that parses, without credentials (a job row is stored and listed). */
+function queueableUrl(input: string, fromList: string | undefined): URL {
+  let url: URL;
+  try {
+    url = new URL(input);
+  } catch (err) {
+    throw new ConfigError('source', input, `Invalid URL ${input}${fromList ? ` in ${fromList}` : ''}.`, { cause: err });
+  }
+  if (url.username || url.password) {
+    // A job row is durable and listed by `jobs list`: credentials must never go into it.
+    throw new ConfigError('source', withoutCredentials(url.href), `Cannot queue ${withoutCredentials(url.href)} with the user name and password written in it: the job queue stores sources, and credentials are never stored. Ingest it with \`ragline ingest\` (credentials stay in memory), or queue a URL without them.`);
+  }
+  return url;
+}
+
+/**
+ * The page URLs a file lists, one a line (blank lines and `#` comments skipped), as `page` jobs:
+ * each fetches its one page, with no site crawl. A line that is not an http(s) URL is an error
+ * naming the file and line.
+ */
+export async function pageSourcesOf(file: string): Promise<JobSource[]> {
+  const text = await readFile(file, 'utf8').catch((err: unknown) => {
+    throw new ConfigError('urls', file, `Cannot read the URL list ${file}: ${(err as Error).message}.`, { cause: err });
+  });
+  const out: JobSource[] = [];
+  for (const [i, raw] of text.split(/\r?\n/).entries()) {
+    const line = raw.trim();
+    if (!line || line.startsWith('#')) continue;
+    if (!URL_LINE.test(line)) throw new ConfigError('urls', line, `Line ${i + 1} of ${file} is not an http(s) URL: ${JSON.stringify(line.slice(0, 200))}. A --urls file lists one page URL a line (# starts a comment).`);
+    out.push({ source: queueableUrl(line, file).href, kind: 'page' });
+  }
+  return out;
+}
+
 async function expandOne(input: string, options: ExpandOptions, budget: { left: number }, fromList: string | undefined): Promise<JobSource[]> {
   if (/^https?:\/\//i.test(input)) {
-    let url: URL;
-    try {
-      url = new URL(input);
-    } catch (err) {
-      throw new ConfigError('source', input, `Invalid URL ${input}${fromList ? ` in ${fromList}` : ''}.`, { cause: err });
-    }
-    if (url.username || url.password) {
-      // A job row is durable and listed by `jobs list`: credentials must never go into it.
-      throw new ConfigError('source', withoutCredentials(url.href), `Cannot queue ${withoutCredentials(url.href)} with the user name and password written in it: the job queue stores sources, and credentials are never stored. Ingest it with \`ragline ingest\` (credentials stay in memory), or queue a URL without them.`);
-    }
+    const url = queueableUrl(input, fromList);
     if (SITEMAP.test(url.pathname)) return (await sitemapPages(url.href, options, budget, 0)).map((source) => ({ source, kind: 'page' }));
     return [{ source: url.href, kind: 'site' }];
   }
@@ -88,15 +113,18 @@ async function expandOne(input: string, options: ExpandOptions, budget: { left: 
 }
 
 /**
- * Turn the sources a user names into one entry per job, in order, without duplicates. Paths
- * become absolute (workers must see the same file system for them).
+ * Turn the sources a user names into one entry per job, in order, without duplicates: `inputs`
+ * as {@link expandOne} reads them, then the pages listed in each file of `pageLists` (see
+ * {@link pageSourcesOf}). Paths become absolute (workers must see the same file system for them).
  */
-export async function expandSources(inputs: readonly string[], options: ExpandOptions = {}): Promise<JobSource[]> {
+export async function expandSources(inputs: readonly string[], options: ExpandOptions = {}, pageLists: readonly string[] = []): Promise<JobSource[]> {
   const budget = { left: options.maxSitemapUrls ?? 50_000 };
   const seen = new Set<string>();
   const out: JobSource[] = [];
-  for (const input of inputs) {
-    for (const s of await expandOne(input, options, budget, undefined)) {
+  // One at a time, in order: sitemaps share the budget.
+  const lists = [...inputs.map((input) => () => expandOne(input, options, budget, undefined)), ...pageLists.map((file) => () => pageSourcesOf(path.resolve(file)))];
+  for (const list of lists) {
+    for (const s of await list()) {
       if (seen.has(s.source)) continue;
       seen.add(s.source);
       out.push(s);

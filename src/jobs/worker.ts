@@ -11,7 +11,7 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { ingest, type IngestSummary } from '../core/ingest.js';
-import { ConfigError, ModelError, RaglineError } from '../errors.js';
+import { ConfigError, FetchError, ModelError, RaglineError } from '../errors.js';
 import { checkInteger } from '../options/check.js';
 import { WORKER_DEFAULTS } from '../options/defaults.js';
 import { toIngestOptions } from '../core/ingest-settings.js';
@@ -105,9 +105,18 @@ export interface Worker {
   stop(options?: { graceMs?: number }): Promise<WorkerSummary>;
 }
 
-/** Errors that no retry can fix: the job is dead at once. */
+/** HTTP statuses that say a page is not there to fetch, now or on a retry. */
+const GONE_STATUSES = new Set([404, 410]);
+
+/**
+ * Errors that no retry can fix: the job is dead at once. Among them a start or page URL that
+ * answers 404/410, or is refused (a private address without `allowPrivateNetwork`, another scheme).
+ */
 export function isPermanentError(err: unknown): boolean {
   if (err instanceof ConfigError) return true;
+  if (err instanceof FetchError) {
+    return (err.reason === 'status' && err.status !== undefined && GONE_STATUSES.has(err.status)) || err.reason === 'private-address' || err.reason === 'scheme';
+  }
   if (err instanceof ModelError) return !err.isRetryable;
   return false;
 }

@@ -204,6 +204,12 @@ class BatchWriter {
 export interface SkipUnchangedOptions extends Pick<StoreOptions, 'pool' | 'collection' | 'chunking'> {
   /** Told about each document that is passed over, and why. */
   onSkip?: (doc: ExtractedDocument, outcome: 'unchanged' | 'empty') => void;
+  /**
+   * Pass every document with text on, unchanged or not (`ingest --force`): each is chunked and
+   * written again; its vectors still come from the embedding cache.
+   * @default false
+   */
+  force?: boolean;
 }
 
 /**
@@ -214,6 +220,10 @@ export async function* skipUnchanged(source: AsyncIterable<ExtractedDocument>, o
   for await (const doc of source) {
     if (doc.blocks.length === 0) {
       options.onSkip?.(doc, 'empty');
+      continue;
+    }
+    if (options.force) {
+      yield doc;
       continue;
     }
     const stored = await getDocumentState(options.pool, options.collection.id, doc.url);

@@ -42,9 +42,11 @@ describe('a folder ingest counts every file it drops', () => {
     expect(summary.skipped).toEqual({ 'too-large': 1, 'unsupported-type': 2, unreadable: 1 });
   });
 
-  test('the summary line of a folder ingest names the skipped files by reason', async () => {
+  test('the summary line of a folder ingest names the skipped files by reason in words, and lists each', async () => {
     const summary = await ingest({ db, source: dir, collection: 'drops-line', embedding: wordHashEmbedding() });
-    expect(summaryLine(summary)).toContain('· 4 files skipped (too-large 1, unreadable 1, unsupported-type 2)');
+    expect(summaryLine(summary)).toContain('· 4 files skipped: 2 unsupported file type, 1 too large, 1 unreadable');
+    expect(summary.skippedItems!.map((i) => i.reason).sort()).toEqual(['too-large', 'unreadable', 'unsupported-type', 'unsupported-type']);
+    expect(summary.skippedItems!.every((i) => i.url.startsWith('file://'))).toBe(true);
   });
 
   const root = process.getuid?.() === 0;

@@ -58,6 +58,8 @@ export interface InProcessCliOptions extends CliOptions {
   database?: Database;
   /** Aborting it stops the command as Ctrl-C would. */
   signal?: AbortSignal;
+  /** What the command reads as its standard input; give it `isTTY: true` to be asked questions. */
+  stdin?: NodeJS.ReadableStream & { readonly isTTY?: boolean };
 }
 
 /**
@@ -74,6 +76,7 @@ export async function runCliInProcess(args: readonly string[], options: InProces
     ...(options.cwd ? { cwd: options.cwd } : {}),
     ...(options.database ? { database: options.database } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.stdin ? { stdin: options.stdin } : {}),
   });
   return { code, signal: null, stdout, stderr };
 }
