@@ -108,12 +108,14 @@ export class Refresher {
    * collection was not crawled from a website.
    */
   async request(collection: Collection): Promise<void> {
-    if (this.#running === collection.name || this.#queue.includes(collection.name)) {
-      throw new HttpError(409, 'conflict_error', `A refresh of "${collection.name}" is already ${this.#running === collection.name ? 'running' : 'queued'}: see GET /api/collections/${collection.name}.`);
-    }
     if ((await startUrlsOf(this.db, collection)).length === 0) {
       throw new HttpError(400, 'invalid_request_error', `Collection "${collection.name}" was not ingested from a website: there is nothing to re-crawl (ingest its folder again with \`ragline ingest\`).`);
     }
+    // Checked and queued with no await in between: two requests at once start one refresh.
+    if (this.#running === collection.name || this.#queue.includes(collection.name)) {
+      throw new HttpError(409, 'conflict_error', `A refresh of "${collection.name}" is already ${this.#running === collection.name ? 'running' : 'queued'}: see GET /api/collections/${collection.name}.`);
+    }
+    if (this.#stop.signal.aborted) throw new HttpError(503, 'server_closing', 'The server is closing.');
     this.#enqueue([collection.name]);
   }
 
