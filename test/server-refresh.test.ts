@@ -22,6 +22,7 @@ import { createOpenAIChat } from '../src/models/openai/chat.js';
 import { packageRoot } from '../src/package-root.js';
 import { startServer } from '../src/server/server.js';
 import { runCli } from '../src/cli/program.js';
+import { runCliInProcess } from './support/cli.js';
 import { parseDuration } from '../src/options/duration.js';
 import { ConfigError } from '../src/errors.js';
 
@@ -81,6 +82,12 @@ describe('refresh while serving (embedded store)', () => {
     expect([parseDuration('refreshEvery', '30s'), parseDuration('refreshEvery', '10m'), parseDuration('refreshEvery', '1h'), parseDuration('refreshEvery', '1h30m')]).toEqual([30_000, 600_000, 3_600_000, 5_400_000]);
     expect(() => parseDuration('refreshEvery', '10')).toThrow(new ConfigError('refreshEvery', '10', 'Expected `refreshEvery` to be a duration like 30s, 10m, 1h or 1h30m, got `10` (string).'));
     expect(() => parseDuration('refreshEvery', '10 parsecs')).toThrow(ConfigError);
+  });
+
+  test('`serve --refresh-every` refuses a duration without a unit, in one line naming the flag', async () => {
+    const { code, stderr } = await runCliInProcess(['serve', '--refresh-every', '10'], { database: db });
+    expect(code).toBe(1);
+    expect(stderr.trim().split('\n')).toEqual(['ragline: Expected --refresh-every to be a duration like 30s, 10m, 1h or 1h30m, got `10` (string).']);
   });
 
   test('`serve --refresh-every` makes an edited page searchable through /api/search', async () => {
