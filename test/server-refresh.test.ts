@@ -10,7 +10,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { freshDatabase } from './support/databases.js';
+import { freshDatabase, serverUrl } from './support/databases.js';
 import { postJson } from './support/server-fixture.js';
 import { waitFor } from './support/wait-for.js';
 import { startOpenAIStandIn, type OpenAIStandIn } from './stand-in/openai-stand-in.js';
@@ -161,6 +161,49 @@ describe('refresh while serving (embedded store)', () => {
     } finally {
       proxy.open();
       await server.close();
+    }
+  });
+});
+
+describe('refresh queued as jobs (Postgres)', () => {
+  const withPostgres = serverUrl ? test : test.skip;
+
+  withPostgres('POST /api/collections/{name}/refresh queues a site job for the workers, and refuses another while it is pending', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'ragline-refresh-jobs-'));
+    await cp(path.join(packageRoot(), 'demo-site'), dir, { recursive: true });
+    const [db, standIn, site] = await Promise.all([freshDatabase('postgres'), startOpenAIStandIn(), serveStatic(dir)]);
+    const client = await openAIClient({ apiKey: 'sk-test', baseURL: standIn.url, maxRetries: 0 });
+    const server = await (async () => {
+      await ingest({ db, source: site.url, collection: 'docs', embedding: createOpenAIEmbedding({ client }), crawl: { allowPrivateNetwork: true } });
+      return startServer({ db, chat: createOpenAIChat({ client }), connection: { client }, refresh: { jobs: { allowPrivateNetwork: true, maxPages: 50 } } });
+    })();
+    try {
+      const refresh = () => fetch(`${server.url}/api/collections/docs/refresh`, { method: 'POST' });
+      expect((await refresh()).status).toBe(202);
+      const status = await waitFor(async () => {
+        const s = (await (await fetch(`${server.url}/api/collections/docs`)).json()) as { refresh: { lastFinishedAt?: string; last?: Array<{ source: string; jobId?: number }> } };
+        return s.refresh.lastFinishedAt ? s : undefined;
+      }, { what: 'the refresh to be queued' });
+      expect(status.refresh.last).toEqual([{ source: site.url, jobId: expect.any(Number) }]);
+      const { rows } = await db.pool.query<{ kind: string; source: string; state: string; options: Record<string, unknown> }>('SELECT kind, source, state, options FROM jobs');
+      expect(rows).toEqual([{ kind: 'site', source: site.url, state: 'queued', options: { allowPrivateNetwork: true, maxPages: 50 } }]);
+      const again = await refresh();
+      expect(again.status).toBe(409);
+      expect(((await again.json()) as { error: { message: string } }).error.message).toBe('Jobs of "docs" are still queued or running: see `ragline jobs list`.');
+    } finally {
+      await server.close();
+      await Promise.all([db.drop(), standIn.close(), site.close()]);
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('is refused on the embedded store, which workers cannot open', async () => {
+    const db = await freshDatabase('pglite');
+    try {
+      const { createExtractiveChat } = await import('../src/models/local/extractive-chat.js');
+      await expect(startServer({ db, chat: createExtractiveChat(), refresh: { jobs: {} } })).rejects.toThrow(/queued as jobs only on a Postgres server/);
+    } finally {
+      await db.drop();
     }
   });
 });

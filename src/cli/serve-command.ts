@@ -16,6 +16,7 @@ interface ServeFlags extends Omit<IngestFlags, 'collection'> {
   collection?: string[];
   allowChatModel?: string[];
   refreshEvery?: number;
+  refreshAsJobs?: boolean;
   adminKey?: string[];
   apiKey?: string[];
   rateLimit: number;
@@ -49,6 +50,7 @@ export function serveCommand(io: CliIo): Command {
     .option('--allow-chat-model <id>', 'a chat model callers may pick as `collection:model`, besides --chat-model (repeatable); others get 400', collect)
     .option('--admin-key <key>', 'an API key that may also start refreshes (repeatable; RAGLINE_ADMIN_KEYS, comma-separated)', collect)
     .option('--refresh-every <duration>', 're-crawl each served crawled collection this often (30s, 10m, 1h), incrementally, one at a time, while serving', (v: string) => parseDuration('refreshEvery', v, 1000));
+  cmd.option('--refresh-as-jobs', 'queue refreshes as site jobs for `ragline worker` instead of running them in this process (DATABASE_URL only)');
   addModelOptions(cmd, { chat: true });
   // The crawl flags of the re-crawls: give those of the original ingest.
   addIngestFlags(cmd, { collectionAndModel: false });
@@ -78,6 +80,7 @@ export function serveCommand(io: CliIo): Command {
         refresh: {
           ...(flags.refreshEvery !== undefined ? { everyMs: flags.refreshEvery } : {}),
           ingest: toIngestOptions(ingestSettings({ ...flags, collection: '' })),
+          ...(flags.refreshAsJobs ? { jobs: ingestSettings({ ...flags, collection: '' }) } : {}),
           log: (line: string) => status(io, line),
         },
         resolveChat: (chatModel) => resolveChatModel(provider, { ...selection, chatModel, ...(client ? { client } : {}) }),
@@ -100,7 +103,7 @@ export function serveCommand(io: CliIo): Command {
       status(io, `Collections: ${flags.collection ? flags.collection.join(', ') : 'all in the store'}; chat models callers may pick: ${[chat.modelId, ...(flags.allowChatModel ?? [])].join(', ')}`);
       for (const name of server.missingCollections) status(io, `Warning: collection "${name}" does not exist (yet): it answers 404 until it is ingested.`);
       for (const u of server.unservable) status(io, `Warning: ${u.reason} Its requests answer 503.`);
-      if (flags.refreshEvery !== undefined) status(io, `Refresh: every crawled collection served is re-crawled every ${formatDuration(flags.refreshEvery)}.`);
+      if (flags.refreshEvery !== undefined) status(io, `Refresh: every crawled collection served is re-crawled every ${formatDuration(flags.refreshEvery)}${flags.refreshAsJobs ? ' by the workers (queued as jobs)' : ''}.`);
       status(io, `Serving on ${server.url}/ — open it in a browser; OpenAI-compatible base URL ${server.url}/v1. Ctrl-C stops.`);
       if (!signal.aborted) await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
       await server.close();

@@ -10,7 +10,9 @@ import { queryEmbeddingModel, type EmbeddingChoice } from '../core/search.js';
 import type { OpenAIConnectionOptions } from '../models/openai/client.js';
 import type { Database } from '../store/database.js';
 import { getCollection, type Collection } from '../store/collections.js';
-import { RaglineError } from '../errors.js';
+import { ConfigError, RaglineError } from '../errors.js';
+import { withoutCredentials } from '../crawl/normalize-url.js';
+import { enqueueJobs, hasPendingJobsFor, type JobIngestOptions } from '../jobs/queue.js';
 import { HttpError } from './http.js';
 import type { ServedCollections } from './served.js';
 
@@ -26,6 +28,11 @@ export interface RefreshOptions {
   everyMs?: number;
   /** Crawl, chunk and embed options of the re-crawls (they should match the original ingest's). */
   ingest?: RefreshIngestOptions;
+  /**
+   * Queue each refresh as `site` jobs with these settings, for `ragline worker` to run, instead of
+   * running it in this process. Postgres only (workers cannot open the embedded store).
+   */
+  jobs?: JobIngestOptions;
   /** One line per refresh started and ended. */
   log?: (line: string) => void;
 }
@@ -34,6 +41,8 @@ export interface RefreshOptions {
 export interface RefreshSourceResult {
   source: string;
   summary?: IngestSummary;
+  /** The job queued for it, when refreshes are queued for workers. */
+  jobId?: number;
   error?: string;
 }
 
@@ -81,7 +90,11 @@ export class Refresher {
     private readonly embedding: EmbeddingChoice | undefined,
     private readonly connection: OpenAIConnectionOptions,
     private readonly options: RefreshOptions = {},
-  ) {}
+  ) {
+    if (options.jobs && db.kind !== 'postgres') {
+      throw new ConfigError('jobs', true, 'Refreshes can be queued as jobs only on a Postgres server (DATABASE_URL): on the embedded store the server refreshes itself.');
+    }
+  }
 
   /** Start the schedule (no-op without `everyMs`). */
   start(): void {
@@ -116,6 +129,9 @@ export class Refresher {
       throw new HttpError(409, 'conflict_error', `A refresh of "${collection.name}" is already ${this.#running === collection.name ? 'running' : 'queued'}: see GET /api/collections/${collection.name}.`);
     }
     if (this.#stop.signal.aborted) throw new HttpError(503, 'server_closing', 'The server is closing.');
+    if (this.options.jobs && (await hasPendingJobsFor(this.db.pool, collection.name))) {
+      throw new HttpError(409, 'conflict_error', `Jobs of "${collection.name}" are still queued or running: see \`ragline jobs list\`.`);
+    }
     this.#enqueue([collection.name]);
   }
 
@@ -177,6 +193,11 @@ export class Refresher {
     const collection = await getCollection(this.db.pool, name).catch(() => undefined);
     const sources = collection ? await startUrlsOf(this.db, collection).catch(() => []) : [];
     this.options.log?.(`Refreshing "${name}" (${sources.length} start URL${sources.length === 1 ? '' : 's'})…`);
+    if (this.options.jobs) {
+      record.last = await this.#queueJobs(name, sources);
+      record.lastFinishedAt = new Date();
+      return;
+    }
     for (const source of sources) {
       if (this.#stop.signal.aborted) break;
       try {
@@ -186,11 +207,33 @@ export class Refresher {
         this.options.log?.(`Refreshed "${name}" from ${summary.source}: ${summary.new} new, ${summary.changed} changed, ${summary.unchanged} unchanged, ${summary.removed} removed, ${summary.embeddedChunks} chunks embedded.`);
       } catch (err) {
         const message = err instanceof Error ? err.message : String(err);
-        results.push({ source, error: message });
-        if (!this.#stop.signal.aborted) this.options.log?.(`Refresh of "${name}" from ${source} failed: ${message}`);
+        results.push({ source: withoutCredentials(source), error: message });
+        if (!this.#stop.signal.aborted) this.options.log?.(`Refresh of "${name}" from ${withoutCredentials(source)} failed: ${message}`);
       }
     }
     record.last = results;
     record.lastFinishedAt = new Date();
+  }
+
+  /** Queue one `site` job per start URL for the workers (none while the collection has jobs pending). */
+  async #queueJobs(name: string, sources: string[]): Promise<RefreshSourceResult[]> {
+    try {
+      if (await hasPendingJobsFor(this.db.pool, name)) {
+        this.options.log?.(`Refresh of "${name}" not queued: its jobs are still queued or running.`);
+        return [];
+      }
+      // A start URL with a user name and password is not queued: job rows are durable and listed.
+      const queueable = sources.filter((s) => withoutCredentials(s) === s);
+      const jobs = await enqueueJobs(this.db.pool, queueable.map((source) => ({ collection: name, source, kind: 'site' as const, options: this.options.jobs ?? {} })));
+      this.options.log?.(`Queued a refresh of "${name}" for the workers: job${jobs.length === 1 ? '' : 's'} ${jobs.map((j) => j.id).join(', ')}.`);
+      return [
+        ...jobs.map((j) => ({ source: j.source, jobId: j.id })),
+        ...sources.filter((s) => !queueable.includes(s)).map((s) => ({ source: withoutCredentials(s), error: 'Not queued: the start URL has a user name and password, which the job queue never stores.' })),
+      ];
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      this.options.log?.(`Refresh of "${name}" could not be queued: ${message}`);
+      return sources.map((source) => ({ source: withoutCredentials(source), error: message }));
+    }
   }
 }
