@@ -174,6 +174,21 @@ describeWithChromium(title, () => {
     await page.context().close();
   });
 
+  test('a server started for some collections offers only those, and opens on the first', async () => {
+    await f.restart({ collections: ['evil', 'docs'], defaultCollection: undefined });
+    try {
+      const context = await browser.newContext();
+      const page = await context.newPage();
+      await page.goto(f.server.url);
+      await page.waitForSelector('#collection option[value="docs"]', { state: 'attached' });
+      expect(await page.locator('#collection option').evaluateAll((options) => options.map((o) => (o as unknown as { value: string }).value))).toEqual(['evil', 'docs']);
+      expect(await page.inputValue('#collection')).toBe('evil');
+      await context.close();
+    } finally {
+      await f.restart();
+    }
+  });
+
   test('follows the system colour scheme', async () => {
     const background = (page: Page) => page.evaluate(() => {
       const g = globalThis as unknown as { getComputedStyle(e: unknown): { backgroundColor: string }; document: { body: unknown } };

@@ -150,6 +150,11 @@ describe('refresh while serving (embedded store)', () => {
       expect([first.status, second.status].sort()).toEqual([202, 409]);
       expect((await status()).refresh.state).toBe('running');
       expect((await refresh(adminKey)).status).toBe(409);
+      // Questions are answered while the refresh runs (it is held at its first request).
+      const searched = await postJson(`${server.url}/api/search`, { query: 'retries', collection: 'docs' }, { authorization: `Bearer ${apiKey}` });
+      expect(searched.status).toBe(200);
+      expect(((await searched.json()) as { results: unknown[] }).results.length).toBeGreaterThan(0);
+      expect((await status()).refresh.state).toBe('running');
       proxy.open();
       const finished = await waitFor(async () => {
         const s = await status();
