@@ -22,7 +22,7 @@ die() {
 run() { "$@" </dev/null >>"$LOG" 2>&1; }   # quiet, no stdin, logged
 
 how_else() {
-  echo "get pgvector another way: 'docker compose up -d' (see docker-compose.yml)," \
+  echo "get pgvector another way: 'docker compose up -d postgres' (see docker-compose.yml)," \
        "or install the package postgresql-$MAJOR-pgvector (PostgreSQL's PGDG apt repository)"
 }
 

@@ -19,7 +19,7 @@ PORT=5432
 say() { echo "start-postgres: $*" >&2; }
 die() { say "FAILED: $*"; exit 1; }
 ready() { pg_isready -q -h "$HOST" -p "$PORT" -t 3 >/dev/null 2>&1; }
-command -v psql >/dev/null || die "psql not found: install postgresql, or use 'docker compose up -d'"
+command -v psql >/dev/null || die "psql not found: install postgresql, or use 'docker compose up -d postgres'"
 
 if ready; then
   say "server already accepting connections on $HOST:$PORT"
@@ -44,7 +44,7 @@ if ! ready; then
     say "reusing private server on $HOST:$PORT"
   else
     BIN="/usr/lib/postgresql/$(ls /usr/lib/postgresql 2>/dev/null | sort -n | tail -n 1)/bin"
-    [ -x "$BIN/initdb" ] || die "no local PostgreSQL server binaries (initdb); install postgresql or use 'docker compose up -d'"
+    [ -x "$BIN/initdb" ] || die "no local PostgreSQL server binaries (initdb); install postgresql or use 'docker compose up -d postgres'"
     as_pg() { "$@"; }
     if [ "$(id -u)" = 0 ]; then
       id postgres >/dev/null 2>&1 || die "running as root but there is no 'postgres' user to run initdb as"

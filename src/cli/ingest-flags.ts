@@ -30,8 +30,11 @@ function collectPattern(value: string, previous: string[] | undefined): string[]
   return [...(previous ?? []), value];
 }
 
-/** Add the ingest flags: crawl, chunk, embed, metadata, HNSW index, collection and embedding model. */
-export function addIngestFlags(cmd: Command): Command {
+/**
+ * Add the ingest flags: crawl, chunk, embed, metadata, HNSW index, collection and embedding model.
+ * `serve` (which re-crawls) takes them without `--collection` and the embedding model flags.
+ */
+export function addIngestFlags(cmd: Command, which: { collectionAndModel?: boolean } = {}): Command {
   cmd
     .option('--max-pages <n>', withDefault('stop a site crawl after this many pages', CRAWL_DEFAULTS.maxPages), parseInteger('maxPages'))
     .option('--concurrency <n>', withDefault('pages fetched at once', CRAWL_DEFAULTS.concurrency), parseInteger('concurrency'))
@@ -60,6 +63,7 @@ export function addIngestFlags(cmd: Command): Command {
     .option('--m <n>', 'HNSW neighbours per node of a collection this ingest creates (pgvector default 16)', parseHnswFlag('m'))
     .option('--ef-construction <n>', 'HNSW build candidate list size of a collection this ingest creates (default 64, at least twice --m)', parseHnswFlag('efConstruction'))
     .option('--ef-search <n>', 'HNSW search candidate list size of a collection this ingest creates (default 40)', parseHnswFlag('efSearch'));
+  if (which.collectionAndModel === false) return cmd;
   addCollectionOption(cmd);
   return addModelOptions(cmd, { embedding: true });
 }

@@ -57,6 +57,10 @@ export const OPTION_FLAGS: Readonly<Record<string, string>> = {
   requestsPerMinute: '--rate-limit',
   maxConcurrentAnswers: '--max-concurrent',
   maxQueuedAnswers: '--max-queue',
+  adminKeys: '--admin-key (or RAGLINE_ADMIN_KEYS)',
+  allowedChatModels: '--allow-chat-model',
+  collections: '--collection',
+  refreshEvery: '--refresh-every',
 };
 
 const kebab = (name: string) => `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;

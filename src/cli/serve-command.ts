@@ -4,13 +4,20 @@ import { SERVER_DEFAULTS } from '../options/defaults.js';
 import { describeModels, resolveChatModel } from '../models/resolve.js';
 import { openAIClient } from '../models/openai/client.js';
 import { checkServerOptions, startServer } from '../server/server.js';
-import { addCollectionOption, addModelOptions, modelSelection, parseInteger, status, withDatabase, type ModelFlags } from './context.js';
+import { toIngestOptions } from '../core/ingest-settings.js';
+import { formatDuration, parseDuration } from '../options/duration.js';
+import { addModelOptions, modelSelection, parseInteger, status, withDatabase } from './context.js';
+import { addIngestFlags, ingestSettings, type IngestFlags } from './ingest-flags.js';
 import { openAIConnection, type CliIo } from './io.js';
 
-interface ServeFlags extends ModelFlags {
+interface ServeFlags extends Omit<IngestFlags, 'collection'> {
   port: number;
   host: string;
-  collection: string;
+  collection?: string[];
+  allowChatModel?: string[];
+  refreshEvery?: number;
+  refreshAsJobs?: boolean;
+  adminKey?: string[];
   apiKey?: string[];
   rateLimit: number;
   cors?: string;
@@ -22,6 +29,9 @@ interface ServeFlags extends ModelFlags {
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+/** Keys of a comma-separated environment variable. */
+const keysOf = (value: string | undefined) => (value ?? '').split(',').map((k) => k.trim()).filter(Boolean);
 
 export function serveCommand(io: CliIo): Command {
   const cmd = new Command('serve')
@@ -35,14 +45,24 @@ export function serveCommand(io: CliIo): Command {
     .option('--moderate', 'check every question with the moderation endpoint and refuse flagged ones')
     .option('--log-requests', 'print one line per request on stderr: method, path, status, time, key fingerprint (never keys or bodies)')
     .option('--max-concurrent <n>', 'answers generated at once', parseInteger('maxConcurrent'), SERVER_DEFAULTS.maxConcurrentAnswers)
-    .option('--max-queue <n>', 'answers waiting for a slot before requests get 503', parseInteger('maxQueue', 0), SERVER_DEFAULTS.maxQueuedAnswers);
-  addCollectionOption(cmd);
+    .option('--max-queue <n>', 'answers waiting for a slot before requests get 503', parseInteger('maxQueue', 0), SERVER_DEFAULTS.maxQueuedAnswers)
+    .option('-c, --collection <name>', 'serve this collection (repeatable; the first is the default); others answer 404. Default: every collection', collect)
+    .option('--allow-chat-model <id>', 'a chat model callers may pick as `collection:model`, besides --chat-model (repeatable); others get 400', collect)
+    .option('--admin-key <key>', 'an API key that may also start refreshes (repeatable; RAGLINE_ADMIN_KEYS, comma-separated)', collect)
+    .option('--refresh-every <duration>', 're-crawl each served crawled collection this often (30s, 10m, 1h), incrementally, one at a time, while serving', (v: string) => parseDuration('refreshEvery', v, 1000));
+  cmd.option('--refresh-as-jobs', 'queue refreshes as site jobs for `ragline worker` instead of running them in this process (DATABASE_URL only)');
   addModelOptions(cmd, { chat: true });
-  cmd.addHelpText('after', '\nThe answer streams as server-sent events with `Accept: text/event-stream`; sources come first.');
+  // The crawl flags of the re-crawls: give those of the original ingest.
+  addIngestFlags(cmd, { collectionAndModel: false });
+  cmd.addHelpText(
+    'after',
+    '\nThe answer streams as server-sent events with `Accept: text/event-stream`; sources come first.\nRefreshes use the crawl, chunk and metadata flags given here: give the same ones as the original `ingest`.\nPOST /api/collections/<name>/refresh starts one now (an admin key is needed when keys are set).',
+  );
   return cmd.action(async (flags: ServeFlags) => {
-    const apiKeys = [...(flags.apiKey ?? []), ...(io.env.RAGLINE_API_KEYS ?? '').split(',').map((k) => k.trim()).filter(Boolean)];
+    const apiKeys = [...(flags.apiKey ?? []), ...keysOf(io.env.RAGLINE_API_KEYS)];
+    const adminKeys = [...(flags.adminKey ?? []), ...keysOf(io.env.RAGLINE_ADMIN_KEYS)];
     // Refuse an unsafe setup before opening anything.
-    checkServerOptions({ host: flags.host, apiKeys, allowedHosts: flags.allowedHost ?? [] });
+    checkServerOptions({ host: flags.host, apiKeys, adminKeys, allowedHosts: flags.allowedHost ?? [] });
     const { provider, reason, selection } = modelSelection(io, flags);
     if (flags.moderate && provider !== 'openai') {
       throw new ConfigError('moderate', true, '--moderate needs the moderation endpoint: set OPENAI_API_KEY or OPENAI_BASE_URL (the offline models have none).');
@@ -54,6 +74,15 @@ export function serveCommand(io: CliIo): Command {
       const server = await startServer({
         db,
         chat,
+        allowedChatModels: flags.allowChatModel ?? [],
+        ...(flags.collection ? { collections: flags.collection } : {}),
+        adminKeys,
+        refresh: {
+          ...(flags.refreshEvery !== undefined ? { everyMs: flags.refreshEvery } : {}),
+          ingest: toIngestOptions(ingestSettings({ ...flags, collection: '' })),
+          ...(flags.refreshAsJobs ? { jobs: ingestSettings({ ...flags, collection: '' }) } : {}),
+          log: (line: string) => status(io, line),
+        },
         resolveChat: (chatModel) => resolveChatModel(provider, { ...selection, chatModel, ...(client ? { client } : {}) }),
         connection: client ? { client } : {},
         port: flags.port,
@@ -65,12 +94,16 @@ export function serveCommand(io: CliIo): Command {
         ...(flags.moderate && client ? { moderation: client } : {}),
         maxConcurrentAnswers: flags.maxConcurrent,
         maxQueuedAnswers: flags.maxQueue,
-        defaultCollection: flags.collection,
+        ...(flags.collection ? { defaultCollection: flags.collection[0]! } : {}),
         ...(flags.logRequests ? { log: (line: string) => status(io, line) } : {}),
       });
       status(io, describeModels({ chat }, reason));
       status(io, `Store: ${db.description}`);
-      status(io, `API keys: ${apiKeys.length ? `${apiKeys.length} accepted, required on /api and /v1` : 'none (loopback only)'}${flags.moderate ? '; questions are moderated' : ''}`);
+      status(io, `API keys: ${apiKeys.length + adminKeys.length ? `${apiKeys.length + adminKeys.length} accepted (${adminKeys.length} admin), required on /api and /v1` : 'none (loopback only)'}${flags.moderate ? '; questions are moderated' : ''}`);
+      status(io, `Collections: ${flags.collection ? flags.collection.join(', ') : 'all in the store'}; chat models callers may pick: ${[chat.modelId, ...(flags.allowChatModel ?? [])].join(', ')}`);
+      for (const name of server.missingCollections) status(io, `Warning: collection "${name}" does not exist (yet): it answers 404 until it is ingested.`);
+      for (const u of server.unservable) status(io, `Warning: ${u.reason} Its requests answer 503.`);
+      if (flags.refreshEvery !== undefined) status(io, `Refresh: every crawled collection served is re-crawled every ${formatDuration(flags.refreshEvery)}${flags.refreshAsJobs ? ' by the workers (queued as jobs)' : ''}.`);
       status(io, `Serving on ${server.url}/ — open it in a browser; OpenAI-compatible base URL ${server.url}/v1. Ctrl-C stops.`);
       if (!signal.aborted) await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
       await server.close();

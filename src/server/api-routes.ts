@@ -1,19 +1,27 @@
 /** The JSON API: `/api/ask` (JSON or server-sent events), `/api/search`, `/api/collections`, `/healthz`. */
 import { search } from '../core/search.js';
-import { listCollections } from '../store/collections.js';
 import { ASK_DEFAULTS, SEARCH_DEFAULTS } from '../options/defaults.js';
 import type { ChatModel } from '../models/spec.js';
 import { answerEvents, type AnswerContext } from './answer.js';
 import { checkHistory, checkQuestion, type InputLimits } from './conversation.js';
 import type { Gate } from './gate.js';
-import { HttpError, errorBody, readJsonObject, sendJson, startEventStream, toHttpError, writeEvent } from './http.js';
+import { HttpError, decodePathPart, errorBody, readJsonObject, sendJson, startEventStream, toHttpError, writeEvent } from './http.js';
 import type { RequestContext, Router } from './router.js';
+import type { ServedCollections } from './served.js';
+import type { Refresher } from './refresh.js';
+import type { IncomingMessage } from 'node:http';
 
 /** What the API routes need. */
 export interface ApiContext extends AnswerContext {
   limits: InputLimits & { maxBodyBytes: number; maxK: number };
   defaultCollection: string;
   searchGate: Gate;
+  /** The collections served, and whether each can be answered for. */
+  served: ServedCollections;
+  /** Re-crawls of served collections. */
+  refresher: Refresher;
+  /** Throw 403 unless the request may run admin actions. */
+  checkAdmin(req: IncomingMessage): void;
   /** The chat model for a request. */
   chatFor(modelId?: string): ChatModel;
 }
@@ -69,8 +77,9 @@ export function registerApiRoutes(router: Router, api: ApiContext): void {
   });
 
   router.on('GET', '/api/collections', async ({ res }) => {
-    const collections = await listCollections(api.db.pool);
+    const collections = await api.served.list();
     sendJson(res, 200, {
+      default: api.defaultCollection,
       collections: collections.map((c) => ({
         name: c.name,
         documents: c.documents,
@@ -79,9 +88,12 @@ export function registerApiRoutes(router: Router, api: ApiContext): void {
         embeddingModel: `${c.embeddingProvider}/${c.embeddingModel}`,
         dimensions: c.dimensions,
         createdAt: c.createdAt,
+        ...withProblem(api.served.problemOf(c)),
       })),
     });
   });
+
+  registerCollectionRoutes(router, api);
 
   router.on('POST', '/api/search', async ({ req, res, signal }) => {
     const body = await readJsonObject(req, api.limits.maxBodyBytes);
@@ -91,6 +103,7 @@ export function registerApiRoutes(router: Router, api: ApiContext): void {
     const mode = body.mode ?? 'hybrid';
     if (mode !== 'hybrid' && mode !== 'vector' && mode !== 'keyword') throw bad('`mode` must be "hybrid", "vector" or "keyword".');
     const retrieval = retrievalOptions(body);
+    await api.served.require(collection);
     const release = await api.searchGate.acquire(signal);
     try {
       const results = await search({ db: api.db, collection, query, k, mode, ...retrieval, connection: api.connection, ...(api.embedding ? { embedding: api.embedding } : {}), signal });
@@ -109,6 +122,7 @@ export function registerApiRoutes(router: Router, api: ApiContext): void {
     const collection = checkCollection(body.collection, api.defaultCollection);
     const k = checkK(body.k, api.limits.maxK, ASK_DEFAULTS.k);
     const retrieval = retrievalOptions(body);
+    await api.served.require(collection);
     const events = answerEvents(api, { question, history, collection, k, ...retrieval, chat: api.chatFor(), signal: ctx.signal });
     if (wantsEventStream(ctx.req.headers.accept)) await streamAnswer(ctx, events);
     else {
@@ -122,6 +136,41 @@ export function registerApiRoutes(router: Router, api: ApiContext): void {
     }
   });
 }
+
+/**
+ * `GET /api/collections/{name}`: the collection's counts and refresh state;
+ * `POST /api/collections/{name}/refresh`: start a re-crawl now (202; 409 when one is queued or running).
+ */
+function registerCollectionRoutes(router: Router, api: ApiContext): void {
+  const PREFIX = '/api/collections/';
+  router.under('GET', PREFIX, async ({ res, url }) => {
+    const name = decodePathPart(url.pathname.slice(PREFIX.length));
+    const found = api.served.isServed(name) ? (await api.served.list()).find((c) => c.name === name) : undefined;
+    if (!found) throw new HttpError(404, 'not_found_error', `No collection named "${name}" is served here (see GET /api/collections).`);
+    sendJson(res, 200, {
+      name: found.name,
+      documents: found.documents,
+      chunks: found.chunks,
+      tokens: found.tokens,
+      embeddingModel: `${found.embeddingProvider}/${found.embeddingModel}`,
+      dimensions: found.dimensions,
+      createdAt: found.createdAt,
+      ...withProblem(api.served.problemOf(found)),
+      refresh: await api.refresher.status(found),
+    });
+  });
+  router.under('POST', PREFIX, async ({ req, res, url }) => {
+    const match = /^([^/]+)\/refresh$/.exec(url.pathname.slice(PREFIX.length));
+    if (!match) throw new HttpError(404, 'not_found_error', `No route for POST ${url.pathname}: use POST ${PREFIX}{name}/refresh.`);
+    api.checkAdmin(req);
+    const collection = await api.served.require(decodePathPart(match[1]!));
+    await api.refresher.request(collection);
+    sendJson(res, 202, { collection: collection.name, refresh: await api.refresher.status(collection) });
+  });
+}
+
+/** `{ unavailable: reason }` for a collection the server cannot answer for, else nothing. */
+const withProblem = (problem: string | undefined) => (problem ? { unavailable: problem } : {});
 
 type Events = ReturnType<typeof answerEvents>;
 

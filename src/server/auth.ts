@@ -21,12 +21,37 @@ export function isLoopbackHost(host: string): boolean {
   return isIP(h) === 4 && h.startsWith('127.');
 }
 
-/** Checks `Authorization: Bearer <key>` against a set of keys. */
+/** Whether any of `digests` equals `given`, comparing against every one so the time taken tells nothing. */
+function anyEqual(digests: readonly Buffer[], given: Buffer): boolean {
+  let ok = false;
+  for (const d of digests) ok = timingSafeEqual(d, given) || ok;
+  return ok;
+}
+
+/** Checks `Authorization: Bearer <key>` against a set of keys; admin keys are keys too, and may also run admin actions. */
 export class KeyChecker {
   readonly #digests: Buffer[];
+  readonly #adminDigests: Buffer[];
 
-  constructor(keys: readonly string[]) {
-    this.#digests = keys.map(digest);
+  constructor(keys: readonly string[], adminKeys: readonly string[] = []) {
+    this.#adminDigests = adminKeys.map(digest);
+    this.#digests = [...keys.map(digest), ...this.#adminDigests];
+  }
+
+  /**
+   * Throw unless the request may run an admin action (e.g. start a refresh): with keys configured,
+   * it must carry an admin key (403 otherwise); without keys, it must come from this machine.
+   */
+  checkAdmin(req: IncomingMessage): void {
+    if (!this.required) {
+      const address = req.socket.remoteAddress ?? '';
+      if (isLoopbackHost(address.replace(/^::ffff:/, ''))) return;
+      throw new HttpError(403, 'permission_error', 'Admin actions are allowed from this machine only when the server has no API keys.');
+    }
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
+    if (match && anyEqual(this.#adminDigests, digest(match[1]!))) return;
+    const how = this.#adminDigests.length ? 'send an admin key' : 'start the server with an admin key (`--admin-key`, or RAGLINE_ADMIN_KEYS) and send it';
+    throw new HttpError(403, 'permission_error', `This action needs an admin key: ${how}.`);
   }
 
   get required(): boolean {
@@ -44,11 +69,8 @@ export class KeyChecker {
     if (!match) {
       throw new HttpError(401, 'authentication_error', 'An API key is required: send `Authorization: Bearer <key>`.', { headers: { 'www-authenticate': 'Bearer' } });
     }
-    const given = digest(match[1]!);
-    // Compare against every key so the time taken does not tell which prefix matched.
-    let ok = false;
-    for (const d of this.#digests) ok = timingSafeEqual(d, given) || ok;
-    if (!ok) throw new HttpError(401, 'authentication_error', 'The API key is not valid.', { headers: { 'www-authenticate': 'Bearer error="invalid_token"' } });
+    // Compared against every key so the time taken does not tell which prefix matched.
+    if (!anyEqual(this.#digests, digest(match[1]!))) throw new HttpError(401, 'authentication_error', 'The API key is not valid.', { headers: { 'www-authenticate': 'Bearer error="invalid_token"' } });
     return keyFingerprint(match[1]!);
   }
 }

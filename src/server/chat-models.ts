@@ -1,7 +1,8 @@
 /**
  * The chat models clients name on `/v1/chat/completions` (`collection:chat-model`). Each is built
  * once and kept for the next request, but only the few used most recently: model names come from
- * clients, and a cache that kept every name would grow without bound.
+ * clients, and a cache that kept every name would grow without bound. Only the server's own model
+ * and those on its allow-list can be named: a caller cannot pick an expensive model.
  */
 import { checkInteger } from '../options/check.js';
 import type { ChatModel } from '../models/spec.js';
@@ -13,6 +14,12 @@ export interface ChatModelSource {
   chat: ChatModel;
   /** Build the chat model of a name; without it, only `chat`'s own id is accepted. */
   resolveChat?: (modelId: string) => ChatModel;
+  /**
+   * Chat model ids a caller may name besides `chat`'s own; any other is refused with 400. `'*'`
+   * allows any name `resolveChat` accepts (for a library user whose `resolveChat` decides).
+   * @default [] (only `chat`)
+   */
+  allowedChatModels?: readonly string[];
 }
 
 /** Chat models by name, the least recently used let go beyond `max`. */
@@ -37,6 +44,11 @@ export class ChatModelCache {
   get(modelId?: string): ChatModel {
     const { chat, resolveChat } = this.#source;
     if (!modelId || modelId === chat.modelId) return chat;
+    const allowed = this.#source.allowedChatModels ?? [];
+    if (!(allowed.includes(modelId) || allowed.includes('*')) || !resolveChat) {
+      const names = [chat.modelId, ...(resolveChat ? allowed : [])].map((m) => `"${m}"`).join(', ');
+      throw new HttpError(400, 'invalid_request_error', `The chat model "${modelId}" is not allowed here: this server answers with ${names} (the operator allows more with \`--allow-chat-model\`).`);
+    }
     const kept = this.#models.get(modelId);
     if (kept) {
       // Now the most recently used.
@@ -44,7 +56,6 @@ export class ChatModelCache {
       this.#models.set(modelId, kept);
       return kept;
     }
-    if (!resolveChat) throw new HttpError(400, 'invalid_request_error', `This server answers with "${chat.modelId}" only; drop ":${modelId}" from the model name.`);
     const built = resolveChat(modelId);
     this.#models.set(modelId, built);
     if (this.#models.size > this.#max) this.#models.delete(this.#models.keys().next().value!);

@@ -18,7 +18,6 @@
 import { randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import type { AnswerSource } from '../core/pack-context.js';
-import { listCollections } from '../store/collections.js';
 import { ASK_DEFAULTS } from '../options/defaults.js';
 import type { ChatModel } from '../models/spec.js';
 import { getTokenizer } from '../models/tokenizer.js';
@@ -70,7 +69,7 @@ function parseMessages(value: unknown): { question: unknown; history: HistoryMes
 /** Serve `GET /v1/models`, `GET /v1/models/{id}` and `POST /v1/chat/completions` from `api`. */
 export function registerOpenAIRoutes(router: Router, api: ApiContext): void {
   router.on('GET', '/v1/models', async ({ res }) => {
-    const collections = await listCollections(api.db.pool);
+    const collections = await api.served.list();
     sendJson(res, 200, {
       object: 'list',
       data: collections.map((c) => ({ id: c.name, object: 'model', created: Math.floor(new Date(c.createdAt).getTime() / 1000), owned_by: 'ragline' })),
@@ -79,8 +78,11 @@ export function registerOpenAIRoutes(router: Router, api: ApiContext): void {
 
   router.under('GET', '/v1/models/', async ({ res, url }) => {
     const id = decodePathPart(url.pathname.slice('/v1/models/'.length));
-    const name = id.split(':')[0]!;
-    const found = (await listCollections(api.db.pool)).find((c) => c.name === name);
+    const colon = id.indexOf(':');
+    const name = colon < 0 ? id : id.slice(0, colon);
+    const found = (await api.served.list()).find((c) => c.name === name);
+    // A chat model the server does not allow is no model of its either (400, naming those allowed).
+    if (found && colon >= 0) api.chatFor(id.slice(colon + 1));
     if (!found) throw new HttpError(404, 'invalid_request_error', `The model '${id}' does not exist: models are collections (see GET /v1/models).`);
     sendJson(res, 200, { id, object: 'model', created: Math.floor(new Date(found.createdAt).getTime() / 1000), owned_by: 'ragline' });
   });
@@ -88,6 +90,7 @@ export function registerOpenAIRoutes(router: Router, api: ApiContext): void {
   router.on('POST', '/v1/chat/completions', async ({ req, res, signal }) => {
     const body = await readJsonObject(req, api.limits.maxBodyBytes);
     const request = completionRequest(api, body);
+    await api.served.require(request.answer.collection);
     const completion: Completion = {
       id: `chatcmpl-${randomBytes(12).toString('hex')}`,
       created: Math.floor(Date.now() / 1000),

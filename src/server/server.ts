@@ -23,6 +23,8 @@ import { registerPage } from './page.js';
 import { RateLimiter, type RateLimitOptions } from './rate-limit.js';
 import { Router } from './router.js';
 import { SiteGuard } from './site-guard.js';
+import { ServedCollections, type UnservableCollection } from './served.js';
+import { Refresher, type RefreshOptions } from './refresh.js';
 
 /** Options of {@link startServer}. */
 export interface ServerOptions {
@@ -35,6 +37,25 @@ export interface ServerOptions {
    * `chat`'s own id is accepted there.
    */
   resolveChat?: (modelId: string) => ChatModel;
+  /**
+   * Chat model ids a caller may pick (`collection:chat-model`) besides `chat`'s own; others get
+   * 400. `'*'` allows any that `resolveChat` builds.
+   * @default [] (only `chat`)
+   */
+  allowedChatModels?: readonly string[];
+  /**
+   * The collections served, the first being the default; every other answers 404 on every route.
+   * @default every collection in the store
+   */
+  collections?: readonly string[];
+  /**
+   * Keys that are API keys and may also run admin actions (`POST /api/collections/{name}/refresh`).
+   * With no keys at all, admin actions are allowed from loopback only.
+   * @default []
+   */
+  adminKeys?: readonly string[];
+  /** Re-crawl the served crawled collections on a schedule (`everyMs`) and on request. */
+  refresh?: RefreshOptions;
   /** How embeddings of questions reach the API (pass one shared `client`). */
   connection?: OpenAIConnectionOptions;
   /**
@@ -146,6 +167,10 @@ export interface RaglineServer {
   readonly url: string;
   readonly port: number;
   readonly host: string;
+  /** Served collections that exist but cannot be answered for here (they answer 503), with the reason. */
+  readonly unservable: readonly UnservableCollection[];
+  /** Collections given in `collections` that are not in the store (yet). */
+  readonly missingCollections: readonly string[];
   /** Stop accepting requests, cancel those in flight, and close the connections. The database stays open. */
   close(): Promise<void>;
 }
@@ -158,9 +183,9 @@ function limitOf(options: ServerOptions, name: ServerLimit, min: number): number
 }
 
 /** Check the options and refuse an unsafe setup: the server beyond loopback without API keys, short keys, allowed hosts that are no host names. */
-export function checkServerOptions(options: Pick<ServerOptions, 'host' | 'apiKeys' | 'allowedHosts'>): void {
+export function checkServerOptions(options: Pick<ServerOptions, 'host' | 'apiKeys' | 'allowedHosts' | 'adminKeys'>): void {
   const host = options.host ?? SERVER_DEFAULTS.host;
-  const keys = options.apiKeys ?? [];
+  const keys = [...(options.apiKeys ?? []), ...(options.adminKeys ?? [])];
   const badHost = (options.allowedHosts ?? []).find((h) => typeof h !== 'string' || h.trim() === '' || /[\s/@]/.test(h));
   if (badHost !== undefined) throw new ConfigError('allowedHosts', badHost, 'Every allowed host must be a host name as clients type it, like "rag.example.com" (or "*" for any).');
   if (keys.some((k) => typeof k !== 'string' || k.length < 16)) {
@@ -175,10 +200,13 @@ export function checkServerOptions(options: Pick<ServerOptions, 'host' | 'apiKey
 export async function startServer(options: ServerOptions): Promise<RaglineServer> {
   checkServerOptions(options);
   const host = options.host ?? SERVER_DEFAULTS.host;
-  const keys = new KeyChecker(options.apiKeys ?? []);
+  const keys = new KeyChecker(options.apiKeys ?? [], options.adminKeys ?? []);
   const limiter = new RateLimiter(options.rateLimit ?? {});
   const cors = new Set(options.corsOrigins ?? []);
-  const api = apiContext(options);
+  const served = new ServedCollections(options.db, options.collections, options.embedding, options.connection ?? {});
+  const refresher = new Refresher(options.db, served, options.embedding, options.connection ?? {}, options.refresh);
+  const api = apiContext(options, served, refresher, keys);
+  const [unservable, missingCollections] = await Promise.all([served.unservable(), served.missing()]);
 
   const router = new Router();
   registerPage(router);
@@ -196,23 +224,29 @@ export async function startServer(options: ServerOptions): Promise<RaglineServer
   server.requestTimeout = 60_000;
 
   const address = await listen(server, options.port ?? 0, host);
+  refresher.start();
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return {
     url: `http://${shownHost}:${address.port}`,
     port: address.port,
     host,
-    close() {
+    unservable,
+    missingCollections,
+    async close() {
       dispatcher.cancelAll();
-      return new Promise<void>((resolve, reject) => {
-        server.close((err) => (err ? reject(err) : resolve()));
-        server.closeAllConnections();
-      });
+      await Promise.all([
+        refresher.close(),
+        new Promise<void>((resolve, reject) => {
+          server.close((err) => (err ? reject(err) : resolve()));
+          server.closeAllConnections();
+        }),
+      ]);
     },
   };
 }
 
 /** What the routes share: the database, the gates in front of answers and searches, the limits. */
-function apiContext(options: ServerOptions): ApiContext {
+function apiContext(options: ServerOptions, served: ServedCollections, refresher: Refresher, keys: KeyChecker): ApiContext {
   const chats = new ChatModelCache(options, limitOf(options, 'maxCachedChatModels', 1));
   return {
     db: options.db,
@@ -227,7 +261,10 @@ function apiContext(options: ServerOptions): ApiContext {
       maxHistoryMessages: limitOf(options, 'maxHistoryMessages', 0),
       maxK: limitOf(options, 'maxK', 1),
     },
-    defaultCollection: options.defaultCollection ?? DEFAULT_COLLECTION,
+    defaultCollection: options.defaultCollection ?? served.names?.[0] ?? DEFAULT_COLLECTION,
+    served,
+    refresher,
+    checkAdmin: (req) => keys.checkAdmin(req),
     chatFor: (modelId) => chats.get(modelId),
   };
 }

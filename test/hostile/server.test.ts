@@ -210,6 +210,7 @@ describe('chat models named by clients', () => {
 
   test('1,200 distinct `collection:model` names keep the model cache at its bound, least recently used out first', async () => {
     await f.restart({
+      allowedChatModels: ['*'],
       resolveChat: (model) => {
         built.push(model);
         return createOpenAIChat({ client: f.client, model, contextWindow: 128_000, maxOutputTokens: 4_096 });
@@ -237,7 +238,7 @@ describe('chat models named by clients', () => {
   });
 
   test('maxCachedChatModels sets the bound; the cache never holds more', async () => {
-    const cache = new ChatModelCache({ chat: createExtractiveChat(), resolveChat: () => createExtractiveChat() }, 5);
+    const cache = new ChatModelCache({ chat: createExtractiveChat(), resolveChat: () => createExtractiveChat(), allowedChatModels: ['*'] }, 5);
     for (let i = 0; i < 1200; i++) {
       cache.get(`m-${i}`);
       expect(cache.size).toBeLessThanOrEqual(5);
@@ -247,6 +248,7 @@ describe('chat models named by clients', () => {
 
     built.length = 0;
     await f.restart({
+      allowedChatModels: ['*'],
       maxCachedChatModels: 2,
       resolveChat: (model) => {
         built.push(model);

@@ -58,7 +58,7 @@ export async function startServerFixture(
     await ingest({ db, source: site.url, collection, embedding, crawl: { allowPrivateNetwork: true } });
   }
   const chat = createOpenAIChat({ client, model: 'gpt-4o-mini' });
-  const base: ServerOptions = { db, chat, resolveChat: (model) => createOpenAIChat({ client, model }), connection: { client }, defaultCollection: 'docs', rateLimit: { requestsPerMinute: 10_000 }, ...options.server };
+  const base: ServerOptions = { db, chat, resolveChat: (model) => createOpenAIChat({ client, model }), allowedChatModels: ['gpt-4.1-mini'], connection: { client }, defaultCollection: 'docs', rateLimit: { requestsPerMinute: 10_000 }, ...options.server };
   const fixture: ServerFixture = {
     db,
     standIn,
