@@ -86,7 +86,7 @@ describe('refresh while serving (embedded store)', () => {
 
   test('`serve --refresh-every` refuses a duration without a unit, in one line naming the flag', async () => {
     const { code, stderr } = await runCliInProcess(['serve', '--refresh-every', '10'], { database: db });
-    expect(code).toBe(1);
+    expect(code).toBe(2);
     expect(stderr.trim().split('\n')).toEqual(['ragline: Expected --refresh-every to be a duration like 30s, 10m, 1h or 1h30m, got `10` (string).']);
   });
 
