@@ -6,7 +6,7 @@
 import { formatClock, type TranscriptSegment } from './transcript.js';
 
 const titleCase = (s: string) => s.toLowerCase().replace(/\b\p{L}/gu, (c) => c.toUpperCase());
-const TITLE = String.raw`(?:council ?member|council president|councilor|vice mayor|mayor|president|pro tem|commissioner|director|trustee|supervisor|alderman|chair)`;
+const TITLE = String.raw`(?:council ?member|council president|councilor|vice mayor|mayor|president|pro tem|member|commissioner|director|trustee|supervisor|alderman|chair)`;
 const CALLED = new RegExp(String.raw`((?:${TITLE}\s+)?[\p{L}'’-]+)\?\s*$`, 'iu');
 const EXCUSED = new RegExp(String.raw`((?:${TITLE}\s+)?[\p{L}'’-]+) (?:is|was) (?:excused|absent)\b`, 'giu');
 const ANSWER = /^(?:present|here)\b/i;
@@ -33,7 +33,8 @@ export function rollCall(segments: readonly TranscriptSegment[]): { present: str
 }
 
 const MONTH = '(?:january|february|march|april|may|june|july|august|september|october|november|december)';
-const DATE = new RegExp(String.raw`\b(?:(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday),? )?${MONTH} \d{1,2}(?:st|nd|rd|th)?(?:,? \d{4})?`, 'i');
+// A date after "by", "before", "until" or "due" is a deadline, not the meeting's date.
+const DATE = new RegExp(String.raw`(?<!\b(?:by|before|until|due|after|on or before) )\b(?:(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday),? )?${MONTH} \d{1,2}(?:st|nd|rd|th)?(?:,? \d{4})?`, 'i');
 const TIME = /\bthe time is (?:now )?(\d{1,2}:\d{2} ?(?:[ap]\.? ?m\.?)?)/i;
 const PLACE = /\b(?:in|at) the ([\p{L} .'’-]{2,40}? (?:chamber|chambers|hall|room|auditorium))\b/iu;
 

@@ -37,13 +37,9 @@ function keyOf(item: unknown): string {
   return '';
 }
 
-const clock = (v: unknown) => (typeof v === 'string' && /^\d\d:\d\d:\d\d$/.test(v) ? v.split(':').reduce((n, p) => n * 60 + Number(p), 0) : undefined);
-
-/** Whether two items are one: similar keys, a person named the same, times (when both have one) within five minutes. */
+/** Whether two items are one: similar keys (the same numbers in them), and a person, when both name one, named the same. */
 function sameItem(a: unknown, b: unknown): boolean {
   if (isRecord(a) && isRecord(b)) {
-    const [ta, tb] = [clock(a.timestamp), clock(b.timestamp)];
-    if (ta !== undefined && tb !== undefined && Math.abs(ta - tb) > 300) return false;
     for (const k of ['owner', 'person']) {
       if (typeof a[k] === 'string' && typeof b[k] === 'string' && (a[k] as string).toLowerCase() !== (b[k] as string).toLowerCase()) return false;
     }

@@ -69,7 +69,8 @@ const nullable = (v: unknown): string | null => {
   return s && !/^(?:null|none|n\/a|unknown|tbd|unassigned|not (?:specified|stated)|unspecified)$/i.test(s) ? s : null;
 };
 
-const words = (s: string) => (s.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []).filter((w) => w.length >= 3 || /\d/.test(w));
+/** Words of a text, without the `[hh:mm:ss]` times of transcript lines (a time states no number, name or date). */
+const words = (s: string) => (s.replace(/\[\d{1,2}:\d{2}:\d{2}\]/g, ' ').toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []).filter((w) => w.length >= 3 || /\d/.test(w));
 
 /** Whether the transcript says at least one distinctive word of `value` (so it was not made up). */
 function stated(value: string, evidence: string): boolean {
