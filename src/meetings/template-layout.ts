@@ -38,7 +38,11 @@ const typesOf = (node: JsonSchema): unknown[] => (Array.isArray(node.type) ? nod
 function kindOf(node: JsonSchema): LayoutSection['as'] {
   const types = typesOf(node);
   if (types.includes('array')) return isRecord(node.items) && typesOf(node.items).includes('object') ? 'table' : 'list';
-  if (types.includes('object')) return 'fields';
+  if (types.includes('object')) {
+    // An object of plain texts (a sentiment: label and explanation) reads as one line; one with gaps or lists as labelled lines.
+    const props = Object.values(isRecord(node.properties) ? node.properties : {});
+    return props.length > 0 && props.every((p) => isRecord(p) && typesOf(p).length === 1 && typesOf(p)[0] === 'string') ? 'text' : 'fields';
+  }
   return 'text';
 }
 
