@@ -22,6 +22,8 @@ import { COUNCIL_SCHEMA } from '../src/meetings/template-schemas.js';
 import { speakerTurns } from '../src/meetings/transcript-turns.js';
 import { minutesDocx, minutesHtml, minutesMarkdown, type MeetingRecord } from '../src/meetings/render-minutes.js';
 import { ConfigError } from '../src/errors.js';
+import { createOpenAITranscription } from '../src/models/openai/transcription.js';
+import { transcribeAudio } from '../src/meetings/transcribe-audio.js';
 import type { Transcript } from '../src/meetings/transcript.js';
 
 const fixture = (name: string) => parseTranscript(readFileSync(path.join(packageRoot(), 'test/fixtures/transcripts', name), 'utf8'));
@@ -280,6 +282,55 @@ describe('templates through a chat model', () => {
       expect(() => resolveTemplate(file)).toThrow(ConfigError);
       expect(() => resolveTemplate(file)).toThrow('has a bad "layout": section 1 names no field of the schema (a)');
     } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('diarized transcription', () => {
+  /** A second of silence as 8 kHz 16-bit mono PCM WAV. */
+  function silentWav(): Buffer {
+    const data = Buffer.alloc(16000);
+    const h = Buffer.alloc(44);
+    h.write('RIFF', 0);
+    h.writeUInt32LE(36 + data.length, 4);
+    h.write('WAVEfmt ', 8);
+    h.writeUInt32LE(16, 16);
+    h.writeUInt16LE(1, 20);
+    h.writeUInt16LE(1, 22);
+    h.writeUInt32LE(8000, 24);
+    h.writeUInt32LE(16000, 28);
+    h.writeUInt16LE(2, 32);
+    h.writeUInt16LE(16, 34);
+    h.write('data', 36);
+    h.writeUInt32LE(data.length, 40);
+    return Buffer.concat([h, data]);
+  }
+
+  test('a diarizing model is asked for diarized_json and its speakers are kept, as turns', async () => {
+    const standIn = await startOpenAIStandIn({
+      transcribe: () => ({
+        text: 'I move to approve. Second. All in favor?',
+        duration: 1,
+        segments: [
+          { start: 0, end: 0.3, text: 'I move to approve.', speaker: 'A' },
+          { start: 0.3, end: 0.5, text: 'Second.', speaker: 'B' },
+          { start: 0.5, end: 1, text: 'All in favor?', speaker: 'A' },
+        ],
+      }),
+    });
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'ragline-diarize-'));
+    try {
+      const file = path.join(dir, 'vote.wav');
+      await writeFile(file, silentWav());
+      const model = createOpenAITranscription({ apiKey: 'test', baseURL: standIn.url, model: 'gpt-4o-transcribe-diarize', maxRetries: 0 });
+      const t = await transcribeAudio(file, { model, prompt: 'Council' });
+      const request = standIn.requests.find((r) => r.path === '/v1/audio/transcriptions')!;
+      expect(request.body).toMatchObject({ model: 'gpt-4o-transcribe-diarize', response_format: 'diarized_json' });
+      expect(request.body).not.toHaveProperty('prompt');
+      expect(speakerTurns(t.segments).map((x) => `${x.speaker}: ${x.text}`)).toEqual(['Speaker A: I move to approve.', 'Speaker B: Second.', 'Speaker A: All in favor?']);
+    } finally {
+      await standIn.close();
       await rm(dir, { recursive: true, force: true });
     }
   });
