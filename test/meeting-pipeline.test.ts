@@ -218,7 +218,7 @@ describe('ragline minutes (the CLI)', () => {
     const input = fixture('oakland-motion.vtt');
     const r = await run(['minutes', input, '--template', 'council', '--format', 'md,json,docx,txt,html', '--out', 'council', '--no-store'], {});
     expect(r.code).toBe(0);
-    expect(r.stderr).toMatch(/council template\): 0 agenda items, 1 motions, 1 decisions, 0 action items/);
+    expect(r.stderr).toMatch(/council template\): 2 agenda items, 1 motions, 1 decisions, 0 action items/);
     const json = JSON.parse(await readFile(path.join(dir, 'council', 'oakland-motion.json'), 'utf8')) as Record<string, unknown>;
     for (const key of ['meeting', 'attendees', 'agenda_items', 'motions', 'decisions', 'action_items', 'public_comment', 'adjourned_at']) expect(json).toHaveProperty(key);
     expect(json).not.toHaveProperty('sentiment');

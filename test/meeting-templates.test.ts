@@ -125,7 +125,7 @@ describe('offline motions, votes and the record', () => {
     const tasks = itemsOf<ActionItem>(m, 'action_items');
     expect(tasks.some((a) => /petition|potholes/.test(a.task))).toBe(false);
     expect(tasks).toContainEqual(expect.objectContaining({ owner: 'The clerk', due_date: 'March 3' }));
-    expect(m.public_comment).toMatch(/^Public comment 00:00:20–00:00:38/);
+    expect(m.public_comment).toMatch(/^Public comment 00:00:20–00:00:34/);
   });
 
   test('real captions: the Oakland consent-calendar motion with mover, seconder and tally from the clerk', () => {

@@ -227,7 +227,8 @@ export function publicCommentSpans(segments: readonly TranscriptSegment[]): Span
     before = seg.text;
     if (open === undefined && PUBLIC_OPEN.test(said) && !PUBLIC_CLOSE.test(said.slice(said.search(PUBLIC_OPEN)))) open = seg.start;
     else if (open !== undefined && PUBLIC_CLOSE.test(seg.text)) {
-      spans.push({ start: open, end: seg.end });
+      // The closing words are the chair's, not the public's: the stretch ends where they begin.
+      spans.push({ start: open, end: seg.start });
       open = undefined;
     }
   }

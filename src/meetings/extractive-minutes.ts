@@ -166,7 +166,7 @@ export interface ExtractiveMinutesOptions {
   schema?: JsonSchema;
 }
 
-const AGENDA = /(?:(?:we(?:'re| are)|we're now|now) (?:now )?(?:on|moving|going|moved|move) (?:on ?)?to (?!vote|take)|(?:going|moving) to item\b|(?:your |the )?next item is\b|item (?:number )?\d+(?:\.\d+)? (?:is|which is)\b)/i;
+const AGENDA = /\b(?:(?:we(?:'re| are)|now) (?:now )?(?:on to|onto|on) (?!the floor|that|it|this)\w|(?:we(?:'re| are)|we will|let's|now) (?:now )?(?:going to )?(?:move|moving|moved|go|going|turn|proceed) (?:on )?to (?:the |our )?(?:motions?|items?|docket|reports|consent|public|open|green|announcements|late|personnel|matters|new|old|next|agenda)|going to item\b|(?:your |the )?next item is\b|item (?:number )?\d+(?:\.\d+)? (?:is|which is)\b)/i;
 
 /** Sentences of meeting procedure ("we will start with public comment", "we'll keep the queue open"): never action items. */
 const PROCEDURE = /\b(?:public comment|open forum|the queue|raise your hand|press star|call the roll|roll call|the agenda|consent (?:calendar|agenda)|take a vote|(?:move|moving|go|going) (?:on )?to (?:the |our )?(?:next|item))\b/i;
@@ -177,9 +177,10 @@ const inSpans = (t: number, spans: readonly Span[]) => spans.some((s) => t >= s.
 function agendaItems(sentences: readonly Sentence[]): Array<{ title: string; summary: string; timestamp: string }> {
   const out: Array<{ title: string; summary: string; timestamp: string }> = [];
   sentences.forEach((s, i) => {
-    if (!AGENDA.test(s.text) || s.text.length > 240) return;
+    if (!AGENDA.test(s.text)) return;
     const summary = sentences.slice(i + 1, i + 3).map((x) => x.text).join(' ');
-    out.push({ title: s.text, summary: summary.length > 300 ? `${summary.slice(0, 300).replace(/\s+\S*$/, '')} …` : summary, timestamp: formatClock(s.start) });
+    const title = s.text.length > 200 ? `${s.text.slice(0, 200).replace(/\s+\S*$/, '')} …` : s.text;
+    out.push({ title, summary: summary.length > 300 ? `${summary.slice(0, 300).replace(/\s+\S*$/, '')} …` : summary, timestamp: formatClock(s.start) });
   });
   return out;
 }
