@@ -114,7 +114,9 @@ function motionText(stream: Stream, from: number, to: number): string {
 }
 
 function close(stream: Stream, open: OpenMotion, result: Event | undefined, out: Motion[]): void {
-  const end = open.voted?.index ?? result?.index ?? open.start.end + 200;
+  // The wording runs to the vote; a question that starts at its vote ("all in favor of adjournment") runs to its result.
+  const after = (e: Event | undefined) => (e && e.index > open.start.index ? e.index : undefined);
+  const end = after(open.voted) ?? after(result) ?? result?.end ?? open.start.end + 200;
   const tallyText = result ? stream.text.slice(result.index, result.index + 120) : '';
   const count = (re: RegExp) => num(re.exec(tallyText)?.[1]);
   const said = result?.match[0].toLowerCase() ?? '';
@@ -166,7 +168,12 @@ export function findMotions(segments: readonly TranscriptSegment[], skip: readon
     } else if (ev.kind === 'result') {
       // "The ayes have it. The appointment has been confirmed." is one result.
       if (!open && ev.time - lastResult < 15) continue;
-      open ??= { start: questionStart(stream, ev, lastEnd), mover: null, seconder: null, ayes: 0, nays: 0 };
+      if (!open) {
+        const start = questionStart(stream, ev, lastEnd);
+        // A result with no question or vote before it (the tail of one heard earlier) is no motion of its own.
+        if (start.index === ev.index) continue;
+        open = { start, mover: null, seconder: null, ayes: 0, nays: 0 };
+      }
       const span = stream.text.slice(open.start.index, ev.index);
       open.mover ??= nameIn(span, 'moved by');
       open.seconder ??= nameIn(span, 'seconded by');
