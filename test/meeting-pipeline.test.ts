@@ -257,4 +257,18 @@ describe('ragline minutes (the CLI)', () => {
     const json = JSON.parse(await readFile(path.join(dir, 'boston', 'boston_city_council_captions.json'), 'utf8')) as { segments: unknown[] };
     expect(json.segments).toHaveLength(summary.segments);
   });
+
+  (haveCorpora ? test : test.skip)(`offline, --template council on the Boston captions: motions in a Motions table, a transcript in turns${haveCorpora ? '' : ' — skipped: ../shared/corpora is absent'}`, async () => {
+    const input = path.join(corpora, 'boston_city_council_captions.vtt');
+    const r = await run(['minutes', input, '--out', 'boston-council', '--format', 'md,json,docx,txt', '--template', 'council', '--no-store'], {});
+    expect(r.code).toBe(0);
+    const json = JSON.parse(await readFile(path.join(dir, 'boston-council', 'boston_city_council_captions.json'), 'utf8')) as { motions: Array<{ mover: string | null; result: string | null }>; segments: unknown[] };
+    for (const key of ['attendees', 'agenda_items', 'motions', 'decisions', 'action_items']) expect(json).toHaveProperty(key);
+    // 21 votes read by hand (test/fixtures/minutes-eval/expected-motions.json).
+    expect(json.motions).toHaveLength(21);
+    expect(json.motions.filter((m) => m.result === 'carried').length).toBeGreaterThanOrEqual(20);
+    expect(await readFile(path.join(dir, 'boston-council', 'boston_city_council_captions.md'), 'utf8')).toMatch(/## Motions\n\n\| Text \| Mover \|/);
+    const lines = (await readFile(path.join(dir, 'boston-council', 'boston_city_council_captions.txt'), 'utf8')).trim().split('\n');
+    expect(lines.length).toBeLessThan(json.segments.length / 5);
+  });
 });
