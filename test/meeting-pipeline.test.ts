@@ -25,6 +25,7 @@ import { minutesDocx, minutesJson, minutesMarkdown, type MeetingRecord } from '.
 import { parseFormats, planOutputs } from '../src/meetings/write-outputs.js';
 import { extractiveMinutes } from '../src/meetings/extractive-minutes.js';
 import { resolveTemplate } from '../src/meetings/templates.js';
+import { COUNCIL_SCHEMA } from '../src/meetings/template-schemas.js';
 import type { Database } from '../src/store/database.js';
 import { ConfigError, InputError } from '../src/errors.js';
 import { runCliInProcess } from './support/cli.js';
@@ -230,6 +231,16 @@ describe('ragline minutes (the CLI)', () => {
     expect(txt.length).toBeLessThan(cues / 3);
     expect(txt).toContain('[00:13:49] >> I make a motion to approve the consent calendar.');
     expect(await readFile(path.join(dir, 'council', 'oakland-motion.html'), 'utf8')).toContain('<h2>Motions</h2>');
+  });
+
+  test('a template file is found in the folder the command runs in, and its layout shapes the Markdown', async () => {
+    const template = { name: 'votes-only', instructions: 'Only the votes.', schema: { type: 'object', properties: { motions: (COUNCIL_SCHEMA.properties as Record<string, unknown>).motions } }, layout: [{ field: 'motions', title: 'Votes' }] };
+    await writeFile(path.join(dir, 'votes-only.json'), JSON.stringify(template));
+    const r = await run(['minutes', fixture('oakland-motion.vtt'), '--template', 'votes-only.json', '--format', 'md', '--out', 'votes', '--no-store'], {});
+    expect(r.code).toBe(0);
+    const md = await readFile(path.join(dir, 'votes', 'oakland-motion.md'), 'utf8');
+    expect(md.split('\n').filter((l) => l.startsWith('## '))).toEqual(['## Votes', '## Transcript']);
+    expect(md).toContain('| I make a motion to approve the consent calendar | Gallo | Kalb |');
   });
 
   test('another template, another structure; --speakers names the voices for the model', async () => {

@@ -40,6 +40,11 @@ function parseSpeakers(value: string): string[] {
   return names;
 }
 
+/** A built-in template's name as given; a template file's path resolved against the run's folder. */
+function templateArgument(io: CliIo, template: string): string {
+  return MINUTES_TEMPLATES.some((t) => t.name === template) ? template : resolvePath(io, template);
+}
+
 /** `3 motions, 2 decisions, 4 action items`: the size of each list in the minutes. */
 function countsLine(minutes: Minutes): string {
   const lists = Object.entries(minutes).filter((e): e is [string, unknown[]] => Array.isArray(e[1]));
@@ -86,7 +91,7 @@ export function minutesCommand(io: CliIo): Command {
         input,
         ...(flags.title ? { title: flags.title } : {}),
         ...(chat ? { chat } : {}),
-        template: flags.template ?? 'general',
+        template: templateArgument(io, flags.template ?? 'general'),
         ...(flags.instructions ? { instructions: flags.instructions } : {}),
         ...(flags.speakers ? { speakers: flags.speakers } : {}),
         ...(flags.chunkTokens ? { maxChunkTokens: flags.chunkTokens } : {}),
