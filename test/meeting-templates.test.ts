@@ -207,9 +207,15 @@ describe('outputs', () => {
     expect(html).toContain('<p id="t-00-00-01">');
   });
 
-  test('DOCX: Heading 1 sections, a table with a header row, bookmarks the times link to', async () => {
-    const xml = unzip(await minutesDocx(record(fixture('oakland-motion.vtt')))).get('word/document.xml')!;
+  test('DOCX: Heading 1 sections, tables in a table style with a header row, bookmarks the times link to', async () => {
+    const files = unzip(await minutesDocx(record(fixture('oakland-motion.vtt'))));
+    const xml = files.get('word/document.xml')!;
+    const styles = files.get('word/styles.xml')!;
     expect(xml).toContain('<w:pStyle w:val="Heading1"/>');
+    // Real styles a clerk can change once for the whole document: the headings and a table style.
+    expect(styles).toMatch(/<w:style [^>]*w:styleId="Heading1"/);
+    expect(styles).toMatch(/<w:style w:type="table" [^>]*w:styleId="MinutesTable"><w:name w:val="Minutes Table"\/>/);
+    expect(xml).toContain('<w:tblStyle w:val="MinutesTable"/>');
     expect(xml).toMatch(/<w:tbl>[\s\S]*<w:tblHeader\/>[\s\S]*I make a motion to approve the consent calendar/);
     expect(xml).toMatch(/<w:hyperlink [^>]*w:anchor="t-00-13-49"/);
     expect(xml).toMatch(/<w:bookmarkStart w:name="t-00-13-49" w:id="\d+"\/>/);
