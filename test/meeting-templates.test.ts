@@ -267,7 +267,8 @@ describe('templates through a chat model', () => {
       if (p === 'motions') {
         call++;
         const at = (t: string, text: string) => ({ text, mover: null, seconder: null, tally: { yes: null, no: null, abstain: null, absent: null }, result: 'carried', timestamp: t });
-        return call === 1 ? [at('00:52:25', 'Adopt docket 0486'), at('00:52:44', 'Pass docket 0687')] : call === 2 ? [at('00:52:44', 'pass docket 0687'), at('00:53:18', 'Pass docket 0688')] : [];
+        // The first chunk's answer lists its motions out of order: the minutes put them in meeting order.
+        return call === 1 ? [at('00:52:44', 'Pass docket 0687'), at('00:52:25', 'Adopt docket 0486')] : call === 2 ? [at('00:52:44', 'pass docket 0687'), at('00:53:18', 'Pass docket 0688')] : [];
       }
       return undefined;
     };

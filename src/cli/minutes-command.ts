@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
 import { meetingMinutes } from '../meetings/meeting-minutes.js';
@@ -42,7 +43,10 @@ function parseSpeakers(value: string): string[] {
 
 /** A built-in template's name as given; a template file's path resolved against the run's folder. */
 function templateArgument(io: CliIo, template: string): string {
-  return MINUTES_TEMPLATES.some((t) => t.name === template) ? template : resolvePath(io, template);
+  if (MINUTES_TEMPLATES.some((t) => t.name === template)) return template;
+  const file = resolvePath(io, template);
+  // A name that is neither a template nor a file is passed as given, for an error that names it as typed.
+  return existsSync(file) ? file : template;
 }
 
 /** `3 motions, 2 decisions, 4 action items`: the size of each list in the minutes. */

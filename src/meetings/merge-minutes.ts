@@ -73,6 +73,16 @@ export function mergeActionItems(lists: readonly ActionItem[][]): ActionItem[] {
   return mergeLists(lists);
 }
 
+/** Items with a transcript time put in time order among themselves (stably); items without one keep their places. */
+function inTimeOrder<T>(items: T[]): T[] {
+  const timeOf = (i: T) => (isRecord(i) && typeof i.timestamp === 'string' ? i.timestamp : undefined);
+  const slots = items.flatMap((item, n) => (timeOf(item) !== undefined ? [n] : []));
+  const sorted = slots.map((n) => items[n]!).sort((a, b) => timeOf(a)!.localeCompare(timeOf(b)!));
+  const out = [...items];
+  slots.forEach((n, k) => (out[n] = sorted[k]!));
+  return out;
+}
+
 /** Whether a top-level field is prose the reduce step rewrites: text, a list of sentences, or an object of texts. */
 function isProse(node: JsonSchema): boolean {
   const types = typesOf(node);
@@ -93,7 +103,7 @@ export function proseFields(schema: JsonSchema): string[] {
 /** One field merged across the parts, by its schema (see the module comment). */
 function mergeField(node: JsonSchema, key: string, values: unknown[]): unknown {
   const types = typesOf(node);
-  if (types.includes('array')) return mergeLists(values.map((v) => (Array.isArray(v) ? v : [])));
+  if (types.includes('array')) return inTimeOrder(mergeLists(values.map((v) => (Array.isArray(v) ? v : []))));
   if (types.includes('object')) {
     return Object.fromEntries(Object.entries(propsOf(node)).map(([k, p]) => [k, mergeField(p, k, values.map((v) => (isRecord(v) ? v[k] : undefined)))]));
   }
