@@ -121,6 +121,13 @@ describe('offline motions, votes and the record', () => {
     expect(m.attendees).toEqual({ present: ['Member Ortiz', 'Member Chen'], absent: ['Member Patel'] });
     expect(m.adjourned_at).toBe('00:01:00');
     expect(m.meeting).toEqual({ date: null, time: null, place: null });
+    // Real captions break "Councilmember taylor is / excused." across two cues.
+    const oakland = extractiveMinutes(fixture('oakland-excerpt.vtt'), { schema: COUNCIL_SCHEMA });
+    expect(oakland.attendees).toEqual({
+      present: ['Councilmember Fife', 'Councilmember Gallo', 'Vice Mayor Kaplan', 'President Bas'],
+      absent: ['Councilmember Reid', 'Councilmember Taylor', 'Pro Tem Thao'],
+    });
+    expect(oakland.meeting).toEqual({ date: 'tuesday AUGUST 9', time: null, place: null });
   });
 
   test('public comment never becomes an action item; a direction to the clerk does', () => {

@@ -18,8 +18,10 @@ export function rollCall(segments: readonly TranscriptSegment[]): { present: str
   const first = segments.findIndex((s) => s.start < 900 && /\broll ?call\b|\bcall the roll\b/i.test(s.text));
   if (first < 0) return { present, absent };
   let called: string | undefined;
-  for (const seg of segments.slice(first, first + 60)) {
-    for (const m of seg.text.matchAll(EXCUSED)) if (!absent.includes(titleCase(m[1]!))) absent.push(titleCase(m[1]!));
+  const window = segments.slice(first, first + 60);
+  // "X is excused" is often broken across two caption cues: it is looked for in the window's joined text.
+  for (const m of window.map((w) => w.text).join(' ').matchAll(EXCUSED)) if (!absent.includes(titleCase(m[1]!))) absent.push(titleCase(m[1]!));
+  for (const seg of window) {
     if (called && ANSWER.test(seg.text.trim())) {
       if (!present.includes(called)) present.push(called);
       called = undefined;
