@@ -43,7 +43,8 @@ export async function meetingMinutesPipeline(options: MeetingMinutesPipelineOpti
   const title = path.basename(input, path.extname(input));
   const written = await writeMinutes(transcript, { chat: resolveChatModel(provider), title });
   const url = pathToFileURL(path.resolve(input)).href;
-  const record: MeetingRecord = { title, source: url, transcript, minutes: written.minutes, generator: written.generator, createdAt: new Date() };
+  const { template } = written;
+  const record: MeetingRecord = { title, source: url, transcript, minutes: written.minutes, template: template.name, layout: template.layout, generator: written.generator, createdAt: new Date() };
   const files = await writeOutputs(record, planOutputs({ input, out: options.out ?? '.', formats: ['md', 'docx'] }));
   await ingestMeeting({ db, embedding: resolveEmbeddingModel(provider), transcript, url, title });
   return { record, files };

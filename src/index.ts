@@ -85,7 +85,8 @@ export { ingestMeeting, type IngestMeetingOptions, type MeetingIngestSummary } f
 export { writeOutputs, planOutputs, type PlannedOutput, type PlanOutputsOptions, type OutputFormat } from './meetings/write-outputs.js';
 export type { MeetingRecord } from './meetings/render-minutes.js';
 export type { Transcript, TranscriptSegment } from './meetings/transcript.js';
-export type { Minutes, ActionItem } from './meetings/minutes.js';
+export type { Minutes, ActionItem, Decision, Motion, Sentiment } from './meetings/minutes.js';
+export { resolveTemplate, MINUTES_TEMPLATES, type MinutesTemplate, type LayoutSection } from './meetings/templates.js';
 
 export { queueIngest, batchIngest, type QueueIngestOptions, type BatchIngestResult } from './jobs/batch.js';
 export { runWorker, type WorkerOptions, type WorkerSummary, type WorkerEvent } from './jobs/worker.js';

@@ -13,7 +13,7 @@ import { structuredRespond, jsonForSchema } from './stand-in/structured.js';
 import { createOpenAIChat } from '../src/models/openai/chat.js';
 import { parseTranscript } from '../src/meetings/parse-transcript.js';
 import { generateMinutes, mergeActionItems, type MinutesCallEvent } from '../src/meetings/generate-minutes.js';
-import { MINUTES_SCHEMA, minutesFromJson } from '../src/meetings/minutes.js';
+import { MINUTES_SCHEMA, itemsOf, minutesFromJson, type ActionItem, type Decision, type Sentiment } from '../src/meetings/minutes.js';
 import { resolveTemplate } from '../src/meetings/templates.js';
 import { extractiveMinutes } from '../src/meetings/extractive-minutes.js';
 import { ConfigError, ModelError } from '../src/errors.js';
@@ -49,9 +49,9 @@ describe('minutes through a chat model', () => {
     expect(body!.messages[1]!.content).toContain('[00:00:33] Aisha Khan: I will send the revised forecast to finance by Friday.');
     expect(body!.messages[1]!.content).toContain('Meeting: Q3 budget review');
     expect(minutes.abstract_summary).toMatch(/\w/);
-    expect(minutes.key_points.length).toBeGreaterThan(0);
+    expect(itemsOf(minutes, 'key_points').length).toBeGreaterThan(0);
     // The stand-in leaves nullable fields null: nothing is made up on the way.
-    expect(minutes.action_items.every((a) => a.owner === null && a.due_date === null)).toBe(true);
+    expect(itemsOf<ActionItem>(minutes, 'action_items').every((a) => a.owner === null && a.due_date === null)).toBe(true);
     expect(stats.promptTokens).toBeGreaterThan(0);
   });
 
@@ -78,7 +78,7 @@ describe('minutes through a chat model', () => {
   test('a transcript longer than the window is chunked, extracted per chunk and reduced, never truncated', async () => {
     const long: Transcript = parseTranscript(fixture('oakland-excerpt.vtt'));
     const calls: MinutesCallEvent[] = [];
-    fill = (p) => (p === 'decisions.0' ? 'We decided to hold the meeting.' : p === 'decisions.1' ? 'We decided to hold the meeting!' : undefined);
+    fill = (p) => (p === 'decisions.0.text' ? 'We decided to hold the meeting.' : p === 'decisions.1.text' ? 'We decided to hold the meeting!' : undefined);
     const { minutes, stats } = await generateMinutes(long, { chat: chat('gpt-4'), maxChunkTokens: 200, reserveOutputTokens: 512, onCall: (e) => calls.push(e) });
     const bodies = chatBodies();
     const maps = bodies.filter((b) => b.response_format?.json_schema.name === 'meeting_minutes');
@@ -93,7 +93,7 @@ describe('minutes through a chat model', () => {
     for (const seg of long.segments) expect(sent).toContain(seg.text);
     expect(maps[1]!.messages[1]!.content).toMatch(/This is part 2 of \d+ of the meeting/);
     // The same decision from every chunk is kept once.
-    expect(minutes.decisions).toEqual(['We decided to hold the meeting.']);
+    expect(itemsOf<Decision>(minutes, 'decisions').map((d) => d.text)).toEqual(['We decided to hold the meeting.']);
   });
 
   test('a reply that is not JSON, or is cut off, is a ModelError that says so', async () => {
@@ -128,7 +128,7 @@ describe('minutes through a chat model', () => {
     expect(system).toContain('This is a stand-up.');
     expect(system).toContain('Write in British English.');
     expect(() => resolveTemplate('weekly')).toThrow(ConfigError);
-    expect(() => resolveTemplate('weekly')).toThrow('use one of general, standup, board, retro');
+    expect(() => resolveTemplate('weekly')).toThrow('use one of general, council, board, standup, retro, one-on-one, interview');
     const dir = await mkdtemp(path.join(os.tmpdir(), 'ragline-template-'));
     try {
       await writeFile(path.join(dir, 'sales.txt'), 'This is a sales call: list the customer objections.\n');
@@ -175,7 +175,7 @@ describe('minutes checks and merging', () => {
     expect(Object.keys(value)).toEqual(['abstract_summary', 'key_points', 'decisions', 'action_items', 'sentiment']);
     expect(value.abstract_summary).toBe('Ann: We agreed to ship on Monday.');
     expect((value.sentiment as { label: string }).label).toBe('positive');
-    expect(minutesFromJson(value).action_items).toHaveLength(2);
+    expect(itemsOf(minutesFromJson(value), 'action_items')).toHaveLength(2);
   });
 });
 
@@ -184,21 +184,23 @@ describe('offline extractive minutes', () => {
     const t = parseTranscript(fixture('teams-budget.vtt'));
     const m = extractiveMinutes(t);
     const said = t.segments.map((s) => s.text).join(' ');
-    expect(m.decisions).toEqual(['We decided to cap advertising at 20 thousand a month starting in October.']);
-    expect(m.action_items).toContainEqual({ task: 'I will send the revised forecast to finance by Friday.', owner: 'Aisha Khan', due_date: 'Friday', timestamp: '00:00:33' });
-    expect(m.action_items).toContainEqual({ task: 'Someone needs to check the contract with the Berlin venue for a refund.', owner: null, due_date: null, timestamp: '00:00:41' });
-    expect(m.action_items).toContainEqual(expect.objectContaining({ task: 'We will meet again next Tuesday to review the forecast.', owner: null, due_date: 'next Tuesday' }));
-    for (const k of [...m.key_points, m.abstract_summary]) expect(said).toContain(k.split(' ').slice(0, 6).join(' '));
-    expect(m.sentiment.label).toBe('positive');
-    expect(m.sentiment.explanation).toMatch(/^Word count \(offline estimate\): \d+ positive words/);
+    expect(itemsOf<Decision>(m, 'decisions').map((d) => d.text)).toEqual(['We decided to cap advertising at 20 thousand a month starting in October.']);
+    const actions = itemsOf<ActionItem>(m, 'action_items');
+    expect(actions).toContainEqual({ task: 'I will send the revised forecast to finance by Friday.', owner: 'Aisha Khan', due_date: 'Friday', timestamp: '00:00:33' });
+    expect(actions).toContainEqual({ task: 'Someone needs to check the contract with the Berlin venue for a refund.', owner: null, due_date: null, timestamp: '00:00:41' });
+    expect(actions).toContainEqual(expect.objectContaining({ task: 'We will meet again next Tuesday to review the forecast.', owner: null, due_date: 'next Tuesday' }));
+    for (const k of [...itemsOf<string>(m, 'key_points'), m.abstract_summary as string]) expect(said).toContain(k.split(' ').slice(0, 6).join(' '));
+    const sentiment = m.sentiment as Sentiment;
+    expect(sentiment.label).toBe('positive');
+    expect(sentiment.explanation).toMatch(/^Word count \(offline estimate\): \d+ positive words/);
   });
 
   test('a named person who "will" do something is the owner; an SRT council motion is a decision', () => {
     const zoom = extractiveMinutes(parseTranscript(fixture('zoom-standup.vtt')));
-    expect(zoom.action_items).toContainEqual(expect.objectContaining({ task: "I'll resize the staging volume this afternoon.", owner: 'Sam Lee', due_date: 'this afternoon' }));
-    expect(zoom.decisions).toEqual(["Let's go with the larger instance type for staging from now on."]);
+    expect(itemsOf(zoom, 'action_items')).toContainEqual(expect.objectContaining({ task: "I'll resize the staging volume this afternoon.", owner: 'Sam Lee', due_date: 'this afternoon' }));
+    expect(itemsOf<Decision>(zoom, 'decisions')).toEqual([{ text: "Let's go with the larger instance type for staging from now on.", timestamp: '00:00:34' }]);
     const srt = extractiveMinutes(parseTranscript(fixture('meeting.srt')));
-    expect(srt.decisions).toEqual(['The motion carries.']);
-    expect(srt.action_items).toContainEqual(expect.objectContaining({ owner: 'The clerk', due_date: 'March 3', timestamp: '00:00:20' }));
+    expect(itemsOf<Decision>(srt, 'decisions').map((d) => d.text)).toEqual(['The motion carries.']);
+    expect(itemsOf(srt, 'action_items')).toContainEqual(expect.objectContaining({ owner: 'The clerk', due_date: 'March 3', timestamp: '00:00:20' }));
   });
 });

@@ -24,13 +24,16 @@ import { toSrt, toTxt, toVtt } from '../src/meetings/write-transcript.js';
 import { minutesDocx, minutesJson, minutesMarkdown, type MeetingRecord } from '../src/meetings/render-minutes.js';
 import { parseFormats, planOutputs } from '../src/meetings/write-outputs.js';
 import { extractiveMinutes } from '../src/meetings/extractive-minutes.js';
+import { resolveTemplate } from '../src/meetings/templates.js';
+import { COUNCIL_SCHEMA } from '../src/meetings/template-schemas.js';
 import type { Database } from '../src/store/database.js';
 import { ConfigError, InputError } from '../src/errors.js';
 import { runCliInProcess } from './support/cli.js';
 
 const fixtures = path.join(packageRoot(), 'test/fixtures/transcripts');
 const fixture = (name: string) => path.join(fixtures, name);
-const corpora = path.join(packageRoot(), '..', 'shared', 'corpora', 'transcripts');
+// RAGLINE_CORPORA points at the shared corpora when the checkout is not next to them (a worktree).
+const corpora = path.join(process.env.RAGLINE_CORPORA ?? path.join(packageRoot(), '..', 'shared', 'corpora'), 'transcripts');
 
 /** The entries of a zip file (a .docx), inflated. */
 function unzip(buf: Buffer): Map<string, string> {
@@ -52,15 +55,18 @@ function unzip(buf: Buffer): Map<string, string> {
 
 function record(): MeetingRecord {
   const transcript = parseTranscript(readFileSync(fixture('teams-budget.vtt'), 'utf8'));
-  return { title: 'Q3 budget review', source: 'file:///meetings/teams-budget.vtt', transcript, minutes: extractiveMinutes(transcript), generator: 'local/extractive-minutes-v1', createdAt: new Date('2026-01-02T03:04:05Z') };
+  return { title: 'Q3 budget review', source: 'file:///meetings/teams-budget.vtt', transcript, minutes: extractiveMinutes(transcript), layout: resolveTemplate('general').layout, generator: 'local/extractive-minutes-v1', createdAt: new Date('2026-01-02T03:04:05Z') };
 }
 
 describe('outputs', () => {
   test('Markdown has a heading per section and the action items with owner, due date and time', () => {
     const md = minutesMarkdown(record());
-    expect(md.split('\n').filter((l) => l.startsWith('## '))).toEqual(['## Abstract Summary', '## Key Points', '## Decisions', '## Action Items', '## Sentiment']);
-    expect(md).toContain('- I will send the revised forecast to finance by Friday. (owner: Aisha Khan; due: Friday; at 00:00:33)');
-    expect(md).toContain('(owner: not stated; at 00:00:41)');
+    expect(md.split('\n').filter((l) => l.startsWith('## '))).toEqual(['## Abstract Summary', '## Key Points', '## Decisions', '## Action Items', '## Sentiment', '## Transcript']);
+    expect(md).toContain('| Task | Owner | Due | Time |\n| --- | --- | --- | --- |\n| I will send the revised forecast to finance by Friday. | Aisha Khan | Friday | [00:00:33](#t-00-00-33) |');
+    // An item's time links to the turn it was said in.
+    expect(md).toContain('| Someone needs to check the contract with the Berlin venue for a refund. | — | — | [00:00:41](#t-00-00-33) |');
+    expect(md).toContain('## Sentiment\n\npositive — Word count (offline estimate)');
+    expect(md).toContain('<a id="t-00-00-33"></a>\\[00:00:33\\] Aisha Khan: I will send');
   });
 
   test('JSON has the minutes fields and the transcript segments in seconds', () => {
@@ -74,7 +80,7 @@ describe('outputs', () => {
     const docx = await minutesDocx(record());
     const xml = unzip(docx).get('word/document.xml')!;
     const headings = [...xml.matchAll(/<w:pStyle w:val="(Title|Heading1)"\/>.*?<w:t[^>]*>([^<]*)<\/w:t>/g)].map((m) => `${m[1]}: ${m[2]}`);
-    expect(headings).toEqual(['Title: Q3 budget review', 'Heading1: Abstract Summary', 'Heading1: Key Points', 'Heading1: Decisions', 'Heading1: Action Items', 'Heading1: Sentiment']);
+    expect(headings).toEqual(['Title: Q3 budget review', 'Heading1: Abstract Summary', 'Heading1: Key Points', 'Heading1: Decisions', 'Heading1: Action Items', 'Heading1: Sentiment', 'Heading1: Transcript']);
     expect(xml).toContain('We decided to cap advertising at 20 thousand a month starting in October.');
   });
 
@@ -93,7 +99,7 @@ describe('outputs', () => {
     expect(planOutputs({ input: 'a/standup.vtt', out: 'out/', formats: ['md', 'json'] }).map((p) => p.path)).toEqual([path.resolve('out/standup.md'), path.resolve('out/standup.json')]);
     expect(planOutputs({ input: 'a/standup.vtt', out: 'a', formats: ['vtt'] })[0]!.path).toBe(path.resolve('a/standup.transcript.vtt'));
     expect(() => planOutputs({ input: 'x.vtt', out: 'minutes.md', formats: ['md', 'json'] })).toThrow(ConfigError);
-    expect(() => parseFormats('md,pdf')).toThrow('Unknown format "pdf": use md, json, docx, txt, srt, vtt');
+    expect(() => parseFormats('md,pdf')).toThrow('Unknown format "pdf": use md, json, docx, html, txt, srt, vtt');
     expect(parseFormats('MD, .json')).toEqual(['md', 'json']);
   });
 });
@@ -206,7 +212,45 @@ describe('ragline minutes (the CLI)', () => {
   test('an unknown template is one clear line and exit code 1', async () => {
     const r = await run(['minutes', fixture('zoom-standup.vtt'), '--template', 'weekly', '--no-store'], {});
     expect(r.code).toBe(1);
-    expect(r.stderr.trim().split('\n').at(-1)).toBe('ragline: Unknown template "weekly": use one of general, standup, board, retro, or the path of a file of instructions.');
+    expect(r.stderr.trim().split('\n').at(-1)).toBe('ragline: Unknown template "weekly": use one of general, council, board, standup, retro, one-on-one, interview, or the path of a template file (JSON, or text of instructions).');
+  });
+
+  test('--template council: attendees, agenda items, motions with mover and result, decisions and action items; the transcript in turns', async () => {
+    const input = fixture('oakland-motion.vtt');
+    const r = await run(['minutes', input, '--template', 'council', '--format', 'md,json,docx,txt,html', '--out', 'council', '--no-store'], {});
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/council template\): 2 agenda items, 1 motions, 1 decisions, 0 action items/);
+    const json = JSON.parse(await readFile(path.join(dir, 'council', 'oakland-motion.json'), 'utf8')) as Record<string, unknown>;
+    for (const key of ['meeting', 'attendees', 'agenda_items', 'motions', 'decisions', 'action_items', 'public_comment', 'adjourned_at']) expect(json).toHaveProperty(key);
+    expect(json).not.toHaveProperty('sentiment');
+    expect(json.motions).toEqual([expect.objectContaining({ mover: 'Gallo', seconder: 'Kalb', result: 'carried', timestamp: '00:13:49' })]);
+    const md = await readFile(path.join(dir, 'council', 'oakland-motion.md'), 'utf8');
+    expect(md).toContain('## Motions');
+    const txt = (await readFile(path.join(dir, 'council', 'oakland-motion.txt'), 'utf8')).trim().split('\n');
+    const cues = (readFileSync(input, 'utf8').match(/-->/g) ?? []).length;
+    expect(txt.length).toBeLessThan(cues / 3);
+    expect(txt).toContain('[00:13:49] >> I make a motion to approve the consent calendar.');
+    expect(await readFile(path.join(dir, 'council', 'oakland-motion.html'), 'utf8')).toContain('<h2>Motions</h2>');
+  });
+
+  test('a template file is found in the folder the command runs in, and its layout shapes the Markdown', async () => {
+    const template = { name: 'votes-only', instructions: 'Only the votes.', schema: { type: 'object', properties: { motions: (COUNCIL_SCHEMA.properties as Record<string, unknown>).motions } }, layout: [{ field: 'motions', title: 'Votes' }] };
+    await writeFile(path.join(dir, 'votes-only.json'), JSON.stringify(template));
+    const r = await run(['minutes', fixture('oakland-motion.vtt'), '--template', 'votes-only.json', '--format', 'md', '--out', 'votes', '--no-store'], {});
+    expect(r.code).toBe(0);
+    const md = await readFile(path.join(dir, 'votes', 'oakland-motion.md'), 'utf8');
+    expect(md.split('\n').filter((l) => l.startsWith('## '))).toEqual(['## Votes', '## Transcript']);
+    expect(md).toContain('| I make a motion to approve the consent calendar | Gallo | Kalb |');
+  });
+
+  test('another template, another structure; --speakers names the voices for the model', async () => {
+    standIn.requests.length = 0;
+    const r = await run(['minutes', fixture('zoom-standup.vtt'), '--template', 'standup', '--format', 'json', '--out', 'standup', '--no-store', '--speakers', 'Lena Fischer, Marco Rossi,Sam Lee'], { OPENAI_BASE_URL: standIn.url, OPENAI_API_KEY: 'test' });
+    expect(r.code).toBe(0);
+    const json = JSON.parse(await readFile(path.join(dir, 'standup', 'zoom-standup.json'), 'utf8')) as Record<string, unknown>;
+    expect(Object.keys(json).filter((k) => !['title', 'source', 'created_at', 'generator', 'template', 'duration', 'timing', 'segments'].includes(k))).toEqual(['abstract_summary', 'updates', 'action_items']);
+    const system = (standIn.requests.find((q) => q.path === '/v1/chat/completions')!.body as { messages: Array<{ content: string }> }).messages[0]!.content;
+    expect(system).toContain('as the clerk named them: Lena Fischer, Marco Rossi, Sam Lee.');
   });
 
   const haveCorpora = existsSync(corpora);
@@ -223,5 +267,19 @@ describe('ragline minutes (the CLI)', () => {
     expect(standIn.requests.filter((q) => q.path === '/v1/chat/completions')).toHaveLength(summary.stats.calls);
     const json = JSON.parse(await readFile(path.join(dir, 'boston', 'boston_city_council_captions.json'), 'utf8')) as { segments: unknown[] };
     expect(json.segments).toHaveLength(summary.segments);
+  });
+
+  (haveCorpora ? test : test.skip)(`offline, --template council on the Boston captions: motions in a Motions table, a transcript in turns${haveCorpora ? '' : ' — skipped: ../shared/corpora is absent'}`, async () => {
+    const input = path.join(corpora, 'boston_city_council_captions.vtt');
+    const r = await run(['minutes', input, '--out', 'boston-council', '--format', 'md,json,docx,txt', '--template', 'council', '--no-store'], {});
+    expect(r.code).toBe(0);
+    const json = JSON.parse(await readFile(path.join(dir, 'boston-council', 'boston_city_council_captions.json'), 'utf8')) as { motions: Array<{ mover: string | null; result: string | null }>; segments: unknown[] };
+    for (const key of ['attendees', 'agenda_items', 'motions', 'decisions', 'action_items']) expect(json).toHaveProperty(key);
+    // 21 votes read by hand (test/fixtures/minutes-eval/expected-motions.json).
+    expect(json.motions).toHaveLength(21);
+    expect(json.motions.filter((m) => m.result === 'carried').length).toBeGreaterThanOrEqual(20);
+    expect(await readFile(path.join(dir, 'boston-council', 'boston_city_council_captions.md'), 'utf8')).toMatch(/## Motions\n\n\| Text \| Mover \|/);
+    const lines = (await readFile(path.join(dir, 'boston-council', 'boston_city_council_captions.txt'), 'utf8')).trim().split('\n');
+    expect(lines.length).toBeLessThan(json.segments.length / 5);
   });
 });

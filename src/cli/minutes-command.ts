@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
 import { meetingMinutes } from '../meetings/meeting-minutes.js';
@@ -6,6 +7,9 @@ import { describeModels, resolveChatModel, resolveTranscriptionModel } from '../
 import { chatCapabilities } from '../models/capabilities.js';
 import { parseFormats, planOutputs, writeOutputs, type OutputFormat } from '../meetings/write-outputs.js';
 import { formatClock } from '../meetings/transcript.js';
+import { MINUTES_TEMPLATES } from '../meetings/templates.js';
+import type { Minutes } from '../meetings/minutes.js';
+import { ConfigError } from '../errors.js';
 import { ingestEmbeddingModel } from './ingest-command.js';
 import { MINUTES_DEFAULTS } from '../options/defaults.js';
 import { addModelOptions, modelSelection, parseInteger, status, withDatabase, withDefault, type ModelFlags } from './context.js';
@@ -16,6 +20,7 @@ interface MinutesFlags extends ModelFlags {
   out?: string;
   format?: OutputFormat[];
   template?: string;
+  speakers?: string[];
   instructions?: string;
   title?: string;
   collection: string;
@@ -29,13 +34,35 @@ interface MinutesFlags extends ModelFlags {
   json?: boolean;
 }
 
+/** `"Ana Ruiz, Ben Ode"` → the names; an empty list is a `ConfigError`. */
+function parseSpeakers(value: string): string[] {
+  const names = value.split(/[,;\n]/).map((n) => n.trim()).filter(Boolean);
+  if (names.length === 0) throw new ConfigError('speakers', value, 'Expected `--speakers` to name the voices, comma-separated ("Name A, Name B").');
+  return names;
+}
+
+/** A built-in template's name as given; a template file's path resolved against the run's folder. */
+function templateArgument(io: CliIo, template: string): string {
+  if (MINUTES_TEMPLATES.some((t) => t.name === template)) return template;
+  const file = resolvePath(io, template);
+  // A name that is neither a template nor a file is passed as given, for an error that names it as typed.
+  return existsSync(file) ? file : template;
+}
+
+/** `3 motions, 2 decisions, 4 action items`: the size of each list in the minutes. */
+function countsLine(minutes: Minutes): string {
+  const lists = Object.entries(minutes).filter((e): e is [string, unknown[]] => Array.isArray(e[1]));
+  return lists.map(([k, v]) => `${v.length} ${k.replace(/_/g, ' ')}`).join(', ') || 'no lists';
+}
+
 export function minutesCommand(io: CliIo): Command {
   const cmd = new Command('minutes')
     .description('minutes of a meeting from its audio or transcript (vtt, srt, txt), and the meeting made searchable')
     .argument('<input>', 'audio/video (mp3, mp4, m4a, wav, webm, ogg, flac, ...) or a transcript (.vtt, .srt, .txt)')
     .option('-o, --out <path>', 'a file (its extension is the format) or a folder (one file per format); default: the current folder')
-    .option('-f, --format <list>', 'formats, comma-separated: md, json, docx (minutes); txt, srt, vtt (transcript); default md', parseFormats)
-    .option('-t, --template <name|file>', 'kind of meeting: general, standup, board, retro — or a file of instructions', 'general')
+    .option('-f, --format <list>', 'formats, comma-separated: md, json, docx, html (minutes); txt (transcript in turns), srt, vtt (caption cues); default md', parseFormats)
+    .option('-t, --template <name|file>', `kind of meeting, which sets the minutes' structure: ${MINUTES_TEMPLATES.map((t) => t.name).join(', ')} — or a template file (JSON: name, instructions, schema, layout; or text of instructions)`, 'general')
+    .option('--speakers <names>', 'the voices in the meeting, comma-separated ("Name A, Name B"), told to the chat model', parseSpeakers)
     .option('--instructions <text>', 'further instructions for the minutes')
     .option('--title <title>', "the meeting's title (default: the input's file name)")
     .option('-c, --collection <name>', 'collection the transcript is stored in for search', 'meetings')
@@ -68,8 +95,9 @@ export function minutesCommand(io: CliIo): Command {
         input,
         ...(flags.title ? { title: flags.title } : {}),
         ...(chat ? { chat } : {}),
-        template: flags.template ?? 'general',
+        template: templateArgument(io, flags.template ?? 'general'),
         ...(flags.instructions ? { instructions: flags.instructions } : {}),
+        ...(flags.speakers ? { speakers: flags.speakers } : {}),
         ...(flags.chunkTokens ? { maxChunkTokens: flags.chunkTokens } : {}),
         ...(flags.reserveOutputTokens ? { reserveOutputTokens: flags.reserveOutputTokens } : {}),
         concurrency: flags.concurrency,
@@ -84,7 +112,7 @@ export function minutesCommand(io: CliIo): Command {
       const ms = Math.round(performance.now() - started);
       status(
         io,
-        `Minutes of "${result.record.title}" (${formatClock(t.duration)}, ${t.segments.length} segments): ${result.record.minutes.key_points.length} key points, ${result.record.minutes.decisions.length} decisions, ${result.record.minutes.action_items.length} action items` +
+        `Minutes of "${result.record.title}" (${formatClock(t.duration)}, ${t.segments.length} segments, ${result.record.template} template): ${countsLine(result.record.minutes)}` +
           (result.stats.calls ? ` — ${result.stats.chunks} chunk(s), ${result.stats.calls} calls, ${result.stats.promptTokens} prompt + ${result.stats.outputTokens} output tokens` : '') +
           `, ${ms} ms`,
       );

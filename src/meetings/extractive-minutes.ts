@@ -8,11 +8,20 @@
  * - action items: sentences of commitment ("I'll", "X will", "needs to"); the owner is the speaker
  *   of an "I" sentence or the person named as its subject, the due date a stated time ("by Friday"),
  *   both null otherwise;
- * - sentiment: a count of positive and negative words from a small lexicon, explained as such.
+ * - sentiment: a count of positive and negative words from a small lexicon, explained as such;
+ * - motions, the roll call, date, time and adjournment by their wording (extractive-council.ts,
+ *   extractive-record.ts); agenda items where the chair or clerk announces one ("we're on to",
+ *   "item 2", "docket number"); per-person updates for a stand-up.
+ * Nothing said during public comment (from its announcement to the next item) becomes a decision,
+ * motion or action item. The minutes take the shape of the template's schema: fields the offline
+ * writer cannot fill are empty or null, never made up.
  */
 import { terms } from '../models/local/terms.js';
 import { formatClock, type Transcript } from './transcript.js';
-import type { ActionItem, Minutes, Sentiment } from './minutes.js';
+import { conformMinutes, MINUTES_SCHEMA, type ActionItem, type Decision, type Minutes, type Sentiment } from './minutes.js';
+import type { JsonSchema } from './template-schemas.js';
+import { findMotions, publicCommentSpans, type Span } from './extractive-council.js';
+import { adjournedAt, meetingDetails, rollCall } from './extractive-record.js';
 
 /** The id the offline minutes writer reports itself as. */
 export const EXTRACTIVE_MINUTES_ID = 'extractive-minutes-v1';
@@ -153,6 +162,43 @@ export interface ExtractiveMinutesOptions {
    * @default between 3 and 10, one per 40 sentences
    */
   keyPoints?: number;
+  /** The schema the minutes take (a template's). @default the `general` template's */
+  schema?: JsonSchema;
+}
+
+const AGENDA = /\b(?:(?:we(?:'re| are)|now) (?:now )?(?:on to|onto|on) (?!the floor|that|it|this)\w|(?:we(?:'re| are)|we will|let's|now) (?:now )?(?:going to )?(?:move|moving|moved|go|going|turn|proceed) (?:on )?to (?:the |our )?(?:motions?|items?|docket|reports|consent|public|open|green|announcements|late|personnel|matters|new|old|next|agenda)|going to item\b|(?:your |the )?next item is\b|item (?:number )?\d+(?:\.\d+)? (?:is|which is)\b)/i;
+
+/** Sentences of meeting procedure ("we will start with public comment", "we'll keep the queue open"): never action items. */
+const PROCEDURE = /\b(?:public comment|open forum|the queue|raise your hand|press star|call the roll|roll call|the agenda|consent (?:calendar|agenda)|take a vote|(?:move|moving|go|going) (?:on )?to (?:the |our )?(?:next|item))\b/i;
+
+const inSpans = (t: number, spans: readonly Span[]) => spans.some((s) => t >= s.start && t < s.end);
+
+/** Agenda items where the chair or clerk announces one, with the sentences that follow as their gist. */
+function agendaItems(sentences: readonly Sentence[]): Array<{ title: string; summary: string; timestamp: string }> {
+  const out: Array<{ title: string; summary: string; timestamp: string }> = [];
+  sentences.forEach((s, i) => {
+    if (!AGENDA.test(s.text)) return;
+    const summary = sentences.slice(i + 1, i + 3).map((x) => x.text).join(' ');
+    const title = s.text.length > 200 ? `${s.text.slice(0, 200).replace(/\s+\S*$/, '')} …` : s.text;
+    out.push({ title, summary: summary.length > 300 ? `${summary.slice(0, 300).replace(/\s+\S*$/, '')} …` : summary, timestamp: formatClock(s.start) });
+  });
+  return out;
+}
+
+/** A stand-up update per speaker: the first sentences about the past, the plan and blockers. */
+function updates(sentences: readonly Sentence[]) {
+  const people = [...new Set(sentences.map((s) => s.speaker).filter((p): p is string => p !== undefined))];
+  return people.map((person) => {
+    const own = sentences.filter((s) => s.speaker === person);
+    const find = (re: RegExp) => own.find((s) => re.test(s.text))?.text ?? null;
+    return {
+      person,
+      yesterday: find(/\b(?:yesterday|last week|finished|fixed|done|completed|reviewed|shipped|merged|worked on)\b/i),
+      today: find(/\b(?:today|next|I'll|I will|I'm working|going to|plan)\b/i),
+      blockers: find(/\b(?:block(?:ed|er|ers)?|stuck|waiting (?:on|for))\b/i),
+      timestamp: formatClock(own[0]!.start),
+    };
+  });
 }
 
 /** Minutes of a transcript without a model (see the module comment for how each part is found). */
@@ -160,23 +206,31 @@ export function extractiveMinutes(transcript: Transcript, options: ExtractiveMin
   const sentences = sentencesOf(transcript);
   const scores = centrality(sentences);
   const k = options.keyPoints ?? Math.min(10, Math.max(3, Math.round(sentences.length / 40)));
-  const keyPoints = top(sentences, scores, k);
-  const summary = top(sentences, scores, 3);
-  const decisions: string[] = [];
+  const publicComment = publicCommentSpans(transcript.segments);
+  const motions = findMotions(transcript.segments, publicComment);
+  const decisions: Decision[] = [];
   const actions: ActionItem[] = [];
   for (const s of sentences) {
-    if (s.text.length > 400) continue;
+    if (s.text.length > 400 || inSpans(s.start, publicComment)) continue;
     if (DECISION.test(s.text)) {
-      if (!decisions.some((d) => d === s.text)) decisions.push(s.text);
-    } else if (COMMITMENT.test(s.text) && !/\?$/.test(s.text)) {
+      if (!decisions.some((d) => d.text === s.text)) decisions.push({ text: s.text, timestamp: formatClock(s.start) });
+    } else if (COMMITMENT.test(s.text) && !/\?$/.test(s.text) && !PROCEDURE.test(s.text)) {
       if (!actions.some((a) => a.task === s.text)) actions.push(actionItem(s));
     }
   }
-  return {
-    abstract_summary: summary.map((s) => s.text).join(' '),
-    key_points: keyPoints.map((s) => s.text),
+  const all: Minutes = {
+    abstract_summary: top(sentences, scores, 3).map((s) => s.text).join(' '),
+    key_points: top(sentences, scores, k).map((s) => s.text),
     decisions,
     action_items: actions,
     sentiment: sentiment(sentences),
+    meeting: meetingDetails(transcript.segments),
+    attendees: rollCall(transcript.segments),
+    agenda_items: agendaItems(sentences.filter((s) => !inSpans(s.start, publicComment))),
+    motions,
+    public_comment: publicComment.length ? `Public comment ${publicComment.map((p) => `${formatClock(p.start)}–${formatClock(p.end)}`).join(', ')} (offline minutes do not summarise it).` : null,
+    adjourned_at: adjournedAt(transcript.segments),
+    updates: updates(sentences),
   };
+  return conformMinutes(options.schema ?? MINUTES_SCHEMA, all);
 }

@@ -1,8 +1,9 @@
 /**
  * Minutes from a transcript with a chat model, map-reduce: the transcript is cut into chunks that
  * fit the model's window with room for the reply; each chunk gets its own minutes (map); the
- * partial summaries are combined, in as many rounds as the window needs (reduce); decisions and
- * action items are merged and deduplicated in code, so none is lost in a summary. Every call asks
+ * prose fields (summaries, lists of sentences) are combined, in as many rounds as the window needs
+ * (reduce); motions, decisions, action items and every other structured field are merged and
+ * deduplicated in code, in meeting order, so none is lost in a summary. Every call asks
  * for JSON of a schema (structured outputs) at temperature 0. Nothing is ever truncated silently.
  */
 import { ConfigError, ModelError } from '../errors.js';
@@ -10,8 +11,9 @@ import { checkInteger } from '../options/check.js';
 import { MINUTES_DEFAULTS } from '../options/defaults.js';
 import type { ChatMessage, ChatModel } from '../models/spec.js';
 import { getTokenizer, type Tokenizer } from '../models/tokenizer.js';
-import { terms } from '../models/local/terms.js';
-import { MINUTES_SCHEMA, SUMMARY_SCHEMA, minutesFromJson, type ActionItem, type Minutes } from './minutes.js';
+import { minutesFromJson, type Minutes } from './minutes.js';
+import { mergeMinutes, proseFields } from './merge-minutes.js';
+import { objectSchema, type JsonSchema } from './template-schemas.js';
 import { formatPart, mapSystemPrompt, mapUserMessage, reduceSystemPrompt, reduceUserMessage, type PartialMinutes } from './minutes-prompts.js';
 import { resolveTemplate, type MinutesTemplate } from './templates.js';
 import { chunkTranscriptLines, transcriptLines, type TranscriptChunk } from './transcript-lines.js';
@@ -32,12 +34,15 @@ export interface MinutesCallEvent {
 export interface GenerateMinutesOptions {
   chat: ChatModel;
   /**
-   * A template name (`general`, `standup`, `board`, `retro`), a file of instructions, or a template.
+   * A template name (`general`, `council`, `board`, `standup`, `retro`, `one-on-one`, `interview`), a
+   * template file (JSON, or text of instructions), or a template. Its schema is the minutes' shape.
    * @default 'general'
    */
   template?: string | MinutesTemplate;
   /** Further instructions of the user's own, added after the template's. */
   instructions?: string;
+  /** The names of the voices in the meeting, told to the model (`--speakers "Name A, Name B"`). */
+  speakers?: readonly string[];
   /** The meeting's title, told to the model. */
   title?: string;
   /**
@@ -74,59 +79,21 @@ export interface MinutesResult {
   };
 }
 
-/** Whether two texts say nearly the same thing (Jaccard similarity of their terms ≥ 0.6). */
-function similar(a: string, b: string): boolean {
-  const x = new Set(terms(a));
-  const y = new Set(terms(b));
-  let shared = 0;
-  for (const t of x) if (y.has(t)) shared++;
-  const union = x.size + y.size - shared;
-  return union === 0 ? a.trim().toLowerCase() === b.trim().toLowerCase() : shared / union >= 0.6;
-}
+export { mergeActionItems } from './merge-minutes.js';
 
-/** Decisions without repeats, first mention kept. */
-export function mergeDecisions(lists: readonly string[][]): string[] {
-  const out: string[] = [];
-  for (const d of lists.flat()) if (!out.some((o) => similar(o, d))) out.push(d);
-  return out;
-}
-
-/** Action items without repeats: the first mention kept, an owner or due date from a repeat filled in. */
-export function mergeActionItems(lists: readonly ActionItem[][]): ActionItem[] {
-  const out: ActionItem[] = [];
-  for (const item of lists.flat()) {
-    const same = out.find((o) => similar(o.task, item.task) && (o.owner === null || item.owner === null || o.owner.toLowerCase() === item.owner.toLowerCase()));
-    if (!same) out.push({ ...item });
-    else {
-      same.owner ??= item.owner;
-      same.due_date ??= item.due_date;
-      same.timestamp ??= item.timestamp;
-    }
-  }
-  return out;
-}
-
-/** Write minutes of a transcript with a chat model (see the module comment for how). */
+/**
+ * Write minutes of a transcript with a chat model (see the module comment for how): the template's
+ * schema is the shape of the reply and of the minutes.
+ */
 export async function generateMinutes(transcript: Transcript, options: GenerateMinutesOptions): Promise<MinutesResult> {
   const run = new MinutesRun(options);
   const chunks = run.chunk(transcript);
   const results = await run.mapChunks(chunks);
-  const decisions = mergeDecisions(results.map((r) => r.decisions));
-  const actionItems = mergeActionItems(results.map((r) => r.action_items));
-  if (results.length === 1) {
-    return { minutes: { ...results[0]!, decisions, action_items: actionItems }, stats: run.stats };
-  }
-  const final = await run.reduce(results.map((r, i) => ({ ...r, start: chunks[i]!.start, end: chunks[i]!.end })));
-  return {
-    minutes: {
-      abstract_summary: final.abstract_summary,
-      key_points: final.key_points,
-      decisions,
-      action_items: actionItems,
-      sentiment: final.sentiment,
-    },
-    stats: run.stats,
-  };
+  const merged = mergeMinutes(run.schema, results);
+  if (results.length === 1 || run.prose.length === 0) return { minutes: merged, stats: run.stats };
+  const pick = (m: Minutes) => Object.fromEntries(run.prose.map((k) => [k, m[k]]));
+  const final = await run.reduce(results.map((r, i) => ({ fields: pick(r), start: chunks[i]!.start, end: chunks[i]!.end })));
+  return { minutes: { ...merged, ...final.fields }, stats: run.stats };
 }
 
 const PER_MESSAGE = 4;
@@ -139,6 +106,10 @@ class MinutesRun {
   readonly stats: MinutesResult['stats'] = { chunks: 0, calls: 0, reduceRounds: 0, promptTokens: 0, outputTokens: 0 };
   private readonly chat: ChatModel;
   private readonly template: MinutesTemplate;
+  /** The template's schema, and the part of it a reduce step writes. */
+  readonly schema: JsonSchema;
+  readonly prose: string[];
+  private readonly summarySchema: JsonSchema;
   private readonly reserve: number;
   private readonly maxChunkTokens: number;
   private readonly concurrency: number;
@@ -160,8 +131,13 @@ class MinutesRun {
     this.concurrency = checkInteger('concurrency', options.concurrency ?? MINUTES_DEFAULTS.concurrency, { min: 1 });
     this.tok = getTokenizer(chat.encoding);
     this.titleLine = options.title ? `Meeting: ${options.title}\n` : '';
-    this.mapSystem = mapSystemPrompt(this.template, options.instructions);
-    this.reduceSystem = reduceSystemPrompt(this.template, options.instructions);
+    this.schema = this.template.schema;
+    this.prose = proseFields(this.schema);
+    const props = this.schema.properties as Record<string, JsonSchema>;
+    this.summarySchema = objectSchema(Object.fromEntries(this.prose.map((k) => [k, props[k]!])));
+    const prompt = { instructions: options.instructions, speakers: options.speakers };
+    this.mapSystem = mapSystemPrompt(this.template, prompt);
+    this.reduceSystem = reduceSystemPrompt(this.template, prompt);
   }
 
   /** The transcript in chunks that fit the window after the map prompt and the reply. */
@@ -203,13 +179,13 @@ class MinutesRun {
   private async mapChunk(chunks: readonly TranscriptChunk[], i: number): Promise<Minutes> {
     const { chat } = this;
     const chunk = chunks[i]!;
-    const json = await this.call(this.messages(this.mapSystem, mapUserMessage(this.titleLine, chunk, i, chunks.length)), MINUTES_SCHEMA, 'meeting_minutes', {
+    const json = await this.call(this.messages(this.mapSystem, mapUserMessage(this.titleLine, chunk, i, chunks.length)), this.schema, 'meeting_minutes', {
       step: 'map',
       part: i + 1,
       of: chunks.length,
     });
     try {
-      return minutesFromJson(json, { text: chunk.text, start: chunk.start, end: chunk.end });
+      return minutesFromJson(json, { text: chunk.text, start: chunk.start, end: chunk.end }, this.schema);
     } catch (err) {
       throw new ModelError(chat.provider, chat.modelId, `${chat.modelId}'s minutes of part ${i + 1} do not follow the schema: ${(err as Error).message}.`, { cause: err });
     }
@@ -263,18 +239,18 @@ class MinutesRun {
       this.titleLine,
       group.map((p, n) => formatPart(p, n + 1)),
     );
-    const json = (await this.call(this.messages(this.reduceSystem, user), SUMMARY_SCHEMA, 'meeting_summary', step)) as Record<string, unknown>;
-    let merged: Minutes;
+    const json = await this.call(this.messages(this.reduceSystem, user), this.summarySchema, 'meeting_summary', step);
+    let fields: Minutes;
     try {
-      merged = minutesFromJson({ ...json, decisions: [], action_items: [] });
+      fields = minutesFromJson(json, undefined, this.summarySchema);
     } catch (err) {
       throw new ModelError(chat.provider, chat.modelId, `${chat.modelId}'s summary in reduce round ${round} does not follow the schema: ${(err as Error).message}.`, { cause: err });
     }
-    return { ...merged, start: group[0]!.start, end: group.at(-1)!.end };
+    return { fields, start: group[0]!.start, end: group.at(-1)!.end };
   }
 
   /** One chat call for JSON of `schema`: counted in the stats, reported to `onCall`, its reply parsed. */
-  private async call(messages: ChatMessage[], schema: Record<string, unknown>, name: string, step: CallStep): Promise<unknown> {
+  private async call(messages: ChatMessage[], schema: JsonSchema, name: string, step: CallStep): Promise<unknown> {
     const { chat, reserve } = this;
     const started = performance.now();
     const promptTokens = this.count(messages);
@@ -299,7 +275,7 @@ class MinutesRun {
   }
 
   /** The streamed reply at temperature 0, read to its end. */
-  private async complete(messages: ChatMessage[], schema: Record<string, unknown>, name: string): Promise<{ text: string; finish: string; outputTokens: number | undefined }> {
+  private async complete(messages: ChatMessage[], schema: JsonSchema, name: string): Promise<{ text: string; finish: string; outputTokens: number | undefined }> {
     let text = '';
     let finish = 'other';
     let outputTokens: number | undefined;

@@ -47,7 +47,16 @@ export async function meetingMinutes(options: MeetingMinutesOptions): Promise<Me
   const title = options.title ?? path.basename(input, path.extname(input));
   const written = await writeMinutes(transcript, { ...minutesOptions, title });
   const url = pathToFileURL(path.resolve(input)).href;
-  const record: MeetingRecord = { title, source: url, transcript, minutes: written.minutes, generator: written.generator, createdAt: new Date() };
+  const record: MeetingRecord = {
+    title,
+    source: url,
+    transcript,
+    minutes: written.minutes,
+    template: written.template.name,
+    layout: written.template.layout,
+    generator: written.generator,
+    createdAt: new Date(),
+  };
   const result: MeetingMinutesResult = { record, stats: written.stats };
   if (db && embedding) {
     result.ingest = await ingestMeeting({ db, embedding, transcript, url, title, ...(collection ? { collection } : {}), ...(options.signal ? { signal: options.signal } : {}) });

@@ -95,7 +95,7 @@ export async function transcribeAudio(file: string, options: TranscribeAudioOpti
   const plan = await planAudio(file, planOptions(options));
   const context: PieceContext = { file, options, of: plan.pieces.length, ...(await resumeState(file, options)) };
   const results = await transcribeInRuns(plan.pieces, concurrency, options, (piece, prompt) => transcribePiece(context, piece, prompt));
-  const segments = plan.pieces.flatMap((piece, i) => pieceSegments(piece, results[i]!));
+  const segments = plan.pieces.flatMap((piece, i) => pieceSegments(piece, results[i]!, plan.pieces.length));
   if (segments.length === 0) {
     throw new InputError(file, `${path.basename(file)} was transcribed to no text: is there speech in it?`);
   }
@@ -208,8 +208,13 @@ async function transcribePiece(context: PieceContext, piece: AudioPiece, prompt:
   return result;
 }
 
-/** A piece's segments with their times offset into the whole recording. */
-function pieceSegments(piece: AudioPiece, result: TranscribeResult): TranscriptSegment[] {
+/**
+ * A piece's segments with their times offset into the whole recording, and the speakers a
+ * diarizing model labelled: `A` becomes `Speaker A`. Labels restart in each uploaded piece, so in a
+ * recording sent in pieces they are marked with their piece (`Speaker A (part 2)`): the same letter
+ * in two pieces need not be the same voice.
+ */
+function pieceSegments(piece: AudioPiece, result: TranscribeResult, pieces: number): TranscriptSegment[] {
   const pieceEnd = Number.isFinite(piece.end) ? piece.end : piece.start + (result.duration ?? 0);
   const own = result.segments.length > 0 ? result.segments : result.text.trim() ? [{ start: 0, end: result.duration ?? pieceEnd - piece.start, text: result.text }] : [];
   const segments: TranscriptSegment[] = [];
@@ -219,7 +224,9 @@ function pieceSegments(piece: AudioPiece, result: TranscribeResult): TranscriptS
     // Offsets into the whole recording; a model's times never run past its piece.
     const start = Math.round((piece.start + Math.max(0, s.start)) * 1000) / 1000;
     const end = Math.round(Math.min(Number.isFinite(pieceEnd) ? pieceEnd : Infinity, piece.start + Math.max(s.start, s.end)) * 1000) / 1000;
-    segments.push({ start, end: Math.max(start, end), text });
+    const segment: TranscriptSegment = { start, end: Math.max(start, end), text };
+    if (s.speaker) segment.speaker = `${/^[A-Z]$/.test(s.speaker) ? `Speaker ${s.speaker}` : s.speaker}${pieces > 1 ? ` (part ${piece.index + 1})` : ''}`;
+    segments.push(segment);
   }
   return segments;
 }

@@ -6,11 +6,15 @@ import { existsSync, statSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError, describeValue } from '../errors.js';
-import { minutesDocx, minutesJson, minutesMarkdown, type MeetingRecord } from './render-minutes.js';
+import { minutesDocx, minutesHtml, minutesJson, minutesMarkdown, type MeetingRecord } from './render-minutes.js';
 import { writeTranscript } from './write-transcript.js';
+import { speakerTurns } from './transcript-turns.js';
 
-/** Every format ragline writes: minutes as Markdown, JSON or Word; the transcript as text, SRT or WebVTT. */
-export const OUTPUT_FORMATS = ['md', 'json', 'docx', 'txt', 'srt', 'vtt'] as const;
+/**
+ * Every format ragline writes: minutes as Markdown, JSON, Word or HTML; the transcript as text (in
+ * speaker turns), SRT or WebVTT (caption cues, with their timing).
+ */
+export const OUTPUT_FORMATS = ['md', 'json', 'docx', 'html', 'txt', 'srt', 'vtt'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
 /** Parse `md,json,docx`; throws `ConfigError` naming an unknown format. */
@@ -83,6 +87,10 @@ export async function renderOutput(record: MeetingRecord, format: OutputFormat):
       return minutesJson(record);
     case 'docx':
       return minutesDocx(record);
+    case 'html':
+      return minutesHtml(record);
+    case 'txt':
+      return writeTranscript(speakerTurns(record.transcript.segments), 'txt');
     default:
       return writeTranscript(record.transcript.segments, format);
   }

@@ -139,7 +139,8 @@ export interface TranscribeRequest {
 /** A transcription with segment times (seconds from the start of this audio). */
 export interface TranscribeResult {
   text: string;
-  segments: Array<{ start: number; end: number; text: string }>;
+  /** Segments; `speaker` is the label a diarizing model gives (`A`, `B`, or a known speaker's name). */
+  segments: Array<{ start: number; end: number; text: string; speaker?: string }>;
   /** Length of the audio in seconds, when the provider reports it. */
   duration?: number;
   language?: string;

@@ -10,7 +10,7 @@ import { ApiErrorResponse, invalidRequest, missingApiKey, missingParameter, mode
 /** What a transcriber hears in one upload; times are seconds from the start of the upload. */
 export interface StandInTranscription {
   text: string;
-  segments: Array<{ start: number; end: number; text: string }>;
+  segments: Array<{ start: number; end: number; text: string; speaker?: string }>;
   /** Length of the upload's audio in seconds. */
   duration: number;
   language?: string;
@@ -31,6 +31,7 @@ export const TRANSCRIPTION_MODELS: ReadonlyMap<string, { maxSeconds: number; for
   ['whisper-1', { maxSeconds: Infinity, formats: ['json', 'text', 'srt', 'verbose_json', 'vtt'] }],
   ['gpt-4o-transcribe', { maxSeconds: 1500, formats: ['json', 'text'] }],
   ['gpt-4o-mini-transcribe', { maxSeconds: 1500, formats: ['json', 'text'] }],
+  ['gpt-4o-transcribe-diarize', { maxSeconds: 1500, formats: ['json', 'text', 'diarized_json'] }],
 ]);
 
 /** The default transcriber: no words, only how long a WAV upload lasts. */
@@ -157,6 +158,19 @@ export async function handleAudioTranscription(
         break;
       case 'vtt':
         send(200, `WEBVTT\n\n${heard.segments.map((s) => `${clock(s.start, '.')} --> ${clock(s.end, '.')}\n${s.text.trim()}\n`).join('\n')}`, 'text/plain; charset=utf-8');
+        break;
+      case 'diarized_json':
+        send(
+          200,
+          JSON.stringify({
+            task: 'transcribe',
+            duration: heard.duration,
+            text: heard.text,
+            segments: heard.segments.map((s, i) => ({ type: 'transcript.text.segment', id: `seg_${i}`, start: s.start, end: s.end, text: s.text, speaker: s.speaker ?? 'A' })),
+            usage: { type: 'duration', seconds: Math.ceil(heard.duration) },
+          }),
+          'application/json',
+        );
         break;
       case 'verbose_json':
         send(

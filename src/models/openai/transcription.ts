@@ -1,3 +1,4 @@
+import type { TranscriptionDiarized } from 'openai/resources/audio/transcriptions';
 import type { TranscribeRequest, TranscribeResult, TranscriptionModel } from '../spec.js';
 import { ConfigError } from '../../errors.js';
 import { lazyOpenAIClient, loadOpenAISdk, openAITarget, toModelError, type OpenAIConnectionOptions } from './client.js';
@@ -9,6 +10,8 @@ export interface TranscriptionModelInfo {
   maxDurationSeconds?: number;
   /** Whether it answers `verbose_json` with segment times (gpt-4o-*-transcribe answer `json` only). */
   verboseJson: boolean;
+  /** Whether it answers `diarized_json`: segment times with a speaker label each. */
+  diarized?: boolean;
 }
 
 /** Transcription models known by id. Unknown ids (compatible servers) are taken to be whisper-like. */
@@ -16,6 +19,7 @@ export const TRANSCRIPTION_MODELS: readonly TranscriptionModelInfo[] = [
   { id: 'whisper-1', verboseJson: true },
   { id: 'gpt-4o-transcribe', maxDurationSeconds: 1500, verboseJson: false },
   { id: 'gpt-4o-mini-transcribe', maxDurationSeconds: 1500, verboseJson: false },
+  { id: 'gpt-4o-transcribe-diarize', maxDurationSeconds: 1500, verboseJson: false, diarized: true },
 ];
 
 /** OpenAI's upload limit for audio: 25 MB. */
@@ -41,7 +45,7 @@ export interface OpenAITranscriptionOptions extends OpenAIConnectionOptions {
 export function createOpenAITranscription(options: OpenAITranscriptionOptions = {}): TranscriptionModel {
   const id = options.model ?? 'whisper-1';
   const known = TRANSCRIPTION_MODELS.find((m) => m.id === id);
-  const info: TranscriptionModelInfo = { id, verboseJson: known?.verboseJson ?? true, ...(known?.maxDurationSeconds ? { maxDurationSeconds: known.maxDurationSeconds } : {}) };
+  const info: TranscriptionModelInfo = { id, verboseJson: known?.verboseJson ?? true, diarized: known?.diarized === true, ...(known?.maxDurationSeconds ? { maxDurationSeconds: known.maxDurationSeconds } : {}) };
   const maxDuration = options.maxDurationSeconds ?? info.maxDurationSeconds;
   if (maxDuration !== undefined && !(maxDuration > 0)) {
     throw new ConfigError('maxDurationSeconds', maxDuration, `Expected \`maxDurationSeconds\` to be a positive number of seconds, got ${String(maxDuration)}.`);
@@ -66,6 +70,16 @@ export function createOpenAITranscription(options: OpenAITranscriptionOptions = 
           ...(request.prompt ? { prompt: request.prompt } : {}),
           ...(request.language ? { language: request.language } : {}),
         };
+        if (info.diarized) {
+          // Speakers come only with `diarized_json`; audio over 30 s needs a chunking strategy; the model takes no prompt.
+          const params = { file, model: id, ...(request.language ? { language: request.language } : {}) };
+          const r = (await sdkClient.audio.transcriptions.create({ ...params, response_format: 'diarized_json', chunking_strategy: 'auto' }, request.signal ? { signal: request.signal } : undefined)) as unknown as TranscriptionDiarized;
+          return {
+            text: r.text,
+            segments: (r.segments ?? []).map((s) => ({ start: s.start, end: s.end, text: s.text, ...(s.speaker ? { speaker: s.speaker } : {}) })),
+            ...(typeof r.duration === 'number' ? { duration: r.duration } : {}),
+          };
+        }
         if (!info.verboseJson) {
           const r = await sdkClient.audio.transcriptions.create({ ...common, response_format: 'json' }, request.signal ? { signal: request.signal } : undefined);
           return { text: r.text, segments: [] };
