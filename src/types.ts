@@ -40,6 +40,11 @@ export interface Block {
   headingPath: string[];
   /** Heading level 1-6, for `heading` blocks only. */
   level?: number;
+  /**
+   * 1-based page of a paged document (PDF) the block is on. The chunk stage gives a chunk the page
+   * of its first block: its URL becomes `url#page=N` and its metadata `{ page: N }`.
+   */
+  page?: number;
 }
 
 /** A document reduced to its main content. */

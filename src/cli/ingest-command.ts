@@ -62,6 +62,16 @@ function skippedPart(s: IngestSummary): string {
   return total ? `· ${total} ${isCrawlSource(s.source) ? 'URLs' : 'files'} skipped (${skipped.map(([k, v]) => `${k} ${v}`).join(', ')})` : '';
 }
 
+/** Skipped files shown one line each; `--json` lists them all. */
+const SHOWN_SKIPPED_FILES = 20;
+
+/** One line per skipped file, saying why (the first 20, then how many more). */
+export function skippedFileLines(s: IngestSummary): string[] {
+  const lines = s.skippedFiles.slice(0, SHOWN_SKIPPED_FILES).map((f) => f.message);
+  const more = s.skippedFiles.length - lines.length;
+  return more > 0 ? [...lines, `… and ${more} more skipped files; --json lists them.`] : lines;
+}
+
 export function summaryLine(s: IngestSummary): string {
   if (s.dryRun) return dryRunLine(s);
   return [
@@ -77,7 +87,7 @@ export function summaryLine(s: IngestSummary): string {
 
 export function ingestCommand(io: CliIo): Command {
   const cmd = addIngestFlags(
-    new Command('ingest').description('crawl a website (or read a folder of .html/.md/.txt files) into a collection').argument('<source>', 'start URL (http/https), or a file or folder'),
+    new Command('ingest').description('crawl a website (or read a folder of .html/.md/.txt/.pdf/.docx files) into a collection').argument('<source>', 'start URL (http/https), or a file or folder'),
   )
     .option('--json', 'print the summary as JSON')
     .option('--dry-run', 'count pages, chunks and tokens and estimate the price, without embedding or writing anything')
@@ -113,7 +123,10 @@ export function ingestCommand(io: CliIo): Command {
         bar.stop();
       }
       if (flags.json) io.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
-      else status(io, summaryLine(summary));
+      else {
+        for (const line of skippedFileLines(summary)) status(io, line);
+        status(io, summaryLine(summary));
+      }
     });
   });
 }

@@ -19,6 +19,7 @@ import { findCachedEmbeddings } from '../store/documents.js';
 import type { Database } from '../store/database.js';
 import type { ChunkedDocument, ExtractedDocument, SourceDocument } from '../types.js';
 import type { IngestBaseOptions, IngestSummary } from './ingest-types.js';
+import { SkipLog, addCounts } from './skip-log.js';
 
 /** The state of one run. */
 export interface IngestRun {
@@ -32,6 +33,8 @@ export interface IngestRun {
   readonly maxPages: number | undefined;
   /** The crawl's running statistics, when the documents come from a crawl. */
   crawlStats?: Readonly<CrawlStats>;
+  /** Files and documents not stored (not read, or unreadable), added to the summary at the end. */
+  readonly skips: SkipLog;
 }
 
 /** Check what every ingest takes before anything is opened or fetched. */
@@ -71,12 +74,14 @@ export function startRun(options: IngestBaseOptions, collection: Collection, sou
     chunkOptions,
     chunking: metadataFingerprint(chunkingFingerprint(chunkOptions), options.metadata),
     maxPages,
+    skips: new SkipLog(),
     summary: {
       collection: collection.name,
       source,
       ...{ documents: 0, new: 0, changed: 0, unchanged: 0, empty: 0, removed: 0 },
       resumed: false,
       skipped: {},
+      skippedFiles: [],
       ...{ chunks: 0, embeddedChunks: 0, embeddedTokens: 0, cachedChunks: 0 },
       ms: 0,
     },
@@ -137,7 +142,17 @@ export async function runStages(run: IngestRun, documents: AsyncIterable<SourceD
   };
   const stored = pipe(
     documents,
-    (docs) => mapDocs(extract(docs), hooks.afterExtract),
+    (docs) =>
+      mapDocs(
+        extract(docs, {
+          // A document that cannot be read is counted and listed; the ingest goes on.
+          onUnreadable: (doc, error) => {
+            run.skips.addUnreadable(doc, error);
+            onSettled?.(doc.url);
+          },
+        }),
+        hooks.afterExtract,
+      ),
     (docs) =>
       skipUnchanged(docs, {
         pool,
@@ -172,6 +187,8 @@ export async function runStages(run: IngestRun, documents: AsyncIterable<SourceD
 export function finishRun(run: IngestRun, started: number): IngestSummary {
   const cost = embeddingCost(run.options.embedding.modelId, run.summary.embeddedTokens);
   if (cost !== undefined) run.summary.costUsd = cost;
+  run.summary.skipped = addCounts(run.summary.skipped, run.skips.counts);
+  run.summary.skippedFiles = run.skips.files;
   run.summary.ms = Math.round(performance.now() - started);
   return run.summary;
 }

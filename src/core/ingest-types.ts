@@ -87,6 +87,18 @@ export interface IngestOptions extends IngestBaseOptions {
   incremental?: boolean;
 }
 
+/** A file or document an ingest did not store, and why. */
+export interface SkippedFile {
+  /** Its `file://` or http(s) URL. */
+  url: string;
+  /** Its path, for a file on disk. */
+  path?: string;
+  /** Why, as a stable word: `corrupt`, `encrypted`, `image-only`, `too-large`, `unsupported-type`, `unreadable`. */
+  reason: string;
+  /** One line for people. */
+  message: string;
+}
+
 /** What an ingest did. */
 export interface IngestSummary {
   collection: string;
@@ -104,9 +116,16 @@ export interface IngestSummary {
   resumed: boolean;
   /**
    * What was skipped, by reason: URLs the crawler skipped (errors, non-HTML, off-site redirects),
-   * or files of a folder (`too-large`, `unsupported-type`, `unreadable`).
+   * files of a folder (`too-large`, `unsupported-type`, `unreadable`), and documents whose text
+   * could not be read (`corrupt`, `encrypted`, `image-only`).
    */
   skipped: Record<string, number>;
+  /**
+   * The files (and crawled PDF/Word documents) behind the document-level counts of `skipped`, each
+   * with its reason and a line saying why: files of a folder not read, and documents whose text
+   * could not be read (`corrupt`, `encrypted`, `image-only`, `too-large`...). At most 1000 are listed.
+   */
+  skippedFiles: SkippedFile[];
   /** Chunks written by this run. */
   chunks: number;
   /** Chunks sent to the embedding API, and the tokens they cost. */

@@ -15,8 +15,9 @@ import type { Collection } from '../store/collections.js';
 import { documentSource, isCrawlSource, type DocumentSourceOptions } from './document-source.js';
 import { checkIngestOptions, countSkipped, finishRun, openIngestCollection, runStages, skippedCounts, startRun, type IngestRun } from './ingest-run.js';
 import type { IngestOptions, IngestSummary } from './ingest-types.js';
+import { SkipLog, addCounts } from './skip-log.js';
 
-export type { IngestBaseOptions, IngestOptions, IngestProgress, IngestSummary } from './ingest-types.js';
+export type { IngestBaseOptions, IngestOptions, IngestProgress, IngestSummary, SkippedFile } from './ingest-types.js';
 
 /**
  * Ingest a website or a folder into a collection: crawl or read, extract the main content, skip
@@ -33,12 +34,13 @@ export async function ingest(options: IngestOptions): Promise<IngestSummary> {
 /** `ingest` with `dryRun`: the estimate in the shape of a summary. */
 async function dryRunIngest(options: IngestOptions, started: number): Promise<IngestSummary> {
   let crawlStats: Readonly<CrawlStats> | undefined;
-  const fileSkips: Record<string, number> = {};
+  const skips = new SkipLog();
   const name = options.collection ?? DEFAULT_COLLECTION;
   const { tokens: _tokens, ...estimate } = await estimateIngest({
     pool: options.db.pool,
     collection: name,
-    documents: documentSource(options.source, sourceOptions(options, (s) => (crawlStats = s), fileSkips)),
+    documents: documentSource(options.source, sourceOptions(options, (s) => (crawlStats = s), skips)),
+    onUnreadable: (doc, error) => skips.addUnreadable(doc, error),
     embedding: options.embedding,
     ...(options.chunk ? { chunk: options.chunk } : {}),
     ...(options.metadata ? { metadata: options.metadata } : {}),
@@ -46,7 +48,8 @@ async function dryRunIngest(options: IngestOptions, started: number): Promise<In
   return {
     collection: name,
     source: withoutCredentials(options.source),
-    skipped: { ...skippedCounts(crawlStats), ...fileSkips },
+    skipped: addCounts(skippedCounts(crawlStats), skips.counts),
+    skippedFiles: skips.files,
     removed: 0,
     resumed: false,
     ...estimate,
@@ -55,15 +58,13 @@ async function dryRunIngest(options: IngestOptions, started: number): Promise<In
   };
 }
 
-/** What the document source is given; the files a folder source skips are counted into `fileSkips` by reason. */
-function sourceOptions(options: IngestOptions, onStats: (stats: Readonly<CrawlStats>) => void, fileSkips: Record<string, number>): DocumentSourceOptions {
+/** What the document source is given; the files a folder source skips go into `skips`. */
+function sourceOptions(options: IngestOptions, onStats: (stats: Readonly<CrawlStats>) => void, skips: SkipLog): DocumentSourceOptions {
   return {
     ...(options.crawl ? { crawl: options.crawl } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
     onStats,
-    onFileEvent: (event) => {
-      if (event.type === 'skip') fileSkips[event.reason] = (fileSkips[event.reason] ?? 0) + 1;
-    },
+    onFileEvent: (event) => skips.addFileEvent(event),
   };
 }
 
@@ -77,18 +78,17 @@ async function crawlOrReadInto(options: IngestOptions, collection: Collection, s
   // A start URL's user name and password are for the crawl only: the summary shows the URL without them.
   const run = startRun(options, collection, withoutCredentials(options.source), isCrawl ? (options.crawl?.maxPages ?? CRAWL_DEFAULTS.maxPages) : undefined);
   let crawlState: CrawlState | undefined;
-  const fileSkips: Record<string, number> = {};
   if (isCrawl && options.incremental !== false) {
     crawlState = await openCrawlState({ pool: options.db.pool, collectionId: collection.id, startUrl: normalizeUrl(options.source), chunking: run.chunking });
     run.summary.resumed = crawlState.resumed;
   }
   try {
-    await runStages(run, crawlDocuments(run, options, crawlState, fileSkips), { onSettled: (url, hash) => crawlState?.settled(url, hash) });
+    await runStages(run, crawlDocuments(run, options, crawlState), { onSettled: (url, hash) => crawlState?.settled(url, hash) });
   } catch (err) {
     await crawlState?.flush().catch(() => undefined);
     throw err;
   }
-  run.summary.skipped = { ...skippedCounts(run.crawlStats), ...fileSkips };
+  run.summary.skipped = skippedCounts(run.crawlStats); // the files skipped are added by finishRun
   if (crawlState) {
     // Only a crawl that reached every page may conclude that the pages it did not reach are gone.
     await crawlState.finish(run.crawlStats?.complete === true);
@@ -97,12 +97,14 @@ async function crawlOrReadInto(options: IngestOptions, collection: Collection, s
   return finishRun(run, started);
 }
 
-function crawlDocuments(run: IngestRun, options: IngestOptions, crawlState: CrawlState | undefined, fileSkips: Record<string, number>) {
+function crawlDocuments(run: IngestRun, options: IngestOptions, crawlState: CrawlState | undefined) {
   return documentSource(options.source, {
-    ...sourceOptions(options, (s) => (run.crawlStats = s), fileSkips),
+    ...sourceOptions(options, (s) => (run.crawlStats = s), run.skips),
     ...(crawlState ? { history: crawlState.history } : {}),
     onCrawlEvent: (event) => {
       crawlState?.record(event);
+      // A PDF or Word file over maxFileBytes is listed with the files skipped (the crawl counts it).
+      if (event.type === 'skip' && event.reason === 'too-large') run.skips.list({ url: event.url, reason: event.reason, message: event.message });
       // Known unchanged without fetching (sitemap lastmod) or by a 304: its document stays as stored.
       if (crawlState && event.type === 'unchanged') countSkipped(run, event.url, 'unchanged');
       options.onCrawlEvent?.(event);

@@ -7,7 +7,7 @@
  * (and other `text/*` types) is split into paragraphs, and a registered format brings its own. The
  * result carries a content hash so later stages can skip unchanged documents.
  */
-import { InputError, RaglineError, describeValue } from '../errors.js';
+import { InputError, RaglineError, UnreadableDocumentError, describeValue } from '../errors.js';
 import { contentHash } from '../extract/content-hash.js';
 import type { ExtractOptions, ExtractorResult } from '../extract/extractor.js';
 import { looksBinary } from '../extract/looks-binary.js';
@@ -23,8 +23,9 @@ export type { ExtractOptions } from '../extract/extractor.js';
 function formatOf(doc: SourceDocument): Format {
   const format = formatForContentType(doc.contentType);
   if (format !== undefined) return format;
-  throw new InputError(
+  throw new UnreadableDocumentError(
     doc.url,
+    'unsupported-type',
     `Cannot extract text from ${doc.url}: its content type ${describeValue(doc.contentType)} is not ` +
       `one ragline reads (${supportedMediaTypes().join(', ')} or another text/* type). Filter such ` +
       'documents out before extract(), or registerFormat() one that reads it.',
@@ -125,10 +126,11 @@ async function extractOne(doc: SourceDocument, options: ExtractOptions): Promise
  *
  * @param source - Pages or files, typically from the crawl or file-reading stage (a plain array
  *   works too).
- * @param options - HTML content-selection options, applied to every document.
- * @returns An async generator of extracted documents, one per source document.
+ * @param options - HTML content-selection options, applied to every document, and `onUnreadable`.
+ * @returns An async generator of extracted documents, one per source document (less those skipped
+ *   through `onUnreadable`).
  * @throws {InputError} As {@link extractDocument} (asynchronous extractors are awaited), which
- *   stops the stream.
+ *   stops the stream unless `onUnreadable` is given.
  *
  * @example
  * ```ts
@@ -137,7 +139,41 @@ async function extractOne(doc: SourceDocument, options: ExtractOptions): Promise
  */
 export async function* extract(
   source: AsyncIterable<SourceDocument> | Iterable<SourceDocument>,
-  options: ExtractOptions = {},
+  options: ExtractStageOptions = {},
 ): AsyncGenerator<ExtractedDocument> {
-  for await (const doc of source) yield await extractOne(doc, options);
+  const { onUnreadable, ...extractOptions } = options;
+  for await (const doc of source) {
+    if (onUnreadable === undefined) {
+      yield await extractOne(doc, extractOptions);
+      continue;
+    }
+    let extracted: ExtractedDocument;
+    try {
+      extracted = await extractOne(doc, extractOptions);
+    } catch (error) {
+      // Invalid options (a bad selector) are not the document's fault: they stop the stream.
+      if (!(error instanceof InputError)) throw error;
+      onUnreadable(doc, unreadable(doc, error));
+      continue;
+    }
+    yield extracted;
+  }
+}
+
+/** Options of the {@link extract} stage. */
+export interface ExtractStageOptions extends ExtractOptions {
+  /**
+   * Called for each document that cannot be read (corrupt, encrypted, image-only PDF, an
+   * extractor that crashed, a type no format reads), which is then skipped instead of ending the
+   * stream. The error says why (`reason`) in one line (`message`).
+   * @default undefined (such a document ends the stream with its `InputError`)
+   */
+  onUnreadable?: (doc: SourceDocument, error: UnreadableDocumentError) => void;
+}
+
+/** An extraction failure as a skip reason: extractors name theirs; anything else is `unreadable`. */
+function unreadable(doc: SourceDocument, error: InputError): UnreadableDocumentError {
+  if (error instanceof UnreadableDocumentError) return error;
+  const detail = (error.cause instanceof Error ? error.cause.message : undefined) ?? error.message;
+  return new UnreadableDocumentError(doc.url, 'unreadable', `Skipped ${doc.url}: its reader failed (${detail}).`, { cause: error });
 }
