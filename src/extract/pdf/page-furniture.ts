@@ -7,11 +7,15 @@ import type { PdfLine } from './pdf-lines.js';
 /** Lines from each end of a page looked at. */
 const EDGE_LINES = 3;
 
-/** The same line whatever its page number or date: digits do not count. */
-const furnitureKey = (text: string): string => text.toLowerCase().replace(/\d+/g, '#').replace(/\s+/g, ' ').trim();
+/**
+ * The same line whatever its page number: the page's own number and the page count (`3`,
+ * `Page 3 of 40`, `3/40`) do not count; other digits (a date, a version) must repeat as they are.
+ */
+const furnitureKey = (text: string, page: number, pages: number): string =>
+  text.toLowerCase().replace(new RegExp(`(?<!\\d)(?:${page}|${pages})(?!\\d)`, 'g'), '#').replace(/\s+/g, ' ').trim();
 
 /**
- * The pages' lines without those near the top or bottom that repeat (digits aside) on at least
+ * The pages' lines without those near the top or bottom that repeat (page numbers aside) on at least
  * 60% of the pages; documents under 3 pages are left as they are.
  */
 export function withoutRunningLines(pages: readonly PdfLine[][]): PdfLine[][] {
@@ -19,14 +23,14 @@ export function withoutRunningLines(pages: readonly PdfLine[][]): PdfLine[][] {
   const edges = (lines: readonly PdfLine[]): PdfLine[] =>
     lines.length <= EDGE_LINES * 2 ? [...lines] : [...lines.slice(0, EDGE_LINES), ...lines.slice(-EDGE_LINES)];
   const seen = new Map<string, number>();
-  for (const lines of pages) {
-    for (const key of new Set(edges(lines).map((l) => furnitureKey(l.text)))) seen.set(key, (seen.get(key) ?? 0) + 1);
-  }
+  pages.forEach((lines, i) => {
+    for (const key of new Set(edges(lines).map((l) => furnitureKey(l.text, i + 1, pages.length)))) seen.set(key, (seen.get(key) ?? 0) + 1);
+  });
   const least = Math.max(3, Math.ceil(pages.length * 0.6));
   const running = new Set([...seen].filter(([, n]) => n >= least).map(([key]) => key));
   if (running.size === 0) return pages.map((lines) => [...lines]);
-  return pages.map((lines) => {
+  return pages.map((lines, i) => {
     const edge = new Set(edges(lines));
-    return lines.filter((l) => !(edge.has(l) && running.has(furnitureKey(l.text))));
+    return lines.filter((l) => !(edge.has(l) && running.has(furnitureKey(l.text, i + 1, pages.length))));
   });
 }

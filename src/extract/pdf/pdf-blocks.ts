@@ -15,8 +15,9 @@ const BULLET = /^(?:[•·▪◦‣∙●○■–-]|\d{1,3}[.)])\s+/;
  * is mended; otherwise a space.
  */
 export function joinLines(first: string, next: string): string {
-  if (/\p{Ll}-$/u.test(first) && /^\p{Ll}/u.test(next)) return first.slice(0, -1) + next;
-  return `${first} ${next}`;
+  // A hyphen, a soft hyphen or a Unicode hyphen after a lower-case letter, then a lower-case letter.
+  if (/\p{Ll}[-\u00ad\u2010]$/u.test(first) && /^\p{Ll}/u.test(next)) return first.slice(0, -1) + next;
+  return `${first.replace(/\u00ad$/, '')} ${next}`;
 }
 
 /** The block being built, and the last line added to it. */
