@@ -132,7 +132,7 @@ describe('registerFormat', () => {
     const events: ReadFilesEvent[] = [];
     const docs = await collect(readFiles(root, { onEvent: (event) => events.push(event) }));
     expect(docs.map((d) => [path.basename(d.url), d.contentType])).toEqual([['prices.CSV', 'text/csv'], ['readme.md', 'text/markdown']]);
-    expect(events.find((e) => e.type === 'skip')?.message).toMatch(/photo\.jpg: not \.html, \.htm, \.md, \.markdown, \.txt or \.csv\./);
+    expect(events.find((e) => e.type === 'skip')?.message).toMatch(/photo\.jpg: not \.html, \.htm, \.md, \.markdown, \.txt, \.pdf, \.docx or \.csv\./);
     const extracted = await collect(extract(docs));
     expect(extracted.map((d) => [d.title, d.blocks.map((b) => [b.kind, b.text])])).toEqual([
       ['prices.CSV', [['table', 'fruit | price\napple | 3']]],
