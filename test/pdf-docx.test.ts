@@ -46,6 +46,8 @@ ${page('Incidents', filler('incident response') + filler('postmortems'), true)}
 }
 
 interface Fixtures {
+  /** Whether the folder holds an encrypted PDF (qpdf made it). */
+  encrypted?: boolean;
   dir: string;
   folder: string;
   site: string;
@@ -79,11 +81,14 @@ async function makeFixtures(): Promise<Fixtures> {
   await writeFile(scanHtml, `<!doctype html><html><body style="margin:0"><img src="shot.png" width="400" height="300"></body></html>`);
   await printToPdf(chromium, scanHtml, path.join(folder, 'scan.pdf'), false);
   await writeFile(path.join(folder, 'photo.xyz'), 'not a document');
+  // An encrypted PDF, when qpdf is there to make one.
+  const qpdf = await which('qpdf');
+  if (qpdf) await run(qpdf, ['--encrypt', 'secret', 'owner', '256', '--', handbook, path.join(folder, 'locked.pdf')]);
   // A site whose page links the PDF, and a copy of it without extension (found by its magic bytes).
   await copyFile(handbook, path.join(site, 'handbook.pdf'));
   await copyFile(handbook, path.join(site, 'download'));
   await writeFile(path.join(site, 'index.html'), '<!doctype html><html><head><title>Site</title></head><body><main><h1>Site</h1><p>Read <a href="handbook.pdf">the handbook</a> or <a href="download">download it</a>.</p></main></body></html>');
-  return { dir, folder, site, handbook };
+  return { dir, folder, site, handbook, encrypted: qpdf !== undefined };
 }
 
 let fixtures: Fixtures;
@@ -127,8 +132,11 @@ describeEachDatabase('PDF and Word files', (backend) => {
   test('a folder ingest stores the PDF and the Word file and lists the bad files with their reasons', async () => {
     if (fixtures.skip) return;
     const summary = await ingestJson([fixtures.folder, '--collection', 'handbook']);
-    expect(summary).toMatchObject({ documents: 2, new: 2, skipped: { corrupt: 1, 'image-only': 1, 'unsupported-type': 1 } });
+    const encrypted = fixtures.encrypted ? { encrypted: 1 } : {};
+    expect(summary).toMatchObject({ documents: 2, new: 2, skipped: { corrupt: 1, 'image-only': 1, 'unsupported-type': 1, ...encrypted } });
     const byName = Object.fromEntries(summary.skippedFiles.map((f) => [path.basename(f.path ?? ''), f]));
+    if (fixtures.encrypted) expect(byName['locked.pdf']).toMatchObject({ reason: 'encrypted', message: expect.stringMatching(/encrypted PDF/) });
+    else console.log('No encrypted PDF in the folder: qpdf is not installed.');
     expect(byName['corrupt.pdf']).toMatchObject({ reason: 'corrupt', path: path.join(fixtures.folder, 'corrupt.pdf'), message: expect.stringMatching(/not a readable PDF/) });
     expect(byName['scan.pdf']).toMatchObject({ reason: 'image-only', message: expect.stringMatching(/image only: OCR is not built/) });
     expect(byName['photo.xyz']).toMatchObject({ reason: 'unsupported-type' });
@@ -163,6 +171,15 @@ describeEachDatabase('PDF and Word files', (backend) => {
     if (fixtures.skip) return;
     const summary = await ingestJson([fixtures.folder, '--collection', 'handbook']);
     expect(summary).toMatchObject({ documents: 2, unchanged: 2, new: 0, changed: 0, embeddedChunks: 0, embeddedTokens: 0 });
+  });
+
+  test('without --json each skipped file gets its line, and a dry run goes past the bad files too', async () => {
+    if (fixtures.skip) return;
+    const r = await cli(['ingest', fixtures.folder, '--collection', 'handbook', '--dry-run']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/^Skipped .*corrupt\.pdf: not a readable PDF/m);
+    expect(r.stderr).toMatch(/^Skipped .*scan\.pdf: image only: OCR is not built/m);
+    expect(r.stderr).toMatch(/Dry run for "handbook": 2 pages .*files skipped \(.*corrupt 1/);
   });
 
   test('a crawled page linking a PDF gets the PDF ingested, typed by extension or by its first bytes', async () => {
