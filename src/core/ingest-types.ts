@@ -65,7 +65,7 @@ export interface IngestBaseOptions {
 
 /** Options of {@link ingest}. */
 export interface IngestOptions extends IngestBaseOptions {
-  /** A start URL (http/https) or a local file or folder of .html, .md and .txt files. */
+  /** A start URL (http/https) or a local file or folder of .html, .md, .txt, .pdf and .docx files. */
   source: string;
   /** Crawl options (page limit, concurrency, private networks...). */
   crawl?: Omit<CrawlOptions, 'onEvent' | 'signal'>;
