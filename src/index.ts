@@ -6,7 +6,7 @@
  * `ragline/stages`, `ragline/store`, `ragline/openai`, `ragline/retrieval`, `ragline/meetings`,
  * `ragline/jobs`, `ragline/server`. This module only re-exports, by name.
  */
-export { RaglineError, ConfigError, FetchError, ModelError, StoreError, InputError, type RaglineErrorOptions } from './errors.js';
+export { RaglineError, ConfigError, FetchError, ModelError, StoreError, InputError, UnreadableDocumentError, type RaglineErrorOptions } from './errors.js';
 export type { SourceDocument, ExtractedDocument, Block, BlockKind, Chunk, EmbeddedChunk, ChunkedDocument, EmbeddedDocument } from './types.js';
 export {
   DEFAULT_COLLECTION,
@@ -24,7 +24,7 @@ export {
   SERVER_DEFAULTS,
 } from './options/defaults.js';
 
-export { ingest, type IngestOptions, type IngestBaseOptions, type IngestProgress, type IngestSummary } from './core/ingest.js';
+export { ingest, type IngestOptions, type IngestBaseOptions, type IngestProgress, type IngestSummary, type SkippedFile } from './core/ingest.js';
 export { ingestDocuments, type IngestDocumentsOptions, type TextDocument } from './core/ingest-documents.js';
 export { search, type SearchCollectionOptions, type EmbeddingChoice } from './core/search.js';
 export { ask, askStream, type AskOptions, type AskEvent, type AskResult } from './core/ask.js';

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ConfigError, InputError } from '../src/errors.js';
+import { ConfigError, InputError, UnreadableDocumentError } from '../src/errors.js';
 import type { Format } from '../src/formats/format.js';
 import {
   formatForContentType,
@@ -181,6 +181,34 @@ describe('registerFormat', () => {
     } finally {
       await new Promise((resolve) => server.close(resolve));
     }
+  });
+
+  test('with onUnreadable, a document whose reader crashes or refuses it is skipped with its reason and the stream goes on', async () => {
+    registerFormat({
+      name: 'crashy',
+      extensions: ['crash'],
+      mediaTypes: ['application/x-crashy'],
+      body: 'bytes',
+      extract: (bytes, doc) => {
+        if (bytes[0] === 1) throw new UnreadableDocumentError(doc.url, 'encrypted', `Skipped ${doc.url}: locked.`);
+        throw new TypeError('Cannot read properties of undefined');
+      },
+    });
+    const doc = (url: string, contentType: string, body: string | Uint8Array): SourceDocument => ({ url, contentType, body, fetchedAt: new Date() });
+    const skipped: Array<[string, string, string]> = [];
+    const docs = await collect(
+      extract([doc('file:///a.crash', 'application/x-crashy', new Uint8Array([0])), doc('file:///b.crash', 'application/x-crashy', new Uint8Array([1])), doc('file:///c.gif', 'image/gif', 'GIF89a'), doc('file:///d.txt', 'text/plain', 'Still here.')], {
+        onUnreadable: (d, error) => skipped.push([d.url, error.reason, error.message]),
+      }),
+    );
+    expect(docs.map((d) => d.url)).toEqual(['file:///d.txt']);
+    expect(skipped).toEqual([
+      ['file:///a.crash', 'unreadable', 'Skipped file:///a.crash: its reader failed (Cannot read properties of undefined).'],
+      ['file:///b.crash', 'encrypted', 'Skipped file:///b.crash: locked.'],
+      ['file:///c.gif', 'unsupported-type', expect.stringMatching(/file:\/\/\/c\.gif.*image\/gif/)],
+    ]);
+    // Without it, the first such document ends the stream, as before.
+    await expect(collect(extract([doc('file:///a.crash', 'application/x-crashy', new Uint8Array([0]))]))).rejects.toThrow(InputError);
   });
 
   test('a text format given bytes gets them decoded', () => {
