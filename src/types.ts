@@ -56,7 +56,10 @@ export interface ExtractedDocument {
   fetchedAt: Date;
   /** Main content in document order. Empty when the page has no readable content. */
   blocks: Block[];
-  /** sha256 (hex) of the extracted text: equal hashes mean nothing to re-chunk or re-embed. */
+  /**
+   * sha256 (hex) of the extracted text — of the file's bytes for a binary format (PDF, Word): equal
+   * hashes mean nothing to re-chunk or re-embed.
+   */
   contentHash: string;
 }
 

@@ -2,7 +2,7 @@
  * One ingest run, whatever its documents come from: the collection opened (created if need be),
  * the stages composed, the summary counted.
  *
- *   documents ─▶ extract ─▶ skipUnchanged ─▶ chunk ─▶ addMetadata ─▶ embed | embedWithBatchApi ─▶ store
+ *   documents ─▶ skipUnchangedFiles ─▶ extract ─▶ skipUnchanged ─▶ chunk ─▶ addMetadata ─▶ embed | embedWithBatchApi ─▶ store
  */
 import { pipe } from '../iter/pipe.js';
 import { DEFAULT_COLLECTION } from '../options/defaults.js';
@@ -12,7 +12,7 @@ import { chunk, chunkingFingerprint, type ChunkOptions } from '../stages/chunk.j
 import { embed } from '../stages/embed.js';
 import { embedWithBatchApi } from '../embed/batch-api.js';
 import { embeddingCost } from '../models/cost.js';
-import { skipUnchanged, store, type DocumentOutcome } from '../stages/store.js';
+import { skipUnchanged, skipUnchangedFiles, store, type DocumentOutcome } from '../stages/store.js';
 import { addMetadata, checkMetadata, metadataFingerprint, type ChunkMetadata } from '../stages/metadata.js';
 import { checkHnswSettings, dropCollection, ensureCollection, getCollection, type Collection } from '../store/collections.js';
 import { findCachedEmbeddings } from '../store/documents.js';
@@ -142,6 +142,17 @@ export async function runStages(run: IngestRun, documents: AsyncIterable<SourceD
   };
   const stored = pipe(
     documents,
+    // An unchanged PDF or Word file is known by its bytes: it is not parsed again.
+    (docs) =>
+      skipUnchangedFiles(docs, {
+        pool,
+        collection,
+        chunking,
+        onSkip: (doc, hash) => {
+          onSettled?.(doc.url, hash);
+          countSkipped(run, doc.url, 'unchanged');
+        },
+      }),
     (docs) =>
       mapDocs(
         extract(docs, {

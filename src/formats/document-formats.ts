@@ -23,6 +23,7 @@ export const pdfFormat: BytesFormat = {
   mediaTypes: ['application/pdf', 'application/x-pdf'],
   sniff: sniffPdf,
   body: 'bytes',
+  version: '1',
   extract: (bytes, doc) => extractPdf(bytes, doc.url),
 };
 
@@ -32,5 +33,6 @@ export const docxFormat: BytesFormat = {
   mediaTypes: ['application/vnd.openxmlformats-officedocument.wordprocessingml.document'],
   sniff: sniffDocx,
   body: 'bytes',
+  version: '1',
   extract: (bytes, doc, options) => extractDocx(bytes, doc.url, options),
 };

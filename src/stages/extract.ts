@@ -8,7 +8,7 @@
  * result carries a content hash so later stages can skip unchanged documents.
  */
 import { InputError, RaglineError, UnreadableDocumentError, describeValue } from '../errors.js';
-import { contentHash } from '../extract/content-hash.js';
+import { bytesContentHash, contentHash } from '../extract/content-hash.js';
 import type { ExtractOptions, ExtractorResult } from '../extract/extractor.js';
 import { looksBinary } from '../extract/looks-binary.js';
 import { nameFromUrl } from '../extract/name-from-url.js';
@@ -57,8 +57,25 @@ function extractionError(doc: SourceDocument, error: unknown): RaglineError {
   return new InputError(doc.url, `Could not extract ${doc.url}: ${reason}`, { cause: error });
 }
 
+/**
+ * The content hash of a document: of its bytes for a binary format (known before parsing, see
+ * {@link sourceContentHash}), else of its title and blocks.
+ */
+function hashOf(format: Format, doc: SourceDocument, title: string, blocks: ExtractorResult['blocks']): string {
+  return sourceContentHash(format, doc) ?? contentHash(title, blocks);
+}
+
+/**
+ * The content hash of a binary document (PDF, Word) read from its bytes, before it is parsed:
+ * what `ExtractedDocument.contentHash` will be. Undefined for text formats, whose hash is of the
+ * extracted text, and for documents no format reads.
+ */
+export function sourceContentHash(format: Format | undefined, doc: SourceDocument): string | undefined {
+  return format?.body === 'bytes' && doc.body instanceof Uint8Array ? bytesContentHash(format.name, format.version, doc.body) : undefined;
+}
+
 /** The extractor's result with the URL's name as fallback title and the content hash. */
-function completed(doc: SourceDocument, result: ExtractorResult): ExtractedDocument {
+function completed(format: Format, doc: SourceDocument, result: ExtractorResult): ExtractedDocument {
   const title = result.title ?? nameFromUrl(doc.url);
   return {
     url: doc.url,
@@ -66,7 +83,7 @@ function completed(doc: SourceDocument, result: ExtractorResult): ExtractedDocum
     contentType: doc.contentType,
     fetchedAt: doc.fetchedAt,
     blocks: result.blocks,
-    contentHash: contentHash(title, result.blocks),
+    contentHash: hashOf(format, doc, title, result.blocks),
   };
 }
 
@@ -106,7 +123,7 @@ export function extractDocument(doc: SourceDocument, options: ExtractOptions = {
       `Cannot extract ${doc.url} synchronously: the ${format.name} format's extractor is asynchronous. Use extract().`,
     );
   }
-  return completed(doc, result);
+  return completed(format, doc, result);
 }
 
 /** {@link extractDocument} for extractors synchronous or not. */
@@ -118,7 +135,7 @@ async function extractOne(doc: SourceDocument, options: ExtractOptions): Promise
   } catch (error) {
     throw extractionError(doc, error);
   }
-  return completed(doc, result);
+  return completed(format, doc, result);
 }
 
 /**
