@@ -195,6 +195,15 @@ describeEachDatabase('PDF and Word files', (backend) => {
     expect(r.stderr).toMatch(/Dry run for "handbook": 2 pages .*files skipped \(.*corrupt 1/);
   });
 
+  test('--max-file-bytes bounds the PDF and Word files of a folder too, each listed with the reason', async () => {
+    if (fixtures.skip) return;
+    const summary = await ingestJson([fixtures.folder, '--collection', 'handbook', '--dry-run', '--max-file-bytes', '1000']);
+    const tooLarge = summary.skippedFiles.filter((f) => f.reason === 'too-large').map((f) => path.basename(f.path ?? ''));
+    expect(tooLarge).toEqual(expect.arrayContaining(['handbook.pdf', 'dead-letters.docx', 'scan.pdf']));
+    expect(summary.skippedFiles.find((f) => f.path?.endsWith('handbook.pdf'))?.message).toMatch(/exceeds maxFileBytes \(1000\)/);
+    expect(summary.documents).toBe(0);
+  });
+
   test('a crawled page linking a PDF gets the PDF ingested, typed by extension or by its first bytes', async () => {
     if (fixtures.skip) return;
     const summary = await ingestJson([site.url, '--collection', 'site', '--allow-private-network']);

@@ -9,10 +9,11 @@ const EDGE_LINES = 3;
 
 /**
  * The same line whatever its page number: the page's own number and the page count (`3`,
- * `Page 3 of 40`, `3/40`) do not count; other digits (a date, a version) must repeat as they are.
+ * `Page 3 of 40`, `3/40`) do not count; other digits (a date, a version, the `3` of `tmp-a3b`)
+ * must repeat as they are.
  */
 const furnitureKey = (text: string, page: number, pages: number): string =>
-  text.toLowerCase().replace(new RegExp(`(?<!\\d)(?:${page}|${pages})(?!\\d)`, 'g'), '#').replace(/\s+/g, ' ').trim();
+  text.toLowerCase().replace(new RegExp(`(?<![\\p{L}\\p{N}])(?:${page}|${pages})(?![\\p{L}\\p{N}])`, 'gu'), '#').replace(/\s+/g, ' ').trim();
 
 /**
  * The pages' lines without those near the top or bottom that repeat (page numbers aside) on at least
