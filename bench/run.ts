@@ -7,6 +7,7 @@
  *   copy          the server write path against a raw binary COPY and a multi-row INSERT, 100k rows
  *   search-scale  HNSW search at 100k chunks: p50/p95 and recall@10 against exact search
  *   jobs          durable ingestion jobs worked by 1 and by 3 worker processes
+ *   pdf           PDF pages/s and peak RSS next to LangChain.js's PDFLoader (pdf-parse); needs chromium
  *
  * The last three need a Postgres server (DATABASE_URL) and say so in one line without it.
  * `BENCH_ONLY=copy,jobs` runs a subset. The others (crawl, embed-rate, serve, minutes) run alone:
@@ -22,6 +23,7 @@ const SUITES: Array<{ name: string; env?: Record<string, string> }> = [
   { name: 'copy', env: { BENCH_ROWS: process.env.BENCH_ROWS ?? '100000' } },
   { name: 'search-scale' },
   { name: 'jobs' },
+  { name: 'pdf' },
 ];
 
 const only = process.env.BENCH_ONLY?.split(',').map((s) => s.trim()).filter(Boolean);

@@ -100,6 +100,20 @@ export class InputError extends RaglineError {
   }
 }
 
+/**
+ * A document that cannot be read (corrupt, encrypted, without a text layer, over the size limit):
+ * the ingest skips it, counts it under `reason` and goes on with the other documents.
+ */
+export class UnreadableDocumentError extends InputError {
+  /** Why, as a stable word: `corrupt`, `encrypted`, `image-only`, `too-large`, `unreadable`. */
+  readonly reason: string;
+
+  constructor(source: string, reason: string, message: string, options: RaglineErrorOptions = {}) {
+    super(source, message, options);
+    this.reason = reason;
+  }
+}
+
 /** Describe a value for an error message: `` `0` (number)``, as p-queue and ky do. */
 export function describeValue(value: unknown): string {
   // String() for numbers: JSON would show Infinity and NaN as null (and cannot show a bigint).

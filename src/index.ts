@@ -6,7 +6,7 @@
  * `ragline/stages`, `ragline/store`, `ragline/openai`, `ragline/retrieval`, `ragline/meetings`,
  * `ragline/jobs`, `ragline/server`. This module only re-exports, by name.
  */
-export { RaglineError, ConfigError, FetchError, ModelError, StoreError, InputError, type RaglineErrorOptions } from './errors.js';
+export { RaglineError, ConfigError, FetchError, ModelError, StoreError, InputError, UnreadableDocumentError, type RaglineErrorOptions } from './errors.js';
 export type { SourceDocument, ExtractedDocument, Block, BlockKind, Chunk, EmbeddedChunk, ChunkedDocument, EmbeddedDocument } from './types.js';
 export {
   DEFAULT_COLLECTION,

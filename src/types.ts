@@ -40,6 +40,11 @@ export interface Block {
   headingPath: string[];
   /** Heading level 1-6, for `heading` blocks only. */
   level?: number;
+  /**
+   * 1-based page of a paged document (PDF) the block is on. The chunk stage gives a chunk the page
+   * of its first block: its URL becomes `url#page=N` and its metadata `{ page: N }`.
+   */
+  page?: number;
 }
 
 /** A document reduced to its main content. */
@@ -51,7 +56,10 @@ export interface ExtractedDocument {
   fetchedAt: Date;
   /** Main content in document order. Empty when the page has no readable content. */
   blocks: Block[];
-  /** sha256 (hex) of the extracted text: equal hashes mean nothing to re-chunk or re-embed. */
+  /**
+   * sha256 (hex) of the extracted text — of the file's bytes for a binary format (PDF, Word): equal
+   * hashes mean nothing to re-chunk or re-embed.
+   */
   contentHash: string;
 }
 

@@ -2,6 +2,7 @@
  * The Node versions `engines` promises are the ones every installed package accepts: `npm ci` on
  * the oldest supported Node prints no EBADENGINE warning (issue 15.6: docx pulled nanoid@6, which
  * asks for Node 22; package.json's `overrides` pins docx's nanoid to 5.x, which docx bundles anyway).
+ * The oldest is 20.19.0 since the PDF reader: pdfjs-dist 5 asks for it (20.19 can `require` ESM).
  */
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -22,7 +23,7 @@ test("every package in the lock file accepts the oldest Node that ragline's engi
   const root = packageRoot();
   const own = JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8')) as { engines: { node: string } };
   const oldest = minVersion(own.engines.node)!.version;
-  expect(oldest).toBe('20.18.1');
+  expect(oldest).toBe('20.19.0');
   const lock = JSON.parse(await readFile(path.join(root, 'package-lock.json'), 'utf8')) as Lock;
   const refusing = Object.entries(lock.packages)
     .filter(([name, p]) => name !== '' && !Array.isArray(p.engines) && typeof p.engines?.node === 'string' && !satisfies(oldest, p.engines.node))

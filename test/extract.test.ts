@@ -555,8 +555,8 @@ describe('extract: plain text and dispatch', () => {
   });
 
   test('a non-text content type is an InputError naming the document', () => {
-    expect(() => extractDocument(source('%PDF-1.7', 'application/pdf', 'https://x.test/a.pdf'))).toThrow(InputError);
-    expect(() => extractDocument(source('%PDF-1.7', 'application/pdf', 'https://x.test/a.pdf'))).toThrow(/https:\/\/x\.test\/a\.pdf.*application\/pdf/);
+    expect(() => extractDocument(source('GIF89a', 'image/gif', 'https://x.test/a.gif'))).toThrow(InputError);
+    expect(() => extractDocument(source('GIF89a', 'image/gif', 'https://x.test/a.gif'))).toThrow(/https:\/\/x\.test\/a\.gif.*image\/gif/);
   });
 
   test('binary data given as text yields no blocks whatever the type', () => {

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ConfigError, InputError } from '../src/errors.js';
+import { ConfigError, InputError, UnreadableDocumentError } from '../src/errors.js';
 import type { Format } from '../src/formats/format.js';
 import {
   formatForContentType,
@@ -34,7 +34,7 @@ describe('the built-in formats', () => {
     ]);
     expect(formatForFile('image.png')).toBeUndefined();
     expect(formatForFile('Makefile')).toBeUndefined();
-    expect(supportedExtensions()).toEqual(['html', 'htm', 'md', 'markdown', 'txt']);
+    expect(supportedExtensions()).toEqual(['html', 'htm', 'md', 'markdown', 'txt', 'pdf', 'docx']);
   });
 
   test('are found by content type with parameters and in any case; other text/* types are plain text', () => {
@@ -42,7 +42,8 @@ describe('the built-in formats', () => {
     expect(nameOf(formatForContentType('Application/XHTML+XML'))).toBe('html');
     expect(nameOf(formatForContentType('TEXT/X-MARKDOWN'))).toBe('markdown');
     expect(nameOf(formatForContentType('text/csv'))).toBe('text');
-    expect(formatForContentType('application/pdf')).toBeUndefined();
+    expect(nameOf(formatForContentType('application/pdf'))).toBe('pdf');
+    expect(formatForContentType('image/png')).toBeUndefined();
   });
 
   test('a response is its media type; text/plain defers to a text format of the URL extension', () => {
@@ -68,6 +69,9 @@ describe('the built-in formats', () => {
     const page = Buffer.concat([bom, Buffer.from('\n<!-- generated -->\n<!DOCTYPE html><html><p>x</p>')]);
     expect(nameOf(formatForResponse('', 'https://x.test/page', page).format)).toBe('html');
     expect(nameOf(formatForResponse('', 'https://x.test/page', '  <html lang="en">').format)).toBe('html');
+    expect(nameOf(formatForResponse('', 'https://x.test/download?id=3', Buffer.from('%PDF-1.7\n%\xe2\xe3')).format)).toBe('pdf');
+    const docx = Buffer.concat([Buffer.from([0x50, 0x4b, 0x03, 0x04]), Buffer.alloc(26), Buffer.from('[Content_Types].xml')]);
+    expect(nameOf(formatForResponse('application/octet-stream', 'https://x.test/get/42', docx).format)).toBe('docx');
     const unknown = formatForResponse('binary/octet-stream', 'https://x.test/blob', Buffer.from([0, 1, 2, 3]));
     expect(unknown).toMatchObject({ format: undefined, reason: 'unrecognised' });
   });
@@ -121,14 +125,14 @@ describe('registerFormat', () => {
     registerFormat(csv);
     expect(nameOf(formatForFile('prices.csv'))).toBe('csv');
     expect(nameOf(formatForResponse('text/csv; charset=utf-8', 'https://x.test/prices').format)).toBe('csv');
-    expect(supportedExtensions()).toEqual(['html', 'htm', 'md', 'markdown', 'txt', 'csv']);
+    expect(supportedExtensions()).toEqual(['html', 'htm', 'md', 'markdown', 'txt', 'pdf', 'docx', 'csv']);
     await fs.writeFile(path.join(root, 'prices.CSV'), 'fruit,price\napple,3\n');
     await fs.writeFile(path.join(root, 'readme.md'), '# Prices');
     await fs.writeFile(path.join(root, 'photo.jpg'), Buffer.from([0xff, 0xd8, 0xff]));
     const events: ReadFilesEvent[] = [];
     const docs = await collect(readFiles(root, { onEvent: (event) => events.push(event) }));
     expect(docs.map((d) => [path.basename(d.url), d.contentType])).toEqual([['prices.CSV', 'text/csv'], ['readme.md', 'text/markdown']]);
-    expect(events.find((e) => e.type === 'skip')?.message).toMatch(/photo\.jpg: not \.html, \.htm, \.md, \.markdown, \.txt or \.csv\./);
+    expect(events.find((e) => e.type === 'skip')?.message).toMatch(/photo\.jpg: not \.html, \.htm, \.md, \.markdown, \.txt, \.pdf, \.docx or \.csv\./);
     const extracted = await collect(extract(docs));
     expect(extracted.map((d) => [d.title, d.blocks.map((b) => [b.kind, b.text])])).toEqual([
       ['prices.CSV', [['table', 'fruit | price\napple | 3']]],
@@ -153,7 +157,7 @@ describe('registerFormat', () => {
     await expect(collect(extract([asText]))).rejects.toThrow(InputError);
   });
 
-  test('the crawl yields a registered text format by its content type, and skips bytes formats by name', async () => {
+  test('the crawl yields registered text and bytes formats by their content type, bytes as bytes', async () => {
     const files: Record<string, [string, string | Buffer]> = {
       '/': ['text/html', '<html><body><main><h1>Index</h1><p>See <a href="/prices">prices</a> and <a href="/notes">notes</a>.</p></main></body></html>'],
       '/prices': ['text/csv; charset=utf-8', 'fruit,price\napple,3\n'],
@@ -169,14 +173,42 @@ describe('registerFormat', () => {
       const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
       const events: CrawlEvent[] = [];
       const pages = await collect(crawl(`${base}/`, { allowPrivateNetwork: true, robots: false, sitemaps: false, onEvent: (e) => events.push(e) }));
-      expect(pages.map((p) => [new URL(p.url).pathname, p.contentType])).toEqual([['/', 'text/html'], ['/prices', 'text/csv']]);
-      const skipped = events.filter((e) => e.type === 'skip');
-      expect(skipped).toEqual([expect.objectContaining({ url: `${base}/notes`, reason: 'content-type' })]);
+      expect(pages.map((p) => [new URL(p.url).pathname, p.contentType])).toEqual([['/', 'text/html'], ['/prices', 'text/csv'], ['/notes', 'application/x-ragline-test']]);
+      expect(pages[2]?.body).toBeInstanceOf(Uint8Array);
+      expect(events.filter((e) => e.type === 'skip')).toEqual([]);
       const [, prices] = await collect(extract(pages));
       expect(prices?.blocks.map((b) => b.text)).toEqual(['fruit | price\napple | 3']);
     } finally {
       await new Promise((resolve) => server.close(resolve));
     }
+  });
+
+  test('with onUnreadable, a document whose reader crashes or refuses it is skipped with its reason and the stream goes on', async () => {
+    registerFormat({
+      name: 'crashy',
+      extensions: ['crash'],
+      mediaTypes: ['application/x-crashy'],
+      body: 'bytes',
+      extract: (bytes, doc) => {
+        if (bytes[0] === 1) throw new UnreadableDocumentError(doc.url, 'encrypted', `Skipped ${doc.url}: locked.`);
+        throw new TypeError('Cannot read properties of undefined');
+      },
+    });
+    const doc = (url: string, contentType: string, body: string | Uint8Array): SourceDocument => ({ url, contentType, body, fetchedAt: new Date() });
+    const skipped: Array<[string, string, string]> = [];
+    const docs = await collect(
+      extract([doc('file:///a.crash', 'application/x-crashy', new Uint8Array([0])), doc('file:///b.crash', 'application/x-crashy', new Uint8Array([1])), doc('file:///c.gif', 'image/gif', 'GIF89a'), doc('file:///d.txt', 'text/plain', 'Still here.')], {
+        onUnreadable: (d, error) => skipped.push([d.url, error.reason, error.message]),
+      }),
+    );
+    expect(docs.map((d) => d.url)).toEqual(['file:///d.txt']);
+    expect(skipped).toEqual([
+      ['file:///a.crash', 'unreadable', 'Skipped file:///a.crash: its reader failed (Cannot read properties of undefined).'],
+      ['file:///b.crash', 'encrypted', 'Skipped file:///b.crash: locked.'],
+      ['file:///c.gif', 'unsupported-type', expect.stringMatching(/file:\/\/\/c\.gif.*image\/gif/)],
+    ]);
+    // Without it, the first such document ends the stream, as before.
+    await expect(collect(extract([doc('file:///a.crash', 'application/x-crashy', new Uint8Array([0]))]))).rejects.toThrow(InputError);
   });
 
   test('a text format given bytes gets them decoded', () => {

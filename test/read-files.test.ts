@@ -120,7 +120,7 @@ describe('readFiles of other paths', () => {
 
   test('a single file of an unsupported type is a ConfigError', async () => {
     await expect(collect(readFiles(path.join(root, 'image.png')))).rejects.toThrow(
-      /is not a supported file type; ragline reads \.html, \.htm, \.md, \.markdown and \.txt files\./,
+      /is not a supported file type; ragline reads \.html, \.htm, \.md, \.markdown, \.txt, \.pdf and \.docx files\./
     );
   });
 

@@ -17,10 +17,16 @@ interface AskFlags extends ModelFlags {
   json?: boolean;
 }
 
+/** A source's title, with the page of a PDF passage (its URL ends in `#page=N`): "Title, p. 3". */
+function citedTitle(source: AnswerSource): string {
+  const page = /#page=(\d+)$/.exec(source.url)?.[1];
+  return page === undefined ? source.title : `${source.title}, p. ${page}`;
+}
+
 /** The cited sources, numbered as in the answer; or, when nothing is cited, the pages searched. */
 export function formatSources(sources: readonly AnswerSource[]): string {
   const cited = sources.filter((s) => s.cited);
-  if (cited.length > 0) return `Sources:\n${cited.map((s) => `[${s.number}] ${s.title} — ${displayUrl(s.url)}`).join('\n')}`;
+  if (cited.length > 0) return `Sources:\n${cited.map((s) => `[${s.number}] ${citedTitle(s)} — ${displayUrl(s.url)}`).join('\n')}`;
   if (sources.length === 0) return 'Nothing in the collection matched the question.';
   return `Searched: ${sources.map((s) => displayUrl(s.url)).join(', ')}`;
 }

@@ -64,12 +64,12 @@ function skippedPart(s: IngestSummary, hint = false): string {
   const total = Object.values(s.skipped).reduce((n, v) => n + v, 0);
   if (!total) return '';
   const what = isCrawlSource(s.source) ? (total === 1 ? 'URL' : 'URLs') : total === 1 ? 'file' : 'files';
-  return `· ${total} ${what} skipped: ${describeSkips(s.skippedItems ?? [], s.skipped)}${hint && s.skippedItems?.length ? ' (--verbose lists them)' : ''}`;
+  return `· ${total} ${what} skipped: ${describeSkips(s.skippedItems, s.skipped)}${hint && s.skippedItems.length ? ' (--verbose lists them)' : ''}`;
 }
 
 /** The lines of `--verbose`: each skipped URL or file with its reason in words. */
 export function skippedLines(s: IngestSummary): string[] {
-  const items = s.skippedItems ?? [];
+  const items = s.skippedItems;
   if (items.length === 0) return [];
   return [`Skipped ${items.length} ${isCrawlSource(s.source) ? 'URL' : 'file'}${items.length === 1 ? '' : 's'}:`, ...items.map((i) => `  ${displayUrl(i.url)} — ${skipWords(i)}`)];
 }
@@ -90,7 +90,7 @@ export function summaryLine(s: IngestSummary, hint = false): string {
 
 export function ingestCommand(io: CliIo): Command {
   const cmd = addIngestFlags(
-    new Command('ingest').description('crawl a website (or read a folder of .html/.md/.txt files) into a collection').argument('<source>', 'start URL (http/https), or a file or folder'),
+    new Command('ingest').description('crawl a website (or read a folder of .html/.md/.txt/.pdf/.docx files) into a collection').argument('<source>', 'start URL (http/https), or a file or folder'),
   )
     .option('--json', 'print the summary as JSON')
     .option('--dry-run', 'count pages, chunks and tokens and estimate the price, without embedding or writing anything')

@@ -37,6 +37,7 @@ function collectPattern(value: string, previous: string[] | undefined): string[]
 export function addIngestFlags(cmd: Command, which: { collectionAndModel?: boolean } = {}): Command {
   cmd
     .option('--max-pages <n>', withDefault('stop a site crawl after this many pages', CRAWL_DEFAULTS.maxPages), parseInteger('maxPages'))
+    .option('--max-file-bytes <n>', withDefault('largest PDF or Word file downloaded or read, in bytes; larger ones are skipped with reason too-large', CRAWL_DEFAULTS.maxFileBytes), parseInteger('maxFileBytes'))
     .option('--concurrency <n>', withDefault('pages fetched at once', CRAWL_DEFAULTS.concurrency), parseInteger('concurrency'))
     .option('--chunk-tokens <n>', withDefault('largest chunk in tokens', CHUNK_DEFAULTS.maxTokens), parseInteger('chunkTokens', 32))
     .option('--chunk-overlap <n>', withDefault('tokens repeated between consecutive chunks', CHUNK_DEFAULTS.overlapTokens), parseInteger('chunkOverlap', 0))
@@ -73,6 +74,7 @@ export function ingestSettings(flags: IngestFlags): IngestSettings {
   const index = { m: flags.m, efConstruction: flags.efConstruction, efSearch: flags.efSearch };
   return {
     maxPages: flags.maxPages,
+    maxFileBytes: flags.maxFileBytes,
     concurrency: flags.concurrency,
     chunkTokens: flags.chunkTokens,
     chunkOverlap: flags.chunkOverlap,

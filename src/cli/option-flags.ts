@@ -12,6 +12,7 @@ import { ConfigError } from '../errors.js';
 export const OPTION_FLAGS: Readonly<Record<string, string>> = {
   // Crawl and HTTP
   maxPages: '--max-pages',
+  maxFileBytes: '--max-file-bytes',
   maxDepth: '--max-depth',
   concurrency: '--concurrency',
   scope: '--scope',

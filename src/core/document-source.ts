@@ -13,6 +13,7 @@ export function isCrawlSource(source: string): boolean {
 
 /** Options of {@link documentSource}. */
 export interface DocumentSourceOptions {
+  /** Crawl options; their `maxFileBytes` bounds the PDF and Word files of a folder too. */
   crawl?: Omit<CrawlOptions, 'onEvent' | 'signal'>;
   /** Called with the crawl's running statistics after every crawl event. */
   onStats?: (stats: Readonly<CrawlStats>) => void;
@@ -48,5 +49,6 @@ export function documentSource(source: string, options: DocumentSourceOptions = 
   if (!existsSync(path)) {
     throw new ConfigError('source', source, `Cannot ingest "${source}": it is not an http(s) URL and no such file or folder exists.`);
   }
-  return readFiles(path, options.onFileEvent ? { onEvent: options.onFileEvent } : {});
+  const maxFileBytes = options.crawl?.maxFileBytes;
+  return readFiles(path, { ...(options.onFileEvent ? { onEvent: options.onFileEvent } : {}), ...(maxFileBytes !== undefined ? { maxFileBytes } : {}) });
 }

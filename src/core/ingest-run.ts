@@ -2,7 +2,7 @@
  * One ingest run, whatever its documents come from: the collection opened (created if need be),
  * the stages composed, the summary counted.
  *
- *   documents ─▶ extract ─▶ skipUnchanged ─▶ chunk ─▶ addMetadata ─▶ embed | embedWithBatchApi ─▶ store
+ *   documents ─▶ skipUnchangedFiles ─▶ extract ─▶ skipUnchanged ─▶ chunk ─▶ addMetadata ─▶ embed | embedWithBatchApi ─▶ store
  */
 import { pipe } from '../iter/pipe.js';
 import { DEFAULT_COLLECTION } from '../options/defaults.js';
@@ -12,13 +12,14 @@ import { chunk, chunkingFingerprint, type ChunkOptions } from '../stages/chunk.j
 import { embed } from '../stages/embed.js';
 import { embedWithBatchApi } from '../embed/batch-api.js';
 import { embeddingCost } from '../models/cost.js';
-import { skipUnchanged, store, type DocumentOutcome } from '../stages/store.js';
+import { skipUnchanged, skipUnchangedFiles, store, type DocumentOutcome } from '../stages/store.js';
 import { addMetadata, checkMetadata, metadataFingerprint, type ChunkMetadata } from '../stages/metadata.js';
 import { checkHnswSettings, dropCollection, ensureCollection, getCollection, type Collection } from '../store/collections.js';
 import { findCachedEmbeddings } from '../store/documents.js';
 import type { Database } from '../store/database.js';
 import type { ChunkedDocument, ExtractedDocument, SourceDocument } from '../types.js';
 import type { IngestBaseOptions, IngestSummary } from './ingest-types.js';
+import { SkipLog, addCounts } from './skip-log.js';
 
 /** The state of one run. */
 export interface IngestRun {
@@ -32,6 +33,8 @@ export interface IngestRun {
   readonly maxPages: number | undefined;
   /** The crawl's running statistics, when the documents come from a crawl. */
   crawlStats?: Readonly<CrawlStats>;
+  /** Files and documents not stored (not read, or unreadable), added to the summary at the end. */
+  readonly skips: SkipLog;
 }
 
 /** Check what every ingest takes before anything is opened or fetched. */
@@ -71,12 +74,14 @@ export function startRun(options: IngestBaseOptions, collection: Collection, sou
     chunkOptions,
     chunking: metadataFingerprint(chunkingFingerprint(chunkOptions), options.metadata),
     maxPages,
+    skips: new SkipLog(),
     summary: {
       collection: collection.name,
       source,
       ...{ documents: 0, new: 0, changed: 0, unchanged: 0, empty: 0, removed: 0 },
       resumed: false,
       skipped: {},
+      skippedItems: [],
       ...{ chunks: 0, embeddedChunks: 0, embeddedTokens: 0, cachedChunks: 0 },
       ms: 0,
     },
@@ -137,7 +142,28 @@ export async function runStages(run: IngestRun, documents: AsyncIterable<SourceD
   };
   const stored = pipe(
     documents,
-    (docs) => mapDocs(extract(docs), hooks.afterExtract),
+    // An unchanged PDF or Word file is known by its bytes: it is not parsed again.
+    (docs) =>
+      skipUnchangedFiles(docs, {
+        pool,
+        collection,
+        chunking,
+        onSkip: (doc, hash) => {
+          onSettled?.(doc.url, hash);
+          countSkipped(run, doc.url, 'unchanged');
+        },
+      }),
+    (docs) =>
+      mapDocs(
+        extract(docs, {
+          // A document that cannot be read is counted and listed; the ingest goes on.
+          onUnreadable: (doc, error) => {
+            run.skips.addUnreadable(doc, error);
+            onSettled?.(doc.url);
+          },
+        }),
+        hooks.afterExtract,
+      ),
     (docs) =>
       skipUnchanged(docs, {
         pool,
@@ -173,6 +199,8 @@ export async function runStages(run: IngestRun, documents: AsyncIterable<SourceD
 export function finishRun(run: IngestRun, started: number): IngestSummary {
   const cost = embeddingCost(run.options.embedding.modelId, run.summary.embeddedTokens);
   if (cost !== undefined) run.summary.costUsd = cost;
+  run.summary.skipped = addCounts(run.summary.skipped, run.skips.counts);
+  run.summary.skippedItems = run.skips.items;
   run.summary.ms = Math.round(performance.now() - started);
   return run.summary;
 }

@@ -19,6 +19,11 @@ export interface IngestSettings {
    */
   maxPages?: number;
   /**
+   * Largest PDF or Word file downloaded or read, in bytes (the crawl's `maxFileBytes`).
+   * @default 52428800 (50 MiB)
+   */
+  maxFileBytes?: number;
+  /**
    * Pages fetched at once by the crawl.
    * @default 8
    */
@@ -117,6 +122,7 @@ export function toIngestOptions(settings: IngestSettings): IngestSettingsOptions
     chunk: defined({ maxTokens: s.chunkTokens, overlapTokens: s.chunkOverlap }),
     crawl: defined({
       maxPages: s.maxPages,
+      maxFileBytes: s.maxFileBytes,
       concurrency: s.concurrency,
       timeoutMs: s.timeoutMs,
       allowPrivateNetwork: s.allowPrivateNetwork || undefined,

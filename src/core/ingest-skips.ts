@@ -3,19 +3,9 @@
  * (404)", "disallowed by robots.txt", never "status 2". Reasons are open-ended strings (the crawl's,
  * a folder's, and any a format adds); one without words of its own is shown with its dashes as spaces.
  */
-import type { CrawlEvent } from '../stages/crawl.js';
+import type { IngestSkip } from './ingest-types.js';
 
-/** One URL or file an ingest did not store, and why. */
-export interface IngestSkip {
-  /** The URL as requested or answered (`file://` for files). */
-  url: string;
-  /** A reason code: the crawl's (`status`, `robots`, `off-site`, ...) or a folder's (`too-large`, `unsupported-type`, ...). */
-  reason: string;
-  /** The HTTP status, when a response arrived. */
-  status?: number;
-  /** One line for logs. */
-  message?: string;
-}
+export type { IngestSkip };
 
 /** Words of the reasons that are not an HTTP status. */
 const REASON_WORDS: Record<string, string> = {
@@ -33,6 +23,9 @@ const REASON_WORDS: Record<string, string> = {
   network: 'network error',
   'unsupported-type': 'unsupported file type',
   unreadable: 'unreadable',
+  corrupt: 'corrupt file',
+  encrypted: 'encrypted',
+  'image-only': 'image only (no text layer; OCR is not built)',
 };
 
 /** Names of the HTTP statuses a crawl meets most. */
@@ -83,10 +76,4 @@ export function describeSkips(items: readonly IngestSkip[], counts: Readonly<Rec
     }
   }
   return [...byWords].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([words, n]) => `${n} ${words}`).join(', ');
-}
-
-/** The skip a crawl event reports, if it is one. */
-export function crawlSkip(event: CrawlEvent): IngestSkip | undefined {
-  if (event.type !== 'skip') return undefined;
-  return { url: event.url, reason: event.reason, ...(event.status === undefined ? {} : { status: event.status }), message: event.message };
 }

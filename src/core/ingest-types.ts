@@ -8,7 +8,6 @@ import type { ChunkMetadata } from '../stages/metadata.js';
 import type { Database } from '../store/database.js';
 import type { HnswSettings } from '../store/collections.js';
 import type { EmbeddingModel } from '../models/spec.js';
-import type { IngestSkip } from './ingest-skips.js';
 
 /** Progress of an ingest, reported after every document. */
 export interface IngestProgress {
@@ -75,7 +74,7 @@ export interface IngestBaseOptions {
 
 /** Options of {@link ingest}. */
 export interface IngestOptions extends IngestBaseOptions {
-  /** A start URL (http/https) or a local file or folder of .html, .md and .txt files. */
+  /** A start URL (http/https) or a local file or folder of .html, .md, .txt, .pdf and .docx files. */
   source: string;
   /** Crawl options (page limit, concurrency, private networks...). */
   crawl?: Omit<CrawlOptions, 'onEvent' | 'signal'>;
@@ -97,6 +96,23 @@ export interface IngestOptions extends IngestBaseOptions {
   incremental?: boolean;
 }
 
+/** A URL, file or document an ingest did not store, and why. */
+export interface IngestSkip {
+  /** The URL as requested or answered (`file://` for files). */
+  url: string;
+  /** Its path, for a file on disk. */
+  path?: string;
+  /**
+   * A reason code: the crawl's (`status`, `robots`, `off-site`, ...), a folder's (`too-large`,
+   * `unsupported-type`, `unreadable`) or a document's (`corrupt`, `encrypted`, `image-only`).
+   */
+  reason: string;
+  /** The HTTP status, when a response arrived. */
+  status?: number;
+  /** One line for people. */
+  message?: string;
+}
+
 /** What an ingest did. */
 export interface IngestSummary {
   collection: string;
@@ -114,14 +130,16 @@ export interface IngestSummary {
   resumed: boolean;
   /**
    * What was skipped, by reason: URLs the crawler skipped (errors, non-HTML, off-site redirects),
-   * or files of a folder (`too-large`, `unsupported-type`, `unreadable`).
+   * files of a folder (`too-large`, `unsupported-type`, `unreadable`), and documents whose text
+   * could not be read (`corrupt`, `encrypted`, `image-only`).
    */
   skipped: Record<string, number>;
   /**
-   * Each URL or file skipped, with its reason (and HTTP status, when a response arrived), in the
-   * order met; `skipWords` puts a reason in words. Absent for sources that skip nothing by URL.
+   * Each URL, file or document skipped, with its reason (and HTTP status, when a response
+   * arrived), in the order met, the first 1000 (`skipped` counts them all); `skipWords` puts a
+   * reason in words.
    */
-  skippedItems?: IngestSkip[];
+  skippedItems: IngestSkip[];
   /** Set when the ingest ran with `force`: documents counted `changed` may have the same text as before. */
   force?: boolean;
   /** Chunks written by this run. */

@@ -7,7 +7,7 @@
  * re-crawl touches only what changed.
  */
 import { withoutCredentials } from '../crawl/normalize-url.js';
-import { normalizeUrl, type CrawlEvent, type CrawlStats } from '../stages/crawl.js';
+import { normalizeUrl, type CrawlStats } from '../stages/crawl.js';
 import { openCrawlState, type CrawlState } from '../store/crawl-state.js';
 import { estimateIngest } from '../embed/estimate.js';
 import { CRAWL_DEFAULTS, DEFAULT_COLLECTION } from '../options/defaults.js';
@@ -15,10 +15,10 @@ import type { Collection } from '../store/collections.js';
 import { documentSource, isCrawlSource, type DocumentSourceOptions } from './document-source.js';
 import { checkIngestOptions, countSkipped, finishRun, openIngestCollection, runStages, skippedCounts, startRun, type IngestRun } from './ingest-run.js';
 import type { IngestOptions, IngestSummary } from './ingest-types.js';
-import { crawlSkip, type IngestSkip } from './ingest-skips.js';
+import { SkipLog, addCounts } from './skip-log.js';
 
-export type { IngestBaseOptions, IngestOptions, IngestProgress, IngestSummary } from './ingest-types.js';
-export { describeSkips, skipWords, type IngestSkip } from './ingest-skips.js';
+export type { IngestBaseOptions, IngestOptions, IngestProgress, IngestSkip, IngestSummary } from './ingest-types.js';
+export { describeSkips, skipWords } from './ingest-skips.js';
 
 /**
  * Ingest a website or a folder into a collection: crawl or read, extract the main content, skip
@@ -35,13 +35,13 @@ export async function ingest(options: IngestOptions): Promise<IngestSummary> {
 /** `ingest` with `dryRun`: the estimate in the shape of a summary. */
 async function dryRunIngest(options: IngestOptions, started: number): Promise<IngestSummary> {
   let crawlStats: Readonly<CrawlStats> | undefined;
-  const fileSkips: Record<string, number> = {};
-  const items: IngestSkip[] = [];
+  const skips = new SkipLog();
   const name = options.collection ?? DEFAULT_COLLECTION;
   const { tokens: _tokens, ...estimate } = await estimateIngest({
     pool: options.db.pool,
     collection: name,
-    documents: documentSource(options.source, { ...sourceOptions(options, (s) => (crawlStats = s), fileSkips, items), onCrawlEvent: (e) => skipped(e, items) }),
+    documents: documentSource(options.source, { ...sourceOptions(options, (s) => (crawlStats = s), skips), onCrawlEvent: (e) => skips.addCrawlEvent(e) }),
+    onUnreadable: (doc, error) => skips.addUnreadable(doc, error),
     embedding: options.embedding,
     ...(options.chunk ? { chunk: options.chunk } : {}),
     ...(options.metadata ? { metadata: options.metadata } : {}),
@@ -50,8 +50,8 @@ async function dryRunIngest(options: IngestOptions, started: number): Promise<In
   return {
     collection: name,
     source: withoutCredentials(options.source),
-    skipped: { ...skippedCounts(crawlStats), ...fileSkips },
-    skippedItems: items,
+    skipped: addCounts(skippedCounts(crawlStats), skips.counts),
+    skippedItems: skips.items,
     ...(options.force ? { force: true } : {}),
     removed: 0,
     resumed: false,
@@ -61,27 +61,14 @@ async function dryRunIngest(options: IngestOptions, started: number): Promise<In
   };
 }
 
-/**
- * What the document source is given; the files a folder source skips are counted into `fileSkips`
- * by reason and listed in `items`.
- */
-function sourceOptions(options: IngestOptions, onStats: (stats: Readonly<CrawlStats>) => void, fileSkips: Record<string, number>, items: IngestSkip[]): DocumentSourceOptions {
+/** What the document source is given; the files a folder source skips go into `skips`. */
+function sourceOptions(options: IngestOptions, onStats: (stats: Readonly<CrawlStats>) => void, skips: SkipLog): DocumentSourceOptions {
   return {
     ...(options.crawl ? { crawl: options.crawl } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
     onStats,
-    onFileEvent: (event) => {
-      if (event.type !== 'skip') return;
-      fileSkips[event.reason] = (fileSkips[event.reason] ?? 0) + 1;
-      items.push({ url: event.url, reason: event.reason, message: event.message });
-    },
+    onFileEvent: (event) => skips.addFileEvent(event),
   };
-}
-
-/** List a crawl event in `items` if it is a skip. */
-function skipped(event: CrawlEvent, items: IngestSkip[]): void {
-  const skip = crawlSkip(event);
-  if (skip) items.push(skip);
 }
 
 /**
@@ -94,21 +81,18 @@ async function crawlOrReadInto(options: IngestOptions, collection: Collection, s
   // A start URL's user name and password are for the crawl only: the summary shows the URL without them.
   const run = startRun(options, collection, withoutCredentials(options.source), isCrawl ? (options.crawl?.maxPages ?? CRAWL_DEFAULTS.maxPages) : undefined);
   let crawlState: CrawlState | undefined;
-  const fileSkips: Record<string, number> = {};
-  const items: IngestSkip[] = [];
   if (isCrawl && options.incremental !== false) {
     crawlState = await openCrawlState({ pool: options.db.pool, collectionId: collection.id, startUrl: normalizeUrl(options.source), chunking: run.chunking });
     run.summary.resumed = crawlState.resumed;
   }
   if (options.force) run.summary.force = true;
   try {
-    await runStages(run, crawlDocuments(run, options, crawlState, fileSkips, items), { onSettled: (url, hash) => crawlState?.settled(url, hash) });
+    await runStages(run, crawlDocuments(run, options, crawlState), { onSettled: (url, hash) => crawlState?.settled(url, hash) });
   } catch (err) {
     await crawlState?.flush().catch(() => undefined);
     throw err;
   }
-  run.summary.skipped = { ...skippedCounts(run.crawlStats), ...fileSkips };
-  run.summary.skippedItems = items;
+  run.summary.skipped = skippedCounts(run.crawlStats); // what else was skipped is added by finishRun
   if (crawlState) {
     // Only a crawl that reached every page may conclude that the pages it did not reach are gone.
     await crawlState.finish(run.crawlStats?.complete === true);
@@ -117,14 +101,14 @@ async function crawlOrReadInto(options: IngestOptions, collection: Collection, s
   return finishRun(run, started);
 }
 
-function crawlDocuments(run: IngestRun, options: IngestOptions, crawlState: CrawlState | undefined, fileSkips: Record<string, number>, items: IngestSkip[]) {
+function crawlDocuments(run: IngestRun, options: IngestOptions, crawlState: CrawlState | undefined) {
   return documentSource(options.source, {
-    ...sourceOptions(options, (s) => (run.crawlStats = s), fileSkips, items),
+    ...sourceOptions(options, (s) => (run.crawlStats = s), run.skips),
     // --force: nothing known about the pages' previous versions, so no conditional request and no lastmod shortcut.
     ...(crawlState ? { history: options.force ? { ...crawlState.history, previous: () => undefined } : crawlState.history } : {}),
     onCrawlEvent: (event) => {
       crawlState?.record(event);
-      skipped(event, items);
+      run.skips.addCrawlEvent(event);
       // Known unchanged without fetching (sitemap lastmod) or by a 304: its document stays as stored.
       if (crawlState && event.type === 'unchanged') countSkipped(run, event.url, 'unchanged');
       options.onCrawlEvent?.(event);

@@ -18,6 +18,8 @@ export interface CrawlSettings {
   /** The user name and password the start URL carried, for its origin only (kept in memory). */
   credentials: OriginCredentials | undefined;
   maxPages: number;
+  /** Body limit of PDF and Word downloads. */
+  maxFileBytes: number;
   maxDepth: number;
   concurrency: number;
   concurrencyPerHost: number;
@@ -59,6 +61,7 @@ export function resolveCrawlOptions(startUrl: string | URL, options: CrawlOption
     start,
     credentials,
     maxPages: checkInteger('maxPages', options.maxPages ?? CRAWL_DEFAULTS.maxPages, { min: 1 }),
+    maxFileBytes: checkInteger('maxFileBytes', options.maxFileBytes ?? CRAWL_DEFAULTS.maxFileBytes, { min: 1 }),
     concurrency,
     concurrencyPerHost: checkInteger('concurrencyPerHost', options.concurrencyPerHost ?? concurrency, { min: 1 }),
     maxDepth: countOrInfinity('maxDepth', options.maxDepth ?? CRAWL_DEFAULTS.maxDepth),

@@ -26,10 +26,10 @@
  *   of `run`; `onEvent` reports each page and each skip as it happens.
  */
 import { FetchError } from '../errors.js';
-import { createHttpClient, type HttpClient, type HttpGetOptions, type HttpResponse } from '../net/http-get.js';
+import { createHttpClient, decodeText, type HttpClient, type HttpGetOptions, type HttpResponse } from '../net/http-get.js';
 import type { PreviousPage } from '../store/crawl-state-types.js';
 import type { SourceDocument } from '../types.js';
-import { classifyResponse, type DocumentType } from './classify-response.js';
+import { classifyResponse, readsBytes, type DocumentType } from './classify-response.js';
 import type { CrawlSettings } from './crawl-settings.js';
 import { PageFetcher, type Outcome } from './fetch-page.js';
 import { Frontier, type Candidate, type Task } from './frontier.js';
@@ -46,6 +46,24 @@ import { SKIP_REASONS, type CrawlEvent, type CrawlSkipReason, type CrawlStats } 
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 
 /** What a skip event carries besides its reason and message. */
+/** A response's document: its type and its body, bytes for a binary format (PDF, Word), text otherwise. */
+interface ResponseDocument {
+  contentType: DocumentType;
+  body: string | Uint8Array;
+}
+
+/**
+ * The document a 2xx response is, or undefined when it is none. A body read as bytes (binary
+ * types, untyped bodies) is classified by its first bytes, then decoded if it is text.
+ */
+function documentOf(response: HttpResponse): ResponseDocument | undefined {
+  const { raw } = response;
+  const contentType = classifyResponse(response.contentType, response.url, raw ?? response.body);
+  if (contentType === undefined) return undefined;
+  if (raw === undefined) return { contentType, body: response.body };
+  return readsBytes(contentType) ? { contentType, body: new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength) } : { contentType, body: decodeText(raw, response.contentType) };
+}
+
 type SkipDetails = { status?: number; contentType?: string; error?: Error };
 
 /**
@@ -251,26 +269,27 @@ export class Crawler {
       this.skip(task, url, 'status', `${url} answered HTTP ${response.status}.`, details);
       return undefined;
     }
-    const contentType = classifyResponse(response.contentType, response.url, response.body);
-    if (contentType === undefined) {
+    const doc = documentOf(response);
+    if (doc === undefined) {
       this.skip(task, url, 'content-type', `${url} is ${response.contentType || 'untyped'}, not a document.`, details);
       return undefined;
     }
-    return this.accept(task, response, contentType);
+    return this.accept(task, response, doc);
   }
 
   /**
    * A document: its links are followed (unless nofollow); it is yielded unless it asks not to be
    * indexed or names as canonical a page already crawled.
    */
-  private async accept(task: Task, response: HttpResponse, contentType: DocumentType): Promise<SourceDocument | undefined> {
+  private async accept(task: Task, response: HttpResponse, doc: ResponseDocument): Promise<SourceDocument | undefined> {
+    const { contentType, body } = doc;
     const final = new URL(response.url);
     const url = normalizeUrl(final);
     let { noindex, nofollow } = readRobotsDirectives(String(response.headers['x-robots-tag'] ?? ''));
     let links: URL[] = [];
     let canonical: { documentUrl?: string; duplicateOf?: string } = {};
-    if (contentType === 'text/html') {
-      const page = readPageLinks(response.body, final);
+    if (contentType === 'text/html' && typeof body === 'string') {
+      const page = readPageLinks(body, final);
       noindex ||= page.noindex;
       nofollow ||= page.nofollow;
       links = page.links;
@@ -278,7 +297,8 @@ export class Crawler {
     }
     const details = { status: response.status, contentType: response.contentType };
     // The start page is kept whatever it repeats: it is what the user asked for.
-    const trap = task.key === this.startKey ? undefined : this.settings.traps.notePage(final, response.body);
+    // Repeated content is a trap of generated pages; a binary document is not compared.
+    const trap = task.key === this.startKey || typeof body !== 'string' ? undefined : this.settings.traps.notePage(final, body);
     if (trap !== undefined) {
       this.skip(task, url, 'trap', `Not keeping ${url} nor following its links: ${trap}.`, details);
       return undefined;
@@ -311,7 +331,7 @@ export class Crawler {
       ...this.lastmodOf(task),
       links: followed.map((link) => link.url.href),
     });
-    return { url: documentUrl, contentType, body: response.body, fetchedAt: new Date(), status: response.status, depth: task.depth };
+    return { url: documentUrl, contentType, body, fetchedAt: new Date(), status: response.status, depth: task.depth };
   }
 
   /**

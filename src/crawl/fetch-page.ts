@@ -7,7 +7,7 @@ import { FetchError } from '../errors.js';
 import type { HttpClient, HttpResponse, ResponseHead } from '../net/http-get.js';
 import { backoffMs, parseRetryAfter, sleep } from '../net/retry.js';
 import type { CrawlHistory, PreviousPage } from '../store/crawl-state-types.js';
-import { classifyResponse } from './classify-response.js';
+import { classifyResponse, readsBytes } from './classify-response.js';
 import type { CrawlSettings } from './crawl-settings.js';
 import type { Frontier, Task } from './frontier.js';
 import { pageKey } from './normalize-url.js';
@@ -35,7 +35,7 @@ export interface PageFetcherOptions {
   lastmods: ReadonlyMap<string, string>;
   settings: Pick<
     CrawlSettings,
-    'concurrency' | 'concurrencyPerHost' | 'delayMs' | 'maxRequestsPerMinute' | 'retries' | 'retryBaseMs' | 'maxRetryAfterMs'
+    'concurrency' | 'concurrencyPerHost' | 'delayMs' | 'maxRequestsPerMinute' | 'retries' | 'retryBaseMs' | 'maxRetryAfterMs' | 'maxFileBytes'
   >;
   signal: AbortSignal;
   /** Called before each retry of a page. */
@@ -50,6 +50,9 @@ const isTransient = (error: unknown): boolean =>
 const shouldReadBody = (head: ResponseHead): boolean =>
   head.status >= 200 && head.status < 300 && classifyResponse(head.contentType, head.url, undefined) !== undefined;
 
+/** PDF, Word and untyped bodies are read as bytes (untyped ones are sniffed, then decoded if text). */
+const isBinary = (head: ResponseHead): boolean => readsBytes(classifyResponse(head.contentType, head.url, undefined));
+
 /** Fetches the pages of one crawl; holds its politeness state (per-origin spacing and slots, the crawl's rate). */
 export class PageFetcher {
   private readonly hostGate: RateGate;
@@ -63,6 +66,23 @@ export class PageFetcher {
     this.hostGate = new RateGate((origin) => Math.max(delayMs, robots.loadedFor(origin)?.crawlDelayMs ?? 0));
     this.globalGate = new RateGate(() => (perMinute === undefined ? 0 : 60_000 / perMinute));
     this.hostSlots = concurrencyPerHost < concurrency ? new KeyedSemaphore(concurrencyPerHost) : undefined;
+  }
+
+  /** A binary document may be as large as `maxFileBytes`; pages keep the client's limit. */
+  private readonly bodyLimit = (head: ResponseHead): number | undefined => {
+    if (!isBinary(head)) return undefined;
+    this.binaryUrls.add(head.url);
+    return this.options.settings.maxFileBytes;
+  };
+
+  /** Final URLs of the binary downloads under way (a few; kept for the too-large message). */
+  private readonly binaryUrls = new Set<string>();
+
+  /** A binary download over `maxFileBytes` says so, naming the flag that raises it; other errors stay. */
+  private fileTooLarge(error: unknown): unknown {
+    if (!(error instanceof FetchError) || !this.binaryUrls.delete(error.url) || error.reason !== 'too-large') return error;
+    const limit = this.options.settings.maxFileBytes;
+    return new FetchError(error.url, 'too-large', `Skipped ${error.url}: the file is larger than maxFileBytes (${limit} bytes); raise it with --max-file-bytes.`, { cause: error });
   }
 
   /** Fetch a page: robots check, politeness, conditional headers, retries. */
@@ -95,9 +115,10 @@ export class PageFetcher {
       try {
         await this.hostGate.wait(task.url.origin, signal);
         await this.globalGate.wait('*', signal);
-        response = await client.get(task.url, { shouldReadBody, shouldFollowRedirect, headers });
-      } catch (error) {
+        response = await client.get(task.url, { shouldReadBody, shouldFollowRedirect, headers, raw: isBinary, maxBytes: this.bodyLimit });
+      } catch (caught) {
         release?.();
+        const error = this.fileTooLarge(caught);
         if (attempt < retries && isTransient(error) && !signal.aborted) {
           this.options.onRetry();
           await sleep(backoffMs(attempt + 1, retryBaseMs), signal);
@@ -106,6 +127,7 @@ export class PageFetcher {
         throw error;
       }
       release?.();
+      this.binaryUrls.delete(response.url);
       const { status } = response;
       if (attempt < retries && (status === 429 || status >= 500)) {
         const asked = status === 429 || status === 503 ? parseRetryAfter(response.headers['retry-after']) : undefined;

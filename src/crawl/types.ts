@@ -14,7 +14,7 @@ export type { CrawlHistory, PreviousPage };
 export type CrawlSkipReason =
   /** The final response was not 2xx (nor 304 to a conditional request). */
   | 'status'
-  /** Not HTML, Markdown or plain text. */
+  /** Not a type ragline reads (HTML, Markdown, plain text, PDF, Word). */
   | 'content-type'
   /** It redirects to a page already fetched or queued (the redirect is not followed), or its canonical URL was. */
   | 'duplicate'
@@ -148,6 +148,13 @@ export interface CrawlOptions extends HttpGetOptions, ScopeOptions, TrapOptions 
    * @default Infinity
    */
   maxDepth?: number;
+  /**
+   * Largest PDF or Word file downloaded, in bytes (HTML and text pages keep `maxBytes`): a larger
+   * one is skipped with reason `too-large`. Binary documents are recognised by content type, by
+   * extension, and, untyped, by their first bytes (`%PDF-`, a Word file's ZIP header).
+   * @default 52428800 (50 MiB)
+   */
+  maxFileBytes?: number;
   /**
    * Maximum number of requests in flight (and of fetched documents waiting for the consumer).
    * @default 8

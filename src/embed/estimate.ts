@@ -5,7 +5,7 @@
  * have vectors. No embedding request is made and nothing is written.
  */
 import type pg from 'pg';
-import { extract } from '../stages/extract.js';
+import { extract, type ExtractStageOptions } from '../stages/extract.js';
 import { chunkDocument, chunkingFingerprint, type ChunkOptions } from '../stages/chunk.js';
 import { metadataFingerprint, type ChunkMetadata } from '../stages/metadata.js';
 import { getCollection } from '../store/collections.js';
@@ -27,6 +27,8 @@ export interface EstimateIngestOptions {
   metadata?: ChunkMetadata;
   /** As `ingest`'s `force`: documents with unchanged text count as changed (they would be re-chunked and written). */
   force?: boolean;
+  /** Told of each document that cannot be read (corrupt, encrypted...), which is skipped; without it such a document ends the estimate. */
+  onUnreadable?: ExtractStageOptions['onUnreadable'];
   /** Told about every document, with what a real run would do to it. */
   onDocument?: (url: string, outcome: 'new' | 'changed' | 'unchanged' | 'empty', chunks: number) => void;
 }
@@ -76,7 +78,7 @@ export async function estimateIngest(options: EstimateIngestOptions): Promise<In
     }
     pending.clear();
   };
-  for await (const doc of extract(options.documents)) {
+  for await (const doc of extract(options.documents, options.onUnreadable ? { onUnreadable: options.onUnreadable } : {})) {
     if (doc.blocks.length === 0) {
       estimate.empty++;
       options.onDocument?.(doc.url, 'empty', 0);

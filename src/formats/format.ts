@@ -40,7 +40,18 @@ export interface TextFormat extends FormatBase {
 /** A binary format (PDF, DOCX...): its extractor gets the raw bytes. */
 export interface BytesFormat extends FormatBase {
   body: 'bytes';
-  /** As {@link TextFormat.extract}, with the body's bytes. */
+  /**
+   * The reader's version. A binary document's content hash is over its bytes (so an unchanged
+   * file is not parsed again on a re-ingest) and this version: change it when the extractor reads
+   * the same bytes differently, and every file is read again.
+   * @default undefined
+   */
+  version?: string;
+  /**
+   * As {@link TextFormat.extract}, with the body's bytes. A file that cannot be read (corrupt,
+   * encrypted, no text layer) throws `UnreadableDocumentError` with its reason: an ingest skips it,
+   * counts it under that reason and lists it with its message.
+   */
   extract(bytes: Uint8Array, doc: SourceDocument, options: ExtractOptions): ExtractorResult | Promise<ExtractorResult>;
 }
 

@@ -1,12 +1,13 @@
 /**
  * The format registry: which format a file, a web response or a source document is, for the folder
- * reader, the crawler and the extract stage alike. HTML, Markdown and plain text are registered
- * from the start; `registerFormat` adds (or replaces) one. Formats registered later are asked first,
+ * reader, the crawler and the extract stage alike. HTML, Markdown, plain text, PDF and Word (.docx)
+ * are registered from the start; `registerFormat` adds (or replaces) one. Formats registered later are asked first,
  * so a user's format can claim an extension or media type a built-in one has.
  */
 import path from 'node:path';
 import { ConfigError, describeValue } from '../errors.js';
 import { htmlFormat, markdownFormat, textFormat } from './builtin-formats.js';
+import { docxFormat, pdfFormat } from './document-formats.js';
 import { SNIFF_BYTES, type Format, type FormatLookup, type FormatMissReason } from './format.js';
 
 /** Registered formats, oldest first. */
@@ -168,4 +169,4 @@ export function supportedMediaTypes(): string[] {
   return [...new Set(formats.flatMap((f) => f.mediaTypes))];
 }
 
-for (const format of [htmlFormat, markdownFormat, textFormat]) registerFormat(format);
+for (const format of [htmlFormat, markdownFormat, textFormat, pdfFormat, docxFormat]) registerFormat(format);

@@ -123,10 +123,17 @@ export interface HttpRequestOptions {
   headers?: Readonly<Record<string, string>>;
   /**
    * Return the content-decoded body as bytes in `raw` (and `body: ''`) instead of decoding it to
-   * text: for binary payloads such as a gzipped sitemap.
+   * text: for binary payloads such as a gzipped sitemap. A function decides from the final
+   * response head (a crawler reads PDFs as bytes and pages as text).
    * @default false
    */
-  raw?: boolean;
+  raw?: boolean | ((head: ResponseHead) => boolean);
+  /**
+   * This request's body limit, over the client's `maxBytes`; a function decides from the final
+   * response head (a crawler allows PDFs more than pages). Undefined from it: the client's.
+   * @default the client's `maxBytes`
+   */
+  maxBytes?: number | ((head: ResponseHead) => number | undefined);
   /**
    * Read only the first this many bytes of the (decoded) body and stop there, instead of failing
    * with `too-large`: for a file of which a prefix is meaningful, such as robots.txt (RFC 9309
@@ -242,9 +249,11 @@ class KeepAliveClient {
       return { ...head, redirects, body: '', bytes: 0 };
     }
     const { readAtMost } = callOptions;
-    const { body, bytes, truncated } = await readBody(url, res, this.settings.maxBytes, signal, readAtMost);
+    const limit = typeof callOptions.maxBytes === 'function' ? callOptions.maxBytes(head) : callOptions.maxBytes;
+    const { body, bytes, truncated } = await readBody(url, res, limit ?? this.settings.maxBytes, signal, readAtMost);
     const cut = truncated ? { truncated } : {};
-    if (callOptions.raw === true) return { ...head, redirects, body: '', bytes, raw: body, ...cut };
+    const raw = typeof callOptions.raw === 'function' ? callOptions.raw(head) : callOptions.raw;
+    if (raw === true) return { ...head, redirects, body: '', bytes, raw: body, ...cut };
     return { ...head, redirects, body: decodeText(body, res.headers['content-type']), bytes, ...cut };
   }
 

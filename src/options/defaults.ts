@@ -16,6 +16,8 @@ export const CRAWL_DEFAULTS = Object.freeze({
   retries: 2,
   retryBaseMs: 1000,
   maxRetryAfterMs: 120_000,
+  /** 50 MiB: the largest PDF or Word file a crawl downloads (pages keep `HTTP_DEFAULTS.maxBytes`). */
+  maxFileBytes: 50 * 1024 * 1024,
 } as const);
 
 /** Defaults of `httpGet`: every request of a crawl. */
@@ -30,6 +32,8 @@ export const HTTP_DEFAULTS = Object.freeze({
 export const READ_FILES_DEFAULTS = Object.freeze({
   /** 10 MiB. */
   maxBytes: 10 * 1024 * 1024,
+  /** 50 MiB: the largest PDF or Word file read, as in a crawl. */
+  maxFileBytes: 50 * 1024 * 1024,
 } as const);
 
 /** Defaults of `chunk` (an ingest's `chunk` options). */

@@ -60,6 +60,8 @@ interface Unit {
   tokens: number;
   /** How it joins the previous unit: a new block, or a continuation of the same block. */
   joiner: '\n\n' | ' ' | '\n';
+  /** The page of its block, for paged documents. */
+  page?: number;
 }
 
 interface Section {
@@ -128,7 +130,7 @@ function blockUnits(block: Block, budget: number, tok: Tokenizer): Unit[] {
   const lineOriented = block.kind === 'code' || block.kind === 'table' || block.kind === 'list';
   const units = splitText(block.text, budget, tok, lineOriented);
   if (units[0]) units[0] = { ...units[0], joiner: '\n\n' };
-  return units;
+  return block.page === undefined ? units : units.map((u) => ({ ...u, page: block.page }));
 }
 
 function prefixFor(title: string, headingPath: readonly string[]): string {
@@ -142,7 +144,8 @@ const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
  * Cut one document into token-bounded chunks: sections at headings, then blocks (paragraphs, code,
  * tables, lists), then sentences or lines, then words — never inside a word unless a single word is
  * longer than a chunk. Each chunk's embedding input (title and heading path, then the text) fits
- * `maxTokens` in the model's encoding.
+ * `maxTokens` in the model's encoding. A chunk of a paged document (blocks with a `page`) has the
+ * URL `url#page=N` and the metadata `{ page: N }`, N being the page of its first block.
  */
 export function chunkDocument(doc: ExtractedDocument, options: ChunkOptions = {}): Chunk[] {
   const o = resolve(options);
@@ -156,7 +159,7 @@ export function chunkDocument(doc: ExtractedDocument, options: ChunkOptions = {}
     if (o.overlapTokens > 0) addOverlap(groups, o.overlapTokens, budget);
     for (const piece of fitGroups(groups, prefix.text, o.maxTokens, tok)) {
       chunks.push({
-        url: doc.url,
+        url: piece.page === undefined ? doc.url : `${doc.url}#page=${piece.page}`,
         title: doc.title,
         ordinal: chunks.length,
         text: piece.text,
@@ -164,7 +167,7 @@ export function chunkDocument(doc: ExtractedDocument, options: ChunkOptions = {}
         embeddingInput: piece.input,
         tokenCount: piece.tokens,
         textHash: sha256(piece.input),
-        metadata: {},
+        metadata: piece.page === undefined ? {} : { page: piece.page },
       });
     }
   }
@@ -219,13 +222,21 @@ function addOverlap(groups: Unit[][], overlapTokens: number, budget: number): vo
   }
 }
 
+/** A chunk's text, embedding input, its token count, and the page it starts on (paged documents). */
+interface Piece {
+  text: string;
+  input: string;
+  tokens: number;
+  page?: number;
+}
+
 /**
  * ...then exact counts: token counts are not quite additive across joins, so a group that is
  * over by the exact count hands its last unit to the next group. Each group becomes a chunk's
  * text, its embedding input (`prefix` then the text) and the input's token count.
  */
-function fitGroups(groups: Unit[][], prefix: string, maxTokens: number, tok: Tokenizer): Array<{ text: string; input: string; tokens: number }> {
-  const pieces: Array<{ text: string; input: string; tokens: number }> = [];
+function fitGroups(groups: Unit[][], prefix: string, maxTokens: number, tok: Tokenizer): Piece[] {
+  const pieces: Piece[] = [];
   for (let g = 0; g < groups.length; g++) {
     const group = groups[g]!;
     for (;;) {
@@ -245,7 +256,8 @@ function fitGroups(groups: Unit[][], prefix: string, maxTokens: number, tok: Tok
         else groups.push([last]);
         continue;
       }
-      pieces.push({ text, input, tokens: count });
+      const page = group[0]?.page;
+      pieces.push(page === undefined ? { text, input, tokens: count } : { text, input, tokens: count, page });
       break;
     }
   }

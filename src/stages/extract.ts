@@ -7,8 +7,8 @@
  * (and other `text/*` types) is split into paragraphs, and a registered format brings its own. The
  * result carries a content hash so later stages can skip unchanged documents.
  */
-import { InputError, RaglineError, describeValue } from '../errors.js';
-import { contentHash } from '../extract/content-hash.js';
+import { InputError, RaglineError, UnreadableDocumentError, describeValue } from '../errors.js';
+import { bytesContentHash, contentHash } from '../extract/content-hash.js';
 import type { ExtractOptions, ExtractorResult } from '../extract/extractor.js';
 import { looksBinary } from '../extract/looks-binary.js';
 import { nameFromUrl } from '../extract/name-from-url.js';
@@ -23,8 +23,9 @@ export type { ExtractOptions } from '../extract/extractor.js';
 function formatOf(doc: SourceDocument): Format {
   const format = formatForContentType(doc.contentType);
   if (format !== undefined) return format;
-  throw new InputError(
+  throw new UnreadableDocumentError(
     doc.url,
+    'unsupported-type',
     `Cannot extract text from ${doc.url}: its content type ${describeValue(doc.contentType)} is not ` +
       `one ragline reads (${supportedMediaTypes().join(', ')} or another text/* type). Filter such ` +
       'documents out before extract(), or registerFormat() one that reads it.',
@@ -56,8 +57,25 @@ function extractionError(doc: SourceDocument, error: unknown): RaglineError {
   return new InputError(doc.url, `Could not extract ${doc.url}: ${reason}`, { cause: error });
 }
 
+/**
+ * The content hash of a document: of its bytes for a binary format (known before parsing, see
+ * {@link sourceContentHash}), else of its title and blocks.
+ */
+function hashOf(format: Format, doc: SourceDocument, title: string, blocks: ExtractorResult['blocks']): string {
+  return sourceContentHash(format, doc) ?? contentHash(title, blocks);
+}
+
+/**
+ * The content hash of a binary document (PDF, Word) read from its bytes, before it is parsed:
+ * what `ExtractedDocument.contentHash` will be. Undefined for text formats, whose hash is of the
+ * extracted text, and for documents no format reads.
+ */
+export function sourceContentHash(format: Format | undefined, doc: SourceDocument): string | undefined {
+  return format?.body === 'bytes' && doc.body instanceof Uint8Array ? bytesContentHash(format.name, format.version, doc.body) : undefined;
+}
+
 /** The extractor's result with the URL's name as fallback title and the content hash. */
-function completed(doc: SourceDocument, result: ExtractorResult): ExtractedDocument {
+function completed(format: Format, doc: SourceDocument, result: ExtractorResult): ExtractedDocument {
   const title = result.title ?? nameFromUrl(doc.url);
   return {
     url: doc.url,
@@ -65,7 +83,7 @@ function completed(doc: SourceDocument, result: ExtractorResult): ExtractedDocum
     contentType: doc.contentType,
     fetchedAt: doc.fetchedAt,
     blocks: result.blocks,
-    contentHash: contentHash(title, result.blocks),
+    contentHash: hashOf(format, doc, title, result.blocks),
   };
 }
 
@@ -105,7 +123,7 @@ export function extractDocument(doc: SourceDocument, options: ExtractOptions = {
       `Cannot extract ${doc.url} synchronously: the ${format.name} format's extractor is asynchronous. Use extract().`,
     );
   }
-  return completed(doc, result);
+  return completed(format, doc, result);
 }
 
 /** {@link extractDocument} for extractors synchronous or not. */
@@ -117,7 +135,7 @@ async function extractOne(doc: SourceDocument, options: ExtractOptions): Promise
   } catch (error) {
     throw extractionError(doc, error);
   }
-  return completed(doc, result);
+  return completed(format, doc, result);
 }
 
 /**
@@ -125,10 +143,11 @@ async function extractOne(doc: SourceDocument, options: ExtractOptions): Promise
  *
  * @param source - Pages or files, typically from the crawl or file-reading stage (a plain array
  *   works too).
- * @param options - HTML content-selection options, applied to every document.
- * @returns An async generator of extracted documents, one per source document.
+ * @param options - HTML content-selection options, applied to every document, and `onUnreadable`.
+ * @returns An async generator of extracted documents, one per source document (less those skipped
+ *   through `onUnreadable`).
  * @throws {InputError} As {@link extractDocument} (asynchronous extractors are awaited), which
- *   stops the stream.
+ *   stops the stream unless `onUnreadable` is given.
  *
  * @example
  * ```ts
@@ -137,7 +156,41 @@ async function extractOne(doc: SourceDocument, options: ExtractOptions): Promise
  */
 export async function* extract(
   source: AsyncIterable<SourceDocument> | Iterable<SourceDocument>,
-  options: ExtractOptions = {},
+  options: ExtractStageOptions = {},
 ): AsyncGenerator<ExtractedDocument> {
-  for await (const doc of source) yield await extractOne(doc, options);
+  const { onUnreadable, ...extractOptions } = options;
+  for await (const doc of source) {
+    if (onUnreadable === undefined) {
+      yield await extractOne(doc, extractOptions);
+      continue;
+    }
+    let extracted: ExtractedDocument;
+    try {
+      extracted = await extractOne(doc, extractOptions);
+    } catch (error) {
+      // Invalid options (a bad selector) are not the document's fault: they stop the stream.
+      if (!(error instanceof InputError)) throw error;
+      onUnreadable(doc, unreadable(doc, error));
+      continue;
+    }
+    yield extracted;
+  }
+}
+
+/** Options of the {@link extract} stage. */
+export interface ExtractStageOptions extends ExtractOptions {
+  /**
+   * Called for each document that cannot be read (corrupt, encrypted, image-only PDF, an
+   * extractor that crashed, a type no format reads), which is then skipped instead of ending the
+   * stream. The error says why (`reason`) in one line (`message`).
+   * @default undefined (such a document ends the stream with its `InputError`)
+   */
+  onUnreadable?: (doc: SourceDocument, error: UnreadableDocumentError) => void;
+}
+
+/** An extraction failure as a skip reason: extractors name theirs; anything else is `unreadable`. */
+function unreadable(doc: SourceDocument, error: InputError): UnreadableDocumentError {
+  if (error instanceof UnreadableDocumentError) return error;
+  const detail = (error.cause instanceof Error ? error.cause.message : undefined) ?? error.message;
+  return new UnreadableDocumentError(doc.url, 'unreadable', `Skipped ${doc.url}: its reader failed (${detail}).`, { cause: error });
 }

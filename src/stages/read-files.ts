@@ -54,6 +54,12 @@ export interface ReadFilesOptions {
    */
   maxBytes?: number;
   /**
+   * Files of a binary format (PDF, Word) larger than this many bytes are skipped (with a `skip`
+   * event), not read.
+   * @default 52428800 (50 MiB)
+   */
+  maxFileBytes?: number;
+  /**
    * Called synchronously for every file yielded or skipped. Hidden entries (`.name`) and
    * `node_modules` folders are left out silently. An exception thrown here ends the walk.
    * @default undefined
@@ -73,6 +79,7 @@ const byName = (a: Dirent, b: Dirent): number => (a.name < b.name ? -1 : a.name 
 /** What reading needs from the options, validated. */
 interface Reader {
   maxBytes: number;
+  maxFileBytes: number;
   emit: (event: ReadFilesEvent) => void;
 }
 
@@ -85,7 +92,8 @@ function readerFor(options: ReadFilesOptions): Reader {
   if (options.onEvent !== undefined && typeof options.onEvent !== 'function') {
     throw new ConfigError('onEvent', options.onEvent, `onEvent must be a function, got ${describeValue(options.onEvent)}.`);
   }
-  return { maxBytes, emit: (event) => options.onEvent?.(event) };
+  const maxFileBytes = checkInteger('maxFileBytes', options.maxFileBytes ?? READ_FILES_DEFAULTS.maxFileBytes, { min: 1 });
+  return { maxBytes, maxFileBytes, emit: (event) => options.onEvent?.(event) };
 }
 
 /** The absolute path `folder` names. */
@@ -102,19 +110,20 @@ function resolveRoot(folder: string | URL): string {
 
 /** Read one file, or report why not. */
 async function readFile(reader: Reader, file: string, format: Format): Promise<SourceDocument | undefined> {
-  const { maxBytes, emit } = reader;
+  const { emit } = reader;
   const url = pathToFileURL(file).href;
   const contentType = format.mediaTypes[0] as string; // registerFormat requires one
+  const [limit, name] = format.body === 'bytes' ? [reader.maxFileBytes, 'maxFileBytes'] : [reader.maxBytes, 'maxBytes'];
   try {
     const { size } = await fs.stat(file);
-    if (size > maxBytes) {
+    if (size > limit) {
       emit({
         type: 'skip',
         url,
         path: file,
         reason: 'too-large',
         bytes: size,
-        message: `Skipped ${file}: ${size} bytes exceeds maxBytes (${maxBytes}).`,
+        message: `Skipped ${file}: ${size} bytes exceeds ${name} (${limit}).`,
       });
       return undefined;
     }

@@ -1,5 +1,7 @@
 import type pg from 'pg';
-import type { EmbeddedDocument, ExtractedDocument } from '../types.js';
+import type { EmbeddedDocument, ExtractedDocument, SourceDocument } from '../types.js';
+import { formatForContentType } from '../formats/registry.js';
+import { sourceContentHash } from './extract.js';
 import type { Collection } from '../store/collections.js';
 import { getDocumentState, touchDocument, writeDocuments } from '../store/documents.js';
 import { checkInteger } from '../options/check.js';
@@ -197,6 +199,30 @@ class BatchWriter {
 
   private queuedChunks(): number {
     return this.queued.reduce((n, d) => n + d.chunks.length, 0);
+  }
+}
+
+/** Options of {@link skipUnchangedFiles}. */
+export interface SkipUnchangedFilesOptions extends Pick<StoreOptions, 'pool' | 'collection' | 'chunking'> {
+  /** Told about each file that is passed over as unchanged, with its content hash. */
+  onSkip?: (doc: SourceDocument, contentHash: string) => void;
+}
+
+/**
+ * Before extraction: drop binary documents (PDF, Word) whose bytes (hash) and chunking settings
+ * equal the stored ones, so an unchanged file is not even parsed. Other documents pass through,
+ * for {@link skipUnchanged} to judge after extraction.
+ */
+export async function* skipUnchangedFiles(source: AsyncIterable<SourceDocument>, options: SkipUnchangedFilesOptions): AsyncGenerator<SourceDocument> {
+  for await (const doc of source) {
+    const hash = sourceContentHash(formatForContentType(doc.contentType), doc);
+    const stored = hash === undefined ? undefined : await getDocumentState(options.pool, options.collection.id, doc.url);
+    if (hash !== undefined && stored && stored.contentHash === hash && stored.chunking === options.chunking) {
+      await touchDocument(options.pool, options.collection.id, doc.url, doc.fetchedAt);
+      options.onSkip?.(doc, hash);
+      continue;
+    }
+    yield doc;
   }
 }
 

@@ -35,10 +35,19 @@ export interface ChunkRow {
 /** Columns of `chunks k JOIN documents d`. */
 export const CHUNK_COLUMNS = `k.id, d.source AS url, d.title, k.heading_path, k.ordinal, k.text, k.token_count, k.metadata`;
 
+/**
+ * The URL a chunk is cited by: its document's, with `#page=N` for a chunk of a paged document (a
+ * PDF's chunks carry `metadata.page`), so a link opens the page the passage starts on.
+ */
+export function chunkUrl(documentUrl: string, metadata: Record<string, unknown> | null | undefined): string {
+  const page = metadata?.page;
+  return typeof page === 'number' && Number.isInteger(page) && page > 0 && !documentUrl.includes('#') ? `${documentUrl}#page=${page}` : documentUrl;
+}
+
 export function toStoredChunk(r: ChunkRow): StoredChunk {
   return {
     chunkId: Number(r.id),
-    url: r.url,
+    url: chunkUrl(r.url, r.metadata),
     title: r.title,
     headingPath: r.heading_path,
     ordinal: r.ordinal,
