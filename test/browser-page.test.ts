@@ -3,11 +3,10 @@
  * (raw HTML from sources and models never reaches the DOM), code blocks with a copy button, the
  * typing indicator, stop (button and Escape), new chat, "1 page", dark mode and the live region.
  */
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { REWRITTEN, startServerFixture, type ServerFixture } from './support/server-fixture.js';
 import { waitFor } from './support/wait-for.js';
 import { ingest } from '../src/index.js';
@@ -15,10 +14,10 @@ import { createOpenAIEmbedding } from '../src/models/openai/embedding.js';
 import { STANDALONE_SYSTEM_PROMPT } from '../src/server/conversation.js';
 import { parseUserMessage } from '../src/core/prompt.js';
 import type { StandInChatMessage } from './stand-in/openai-stand-in.js';
+import { hasChromium, launchChromium, NO_CHROMIUM } from './support/chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const describeWithChromium = existsSync(CHROMIUM) ? describe : describe.skip;
-const title = existsSync(CHROMIUM) ? 'chat page rendering and controls in Chromium' : `chat page in Chromium — skipped: ${CHROMIUM} is not installed (apt-get install chromium)`;
+const describeWithChromium = hasChromium ? describe : describe.skip;
+const title = hasChromium ? 'chat page rendering and controls in Chromium' : `chat page in Chromium — ${NO_CHROMIUM}`;
 
 const HOSTILE = `<img src=x onerror="document.title='pwned'">`;
 const CODE = 'tw.queue("reports", { timeout: "10m" });';
@@ -47,10 +46,7 @@ describeWithChromium(title, () => {
     notesDir = await mkdtemp(path.join(os.tmpdir(), 'ragline-evil-'));
     await writeFile(path.join(notesDir, 'evil.txt'), `Evil ${HOSTILE}\n\nThe evil page says ${HOSTILE} and <script>document.title='pwned'</script> loudly.\n`);
     await ingest({ db: f.db, source: notesDir, collection: 'evil', embedding: createOpenAIEmbedding({ client: f.client }) });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();

@@ -3,20 +3,19 @@
  * question, watch the answer stream in, follow a citation to its source page, and check that the
  * page fits a phone. Screenshots go to test/artifacts/.
  */
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import { type Browser } from 'playwright-core';
 import { startServerFixture, type ServerFixture } from './support/server-fixture.js';
 import { packageRoot } from '../src/package-root.js';
 import { ingest } from '../src/index.js';
 import { createOpenAIEmbedding } from '../src/models/openai/embedding.js';
+import { hasChromium, launchChromium, NO_CHROMIUM } from './support/chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = path.join(packageRoot(), 'test', 'artifacts');
-const describeWithChromium = existsSync(CHROMIUM) ? describe : describe.skip;
-const title = existsSync(CHROMIUM) ? 'chat page in Chromium' : `chat page in Chromium — skipped: ${CHROMIUM} is not installed (apt-get install chromium)`;
+const describeWithChromium = hasChromium ? describe : describe.skip;
+const title = hasChromium ? 'chat page in Chromium' : `chat page in Chromium — ${NO_CHROMIUM}`;
 
 describeWithChromium(title, () => {
   let f: ServerFixture;
@@ -31,10 +30,7 @@ describeWithChromium(title, () => {
     notesDir = await mkdtemp(path.join(os.tmpdir(), 'ragline-notes-'));
     await writeFile(path.join(notesDir, 'on-call.md'), '# On-call handbook\n\nThe on-call engineer answers pages within 15 minutes and hands over every Monday at 10:00.\n');
     await ingest({ db: f.db, source: notesDir, collection: 'notes', embedding: createOpenAIEmbedding({ client: f.client }) });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();

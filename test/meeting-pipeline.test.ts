@@ -7,7 +7,6 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { inflateRawSync } from 'node:zlib';
 import { packageRoot } from '../src/package-root.js';
 import { describeEachDatabase, freshDatabase } from './support/databases.js';
 import { startOpenAIStandIn, type OpenAIStandIn } from './stand-in/openai-stand-in.js';
@@ -29,29 +28,12 @@ import { COUNCIL_SCHEMA } from '../src/meetings/template-schemas.js';
 import type { Database } from '../src/store/database.js';
 import { ConfigError, InputError } from '../src/errors.js';
 import { runCliInProcess } from './support/cli.js';
+import { unzip } from './support/zip.js';
 
 const fixtures = path.join(packageRoot(), 'test/fixtures/transcripts');
 const fixture = (name: string) => path.join(fixtures, name);
 // RAGLINE_CORPORA points at the shared corpora when the checkout is not next to them (a worktree).
 const corpora = path.join(process.env.RAGLINE_CORPORA ?? path.join(packageRoot(), '..', 'shared', 'corpora'), 'transcripts');
-
-/** The entries of a zip file (a .docx), inflated. */
-function unzip(buf: Buffer): Map<string, string> {
-  const out = new Map<string, string>();
-  const eocd = buf.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
-  let at = buf.readUInt32LE(eocd + 16);
-  for (let i = 0; i < buf.readUInt16LE(eocd + 10); i++) {
-    const method = buf.readUInt16LE(at + 10);
-    const size = buf.readUInt32LE(at + 20);
-    const nameLength = buf.readUInt16LE(at + 28);
-    const name = buf.toString('utf8', at + 46, at + 46 + nameLength);
-    const local = buf.readUInt32LE(at + 42);
-    const data = buf.subarray(local + 30 + buf.readUInt16LE(local + 26) + buf.readUInt16LE(local + 28)).subarray(0, size);
-    out.set(name, (method === 8 ? inflateRawSync(data) : data).toString('utf8'));
-    at += 46 + nameLength + buf.readUInt16LE(at + 30) + buf.readUInt16LE(at + 32);
-  }
-  return out;
-}
 
 function record(): MeetingRecord {
   const transcript = parseTranscript(readFileSync(fixture('teams-budget.vtt'), 'utf8'));

@@ -8,7 +8,6 @@ import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { inflateRawSync } from 'node:zlib';
 import { packageRoot } from '../src/package-root.js';
 import { startOpenAIStandIn, type OpenAIStandIn } from './stand-in/openai-stand-in.js';
 import { structuredRespond } from './stand-in/structured.js';
@@ -27,6 +26,7 @@ import { ConfigError } from '../src/errors.js';
 import { createOpenAITranscription } from '../src/models/openai/transcription.js';
 import { transcribeAudio } from '../src/meetings/transcribe-audio.js';
 import type { Transcript } from '../src/meetings/transcript.js';
+import { unzip } from './support/zip.js';
 
 const fixture = (name: string) => parseTranscript(readFileSync(path.join(packageRoot(), 'test/fixtures/transcripts', name), 'utf8'));
 type Body = { messages: Array<{ role: string; content: string }>; response_format?: { json_schema: { name: string; schema: { properties: Record<string, unknown> } } } };
@@ -82,24 +82,6 @@ Chair: The motion carries with two ayes and one excused. The clerk will publish 
 00:01:00.000 --> 00:01:06.000
 Chair: Motion to adjourn. All in favor? Aye. The ayes have it. The meeting is adjourned.
 `;
-
-/** The entries of a zip file (a .docx), inflated. */
-function unzip(buf: Buffer): Map<string, string> {
-  const out = new Map<string, string>();
-  const eocd = buf.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
-  let at = buf.readUInt32LE(eocd + 16);
-  for (let i = 0; i < buf.readUInt16LE(eocd + 10); i++) {
-    const method = buf.readUInt16LE(at + 10);
-    const size = buf.readUInt32LE(at + 20);
-    const nameLength = buf.readUInt16LE(at + 28);
-    const name = buf.toString('utf8', at + 46, at + 46 + nameLength);
-    const local = buf.readUInt32LE(at + 42);
-    const data = buf.subarray(local + 30 + buf.readUInt16LE(local + 26) + buf.readUInt16LE(local + 28)).subarray(0, size);
-    out.set(name, (method === 8 ? inflateRawSync(data) : data).toString('utf8'));
-    at += 46 + nameLength + buf.readUInt16LE(at + 30) + buf.readUInt16LE(at + 32);
-  }
-  return out;
-}
 
 const record = (transcript: Transcript, template = 'council'): MeetingRecord => {
   const t = resolveTemplate(template);
