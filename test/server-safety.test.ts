@@ -160,7 +160,7 @@ describe('ragline serve command', () => {
     expect(stderr).toMatch(/Using chat local\/extractive-v1/);
     expect(await (await fetch(`${base}/healthz`)).json()).toMatchObject({ status: 'ok', database: 'pglite' });
     const page = await fetch(`${base}/`);
-    expect(page.headers.get('content-security-policy')).toMatch(/script-src 'sha256-/);
+    expect(page.headers.get('content-security-policy')).toMatch(/script-src 'self' 'sha256-/);
     expect(await page.text()).toContain('<title>Ask the docs — ragline</title>');
     const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
     child.kill('SIGINT');
