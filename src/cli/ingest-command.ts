@@ -70,6 +70,7 @@ export function summaryLine(s: IngestSummary): string {
     `· ${formatInt(s.chunks)} chunks written (${formatInt(s.embeddedChunks)} embedded, ${formatInt(s.cachedChunks)} reused)`,
     `· ${formatInt(s.embeddedTokens)} tokens embedded${s.costUsd !== undefined ? ` (${formatUsd(s.costUsd)})` : ''}`,
     skippedPart(s),
+    s.indexMs !== undefined ? `· HNSW index built in ${formatMs(s.indexMs)} (the collection passed its threshold)` : '',
   ]
     .filter(Boolean)
     .join(' ');

@@ -52,6 +52,13 @@ export interface IngestBaseOptions {
    * @default pgvector's defaults
    */
   index?: HnswSettings;
+  /**
+   * An ingest that leaves the collection with at least this many chunks, and without its HNSW
+   * index, builds the index at its end (once, after the load). Below, searches scan exactly.
+   * `Infinity`: never (a bulk load that builds it later, as jobs with `deferIndex` do).
+   * @default INDEX_DEFAULTS.minChunksEmbedded on the embedded database, minChunksServer on a server
+   */
+  indexMinChunks?: number;
   onProgress?: (progress: IngestProgress) => void;
   /**
    * Embed through OpenAI's Batch API (half price, results within 24 h): request files are uploaded
@@ -120,5 +127,7 @@ export interface IngestSummary {
   dryRun?: boolean;
   /** With `dryRun`: the price of the same embedding through the Batch API. */
   batchCostUsd?: number;
+  /** Set when this ingest built the collection's HNSW index (it passed `indexMinChunks`): the build's milliseconds, part of `ms`. */
+  indexMs?: number;
   ms: number;
 }

@@ -48,6 +48,19 @@ export const EMBED_DEFAULTS = Object.freeze({
   concurrency: 4,
 } as const);
 
+/**
+ * When a collection gets its HNSW index. Below `minChunks` a search scans the collection exactly
+ * (exact and fast at that size), and ingesting is several times faster without a graph to insert
+ * into; an ingest that leaves the collection at or past it builds the index once, after the load.
+ * Measured with `npm run bench:index-threshold` (exact scan vs HNSW search and build time, by size).
+ */
+export const INDEX_DEFAULTS = Object.freeze({
+  /** Chunks from which a collection on the embedded database (PGlite, WASM) gets its index. */
+  minChunksEmbedded: 20_000,
+  /** Chunks from which a collection on a Postgres server gets its index. */
+  minChunksServer: 10_000,
+} as const);
+
 /** Defaults of `embedWithBatchApi` (an ingest's `batchApi`). */
 export const BATCH_API_DEFAULTS = Object.freeze({
   /** How often open batches are polled, ms. */
