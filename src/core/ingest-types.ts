@@ -34,7 +34,7 @@ export interface IngestBaseOptions {
   /** Chunk size and overlap; the encoding and input limit come from the embedding model. */
   chunk?: Pick<ChunkOptions, 'maxTokens' | 'overlapTokens'>;
   /** Batch size and concurrency of embedding requests. */
-  embed?: Pick<EmbedOptions, 'batchSize' | 'concurrency'>;
+  embed?: Pick<EmbedOptions, 'batchSize' | 'concurrency' | 'maxWaitMs'>;
   /**
    * Metadata stored with every chunk of this ingest, to filter searches on later: ingest with
    * `{ product: 'api', version: '3.14' }`, then `search({ ..., filter: { product: 'api' } })`.
