@@ -67,6 +67,12 @@ export const INDEX_DEFAULTS = Object.freeze({
   minChunksServer: 5_000,
 } as const);
 
+/** Defaults of the OpenAI rate limiter and the requests it schedules. */
+export const RATE_LIMIT_DEFAULTS = Object.freeze({
+  /** Most tokens of the first embedding request while the account's budgets are unknown. */
+  probeTokens: 8192,
+} as const);
+
 /** Defaults of `embedWithBatchApi` (an ingest's `batchApi`). */
 export const BATCH_API_DEFAULTS = Object.freeze({
   /** How often open batches are polled, ms. */
