@@ -10,7 +10,8 @@
  *
  * The LangChain.js packages are not a dependency of ragline: they are installed (once, kept between
  * runs) into a throwaway folder outside the project, os.tmpdir()/ragline-peer (BENCH_PEER_DIR).
- * The site (BENCH_PEER_SITE, default the drf-docs corpus) is served on loopback; the stand-in runs in
+ * The site (BENCH_PEER_SITE, default the drf-docs corpus) is served on this machine's own network
+ * address (LangChain's loader refuses loopback by name); the stand-in runs in
  * this process with BENCH_LATENCY_MS per request (default 0). BENCH_REPEAT (default 1) runs each
  * tool that many times, alternating; the table shows every run. ragline's lines also show the time
  * its own summary reports ("in X s"): the rest is process start, opening and closing the store.
@@ -134,7 +135,16 @@ async function main(): Promise<void> {
   await installPeer();
   await writeFile(path.join(PEER_DIR, 'peer-ingest.mjs'), PEER_SCRIPT);
   const standIn = await startOpenAIStandIn({ latencyMs: LATENCY_MS });
-  const site = await serveStatic(SITE);
+  // LangChain.js's loader refuses loopback and private addresses by their literal (an SSRF guard),
+  // so the site is served on this machine's own network address, which both tools then crawl.
+  const host = Object.values(os.networkInterfaces())
+    .flat()
+    .find((a) => a && a.family === 'IPv4' && !a.internal)?.address;
+  if (!host) {
+    console.log('bench:peer: this machine has no non-loopback IPv4 address to serve the site on (LangChain.js refuses loopback).');
+    return;
+  }
+  const site = await serveStatic(SITE, { host });
   const cli = path.join(packageRoot(), 'dist', 'src', 'cli', 'main.js');
   const common = { OPENAI_API_KEY: 'bench', OPENAI_BASE_URL: standIn.url };
   console.log(`site ${SITE} on ${site.url}; stand-in latency ${LATENCY_MS} ms; ${REPEAT} run(s) each; load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}\n`);
