@@ -39,7 +39,7 @@ export async function* batchBy<T>(
     if (batch.length > 0) yield batch;
   } finally {
     // Stopped early: let the source clean up (after the item it is producing, if any).
-    if (pending) void pending.then(() => it.return?.(), () => undefined);
+    if (pending) void pending.then(() => it.return?.()).catch(() => undefined);
     else await it.return?.();
   }
 }
