@@ -171,8 +171,9 @@ describeEachDatabase('ragline CLI', (backend) => {
         'Collection "tuned" exists and keeps its HNSW settings (m 8, ef_construction 32, ef_search 64): --m, --ef-search apply only to a collection the ingest creates; to change them, run `ragline collections index tuned --m 12 --ef-search 64`.',
       );
       const table = await run(['collections']);
-      expect(table.stdout).toMatch(/^NAME\s+EMBEDDING MODEL\s+DIMS\s+DOCUMENTS\s+CHUNKS\s+TOKENS\s+HNSW M\s+EF_CONSTRUCTION\s+EF_SEARCH$/m);
-      expect(table.stdout).toMatch(/^tuned\s+local\/lexical-hash-v1\s+1024\s+1\s+1\s+\d+\s+8\s+32\s+64$/m);
+      expect(table.stdout).toMatch(/^NAME\s+EMBEDDING MODEL\s+DIMS\s+DOCUMENTS\s+CHUNKS\s+TOKENS\s+INDEX\s+HNSW M\s+EF_CONSTRUCTION\s+EF_SEARCH$/m);
+      expect(table.stdout).toMatch(/^tuned\s+local\/lexical-hash-v1\s+1024\s+1\s+1\s+\d+\s+exact\s+8\s+32\s+64$/m);
+      expect(table.stderr).toMatch(/INDEX exact: no HNSW index yet, searches scan every chunk .* an ingest builds it once the collection has [\d,]+ chunks\./);
       expect(table.stdout).toMatch(/^docs\s+.*\s+16\s+64\s+40$/m);
     });
 
@@ -185,14 +186,15 @@ describeEachDatabase('ragline CLI', (backend) => {
         index: { m: 12, efConstruction: 48, efSearch: 100 },
         effective: { m: 12, efConstruction: 48, efSearch: 100 },
         changed: { m: { from: 8, to: 12 }, efConstruction: { from: 32, to: 48 } },
-        rebuilt: true,
+        // A one-chunk collection has no index yet: nothing to rebuild.
+        rebuilt: false,
       });
       const reset = await run(['collections', 'index', 'tuned', '--m', 'default', '--ef-construction', 'default']);
-      expect(reset.stdout).toBe('Collection "tuned": m 12 → 16, ef_construction 48 → 64 (its index was rebuilt).\n');
+      expect(reset.stdout).toBe('Collection "tuned": m 12 → 16, ef_construction 48 → 64 (no index yet: it is built with these settings once the collection is large enough).\n');
       expect((await json<CollectionRow[]>(['collections', '--json'])).find((r) => r.name === 'tuned')!.index).toEqual({ efSearch: 100 });
       const same = await run(['collections', 'index', 'tuned', '--ef-search', '100']);
       expect(same.stdout).toBe('Collection "tuned": nothing changed (m 16, ef_construction 64, ef_search 100).\n');
-      // Searches still find the chunks through the rebuilt index.
+      // Searches still find the chunks (an exact scan: no index yet).
       expect(await json<Result[]>(['search', 'Wombat', 'files', '-c', 'tuned', '--mode', 'vector', '--json'])).toHaveLength(1);
     });
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describeEachDatabase, freshDatabase } from './support/databases.js';
 import type { Database } from '../src/store/database.js';
-import { configureCollectionIndex, ensureCollection, getCollection, listCollections } from '../src/store/collections.js';
+import { buildCollectionIndex, configureCollectionIndex, ensureCollection, getCollection, listCollections } from '../src/store/collections.js';
 import { replaceDocuments } from '../src/store/documents.js';
 import { searchChunks } from '../src/retrieval/search-chunks.js';
 import { createLexicalEmbedding } from '../src/models/local/lexical-embedding.js';
@@ -59,6 +59,8 @@ describeEachDatabase('HNSW settings and filtered search', (backend) => {
   test('a collection created with HNSW settings stores them and builds its index with them', async () => {
     const c = await ensureCollection(db.pool, 'tuned', model, { index: { m: 8, efConstruction: 40, efSearch: 100 } });
     expect(c.index).toEqual({ m: 8, efConstruction: 40, efSearch: 100 });
+    expect(await indexdef(c.id)).toBeUndefined(); // built once the collection is large enough
+    expect(await buildCollectionIndex(db.pool, c)).toBe(true);
     expect(await indexdef(c.id)).toMatch(/WITH \(m='?8'?, ef_construction='?40'?\)/);
     expect((await getCollection(db.pool, 'tuned'))!.index).toEqual({ m: 8, efConstruction: 40, efSearch: 100 });
     expect((await listCollections(db.pool)).find((x) => x.name === 'tuned')!.index).toEqual({ m: 8, efConstruction: 40, efSearch: 100 });
@@ -74,6 +76,7 @@ describeEachDatabase('HNSW settings and filtered search', (backend) => {
   test('changing m rebuilds the index in place; changing ef_search alone does not; null restores the default', async () => {
     await ensureCollection(db.pool, 'retuned', model);
     await replaceDocuments(db.pool, (await getCollection(db.pool, 'retuned'))!, pages(4, 10), 'x');
+    await buildCollectionIndex(db.pool, (await getCollection(db.pool, 'retuned'))!);
     const first = await configureCollectionIndex(db.pool, 'retuned', { m: 12, efConstruction: 48 });
     expect(first.rebuilt).toBe(true);
     expect(await indexdef(first.collection.id)).toMatch(/m='?12'?, ef_construction='?48'?/);

@@ -373,6 +373,7 @@ describeEachDatabase('job worker', (backend) => {
 
   test('a deferred-index load drops the HNSW index while its jobs run and the last job builds it', async () => {
     const c = await ensureCollection(db.pool, 'deferred', embedding);
+    await buildCollectionIndex(db.pool, c);
     expect(await hasCollectionIndex(db.pool, c)).toBe(true);
     await enqueueJobs(
       db.pool,
@@ -408,6 +409,7 @@ describeEachDatabase('job worker', (backend) => {
 
   test('an index is built with the HNSW parameters asked for, once, and parameters out of range are refused', async () => {
     const c = await ensureCollection(db.pool, 'tuned', embedding);
+    expect(await buildCollectionIndex(db.pool, c)).toBe(true);
     expect(await dropCollectionIndex(db.pool, c)).toBe(true);
     expect(await dropCollectionIndex(db.pool, c)).toBe(false);
     await expect(buildCollectionIndex(db.pool, c, { m: 1 })).rejects.toThrow(/Expected `m` to be an integer from 2 to 100 \(pgvector's range\), got `1` \(number\)/);

@@ -69,6 +69,24 @@ describe('rate limiter bookkeeping', () => {
     expect(limiter.state().remainingTokens).toBeLessThanOrEqual(997_000);
   });
 
+  test('a server with more left than we charged, even counting every request in flight, raises the budget to that, less those in flight', async () => {
+    const limiter = new RateLimiter({ tokensPerMinute: 1_000_000 });
+    const first = await limiter.acquire(400_000); // estimated far above what the server counted
+    await limiter.acquire(5000); // in flight
+    limiter.release(first, { 'x-ratelimit-limit-tokens': '1000000', 'x-ratelimit-remaining-tokens': '999000' }, 'ok');
+    // Before: 1,000,000 − 405,000 = 595,000 and never won back. Now 999,000 − 5,000 in flight.
+    expect(limiter.state().remainingTokens).toBeGreaterThanOrEqual(993_990);
+    expect(limiter.state().remainingTokens).toBeLessThanOrEqual(996_000);
+  });
+
+  test('until the first answer the limiter is uninformed; an answer or a configured budget informs it', async () => {
+    const limiter = new RateLimiter();
+    expect(limiter.informed).toBe(false);
+    limiter.release(await limiter.acquire(10), {}, 'ok');
+    expect(limiter.informed).toBe(true);
+    expect(new RateLimiter({ tokensPerMinute: 1000 }).informed).toBe(true);
+  });
+
   test('a server with less left than we think (another process on the key) lowers the budget, less the requests sent since', async () => {
     const limiter = new RateLimiter({ tokensPerMinute: 1_000_000 });
     const first = await limiter.acquire(100);
@@ -256,14 +274,40 @@ describe('requests larger than the per-minute token budget', () => {
     expect(calls.flatMap((r) => (r.body as { input: string[] }).input)).toEqual(inputs);
   });
 
-  test('with the budget unknown, the server refuses it once and the pieces follow', async () => {
+  test('with the budget unknown, a modest first request learns it and the pieces follow without a 429', async () => {
     // Another model: the stand-in's budgets are per model, and the test above spent this one's.
     const model = createOpenAIEmbedding({ apiKey: 'split-learned', baseURL: standIn.url, model: 'text-embedding-3-large' });
     const many = Array.from({ length: 9 }, (_, i) => text(900, i)); // ~40,500 tokens, over the TPM
     const result = await model.embed({ inputs: many });
     expect(result.embeddings).toHaveLength(9);
-    const statuses = embeddingCalls(standIn).map((r) => r.status);
-    expect(statuses[0]).toBe(429);
-    expect(statuses.slice(1).every((s) => s === 200)).toBe(true);
+    const calls = embeddingCalls(standIn);
+    expect(calls.map((r) => r.status).every((s) => s === 200)).toBe(true);
+    // The first request holds one ~4,500-token input (under 8,192), not the whole 40,500 tokens.
+    expect((calls[0]!.body as { input: string[] }).input).toEqual([many[0]]);
+    expect(calls.flatMap((r) => (r.body as { input: string[] }).input)).toEqual(many);
+  });
+});
+
+describe('a short job at the token budget', () => {
+  let standIn: OpenAIStandIn;
+  beforeAll(async () => {
+    standIn = await startOpenAIStandIn({ tpm: 10_000, rpm: 100 });
+  });
+  afterAll(async () => {
+    await standIn.close();
+  });
+
+  test('a job of 1.2 budget-minutes with the budget unknown draws no 429 and ends with the limiter at the server budget', async () => {
+    const model = createOpenAIEmbedding({ apiKey: 'short-job', baseURL: standIn.url });
+    const inputs = Array.from({ length: 12 }, (_, i) => `${i} ${'lorem ipsum dolor sit amet '.repeat(200)}`.trim()); // ~12,000 tokens
+    const result = await model.embed({ inputs });
+    expect(result.embeddings).toHaveLength(12);
+    const calls = embeddingCalls(standIn);
+    expect(calls.filter((r) => r.status === 429)).toHaveLength(0);
+    expect(calls.flatMap((r) => (r.body as { input: string[] }).input)).toEqual(inputs);
+    const limiter = sharedRateLimiter({ apiKey: 'short-job', baseURL: standIn.url, model: 'text-embedding-3-small' });
+    expect(limiter.state()).toMatchObject({ tokensPerMinute: 10_000, requestsPerMinute: 100, learnedFromHeaders: true });
+    // Nothing over-charged is left behind: the limiter's level is not below the server's less what it spent last.
+    expect(limiter.state().remainingTokens).toBeGreaterThanOrEqual(0);
   });
 });

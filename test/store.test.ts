@@ -6,7 +6,7 @@ import { describeEachDatabase, freshDatabase } from './support/databases.js';
 import type { Database } from '../src/store/database.js';
 import { migrate, readMigrations } from '../src/store/migrate.js';
 import { migrationsDir } from '../src/store/database.js';
-import { ensureCollection, listCollections, dropCollection } from '../src/store/collections.js';
+import { buildCollectionIndex, ensureCollection, listCollections, dropCollection } from '../src/store/collections.js';
 import { findCachedEmbeddings, replaceDocument, getDocumentState } from '../src/store/documents.js';
 import { searchChunks } from '../src/retrieval/search-chunks.js';
 import { createLexicalEmbedding, lexicalVector } from '../src/models/local/lexical-embedding.js';
@@ -57,6 +57,7 @@ describeEachDatabase('store', (backend) => {
 
   test('a collection gets an HNSW index whose operator class matches the cosine operator', async () => {
     const c = await ensureCollection(db.pool, 'idx', model);
+    expect(await buildCollectionIndex(db.pool, c)).toBe(true);
     const { rows } = await db.pool.query<{ indexdef: string }>(`SELECT indexdef FROM pg_indexes WHERE indexname = $1`, [`chunks_embedding_c${c.id}_idx`]);
     expect(rows[0]!.indexdef).toMatch(/USING hnsw \(\(\(?embedding\)?::vector\(256\)\) vector_cosine_ops\) WHERE \(collection_id = /);
   });

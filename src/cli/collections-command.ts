@@ -3,6 +3,7 @@ import { ConfigError } from '../errors.js';
 import { configureCollectionIndex, listCollections, requireCollection, type HnswSettings } from '../store/collections.js';
 import { status, withDatabase } from './context.js';
 import { formatInt } from './format.js';
+import { INDEX_DEFAULTS } from '../options/defaults.js';
 import type { CliIo } from './io.js';
 import { HNSW_FLAGS, describeHnsw, effectiveHnsw, parseHnswFlag } from './index-flags.js';
 import { deleteCommand, renameCommand } from './collection-change-commands.js';
@@ -49,7 +50,7 @@ function indexCommand(io: CliIo): Command {
         const how = rebuilt
           ? 'its index was rebuilt'
           : graphChanged
-            ? 'its index, deferred for a bulk load, will be built with the new settings'
+            ? 'no index yet: it is built with these settings once the collection is large enough'
             : 'no rebuild needed, searches use it from now on';
         io.stdout.write(diff ? `Collection "${collection.name}": ${diff} (${how}).\n` : `Collection "${collection.name}": nothing changed (${describeHnsw(after)}).\n`);
       });
@@ -59,7 +60,7 @@ function indexCommand(io: CliIo): Command {
 export function collectionsCommand(io: CliIo): Command {
   return new Command('collections')
     .description('list collections with their embedding model, HNSW settings and document and chunk counts; `collections index|delete|rename` change them')
-    .option('--json', 'print a JSON array of {name, embeddingProvider, embeddingModel, dimensions, index, documents, chunks, tokens} (index: the HNSW settings set, the rest are pgvector defaults)')
+    .option('--json', 'print a JSON array of {name, embeddingProvider, embeddingModel, dimensions, index, indexed, documents, chunks, tokens} (index: the HNSW settings set, the rest are pgvector defaults; indexed: whether the HNSW index exists — a small collection is searched exactly without one)')
     // `collections index ... --json` is the subcommand's own --json (the program's options are positional too).
     .enablePositionalOptions()
     .addCommand(indexCommand(io))
@@ -78,14 +79,18 @@ export function collectionsCommand(io: CliIo): Command {
           return;
         }
         const table = [
-          ['NAME', 'EMBEDDING MODEL', 'DIMS', 'DOCUMENTS', 'CHUNKS', 'TOKENS', 'HNSW M', 'EF_CONSTRUCTION', 'EF_SEARCH'],
+          ['NAME', 'EMBEDDING MODEL', 'DIMS', 'DOCUMENTS', 'CHUNKS', 'TOKENS', 'INDEX', 'HNSW M', 'EF_CONSTRUCTION', 'EF_SEARCH'],
           ...rows.map((r) => {
             const hnsw = effectiveHnsw(r.index);
-            return [r.name, `${r.embeddingProvider}/${r.embeddingModel}`, String(r.dimensions), formatInt(r.documents), formatInt(r.chunks), formatInt(r.tokens), String(hnsw.m), String(hnsw.efConstruction), String(hnsw.efSearch)];
+            return [r.name, `${r.embeddingProvider}/${r.embeddingModel}`, String(r.dimensions), formatInt(r.documents), formatInt(r.chunks), formatInt(r.tokens), r.indexed ? 'hnsw' : 'exact', String(hnsw.m), String(hnsw.efConstruction), String(hnsw.efSearch)];
           }),
         ];
         const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
         for (const row of table) io.stdout.write(`${row.map((cell, i) => (i >= 2 ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join('  ')}\n`);
+        if (rows.some((r) => !r.indexed)) {
+          const min = db.kind === 'pglite' ? INDEX_DEFAULTS.minChunksEmbedded : INDEX_DEFAULTS.minChunksServer;
+          status(io, `INDEX exact: no HNSW index yet, searches scan every chunk (exact, fast while small); an ingest builds it once the collection has ${formatInt(min)} chunks.`);
+        }
       });
     });
 }

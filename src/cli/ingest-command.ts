@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { describeSkips, ingest, skipWords, type IngestSummary } from '../core/ingest.js';
+import type { IngestProgress } from '../core/ingest-types.js';
 import { isCrawlSource } from '../core/document-source.js';
 import { getCollection, type Collection, type HnswSettings } from '../store/collections.js';
 import { describeModels, embeddingModelForCollection, resolveEmbeddingModel } from '../models/resolve.js';
@@ -83,6 +84,7 @@ export function summaryLine(s: IngestSummary, hint = false): string {
     `· ${formatInt(s.chunks)} chunks written (${formatInt(s.embeddedChunks)} embedded, ${formatInt(s.cachedChunks)} reused)`,
     `· ${formatInt(s.embeddedTokens)} tokens embedded${s.costUsd !== undefined ? ` (${formatUsd(s.costUsd)})` : ''}`,
     skippedPart(s, hint),
+    s.indexMs !== undefined ? `· HNSW index built in ${formatMs(s.indexMs)} (the collection passed its threshold)` : '',
   ]
     .filter(Boolean)
     .join(' ');
@@ -110,6 +112,15 @@ export function ingestCommand(io: CliIo): Command {
       const kept = existing && settings.index && keptIndexLine(existing, settings.index);
       if (kept) status(io, kept);
       const bar = createProgressBar('ingest', io.stderr, { env: io.env });
+      // Drawn from the first page fetched, not only once pages are stored: a slow crawl shows itself.
+      let fetched = 0;
+      let last: IngestProgress | undefined;
+      const draw = (url: string) =>
+        bar.update(
+          last?.documents ?? 0,
+          last?.maxPages ? Math.max(fetched, last.documents) : undefined,
+          `stored · ${formatInt(fetched)} fetched · ${formatInt(last?.chunks ?? 0)} chunks · ${formatInt(last?.tokens ?? 0)} tokens · ${displayUrl(url)}`,
+        );
       let summary: IngestSummary;
       try {
         summary = await ingest({
@@ -121,7 +132,16 @@ export function ingestCommand(io: CliIo): Command {
           signal,
           ...(flags.dryRun ? { dryRun: true } : {}),
           ...(flags.batchApi ? { batchApi: { onEvent: (e) => status(io, e.type === 'status' ? `Batch ${e.batchId}: ${e.status} (${e.completed}/${e.total} requests)` : `Batch ${e.batchId}: ${e.type}`) } } : {}),
-          onProgress: (p) => bar.update(p.documents, p.maxPages ? Math.max(p.fetched, p.documents) : undefined, `docs · ${formatInt(p.chunks)} chunks · ${formatInt(p.tokens)} tokens · ${displayUrl(p.url)}`),
+          onCrawlEvent: (e) => {
+            if (e.type !== 'page') return;
+            fetched++;
+            draw(e.url);
+          },
+          onProgress: (p) => {
+            last = p;
+            fetched = Math.max(fetched, p.fetched);
+            draw(p.url);
+          },
         });
       } finally {
         bar.stop();

@@ -5,7 +5,7 @@
  *   documents ─▶ skipUnchangedFiles ─▶ extract ─▶ skipUnchanged ─▶ chunk ─▶ addMetadata ─▶ embed | embedWithBatchApi ─▶ store
  */
 import { pipe } from '../iter/pipe.js';
-import { DEFAULT_COLLECTION } from '../options/defaults.js';
+import { DEFAULT_COLLECTION, INDEX_DEFAULTS } from '../options/defaults.js';
 import type { CrawlStats } from '../stages/crawl.js';
 import { extract } from '../stages/extract.js';
 import { chunk, chunkingFingerprint, type ChunkOptions } from '../stages/chunk.js';
@@ -14,12 +14,13 @@ import { embedWithBatchApi } from '../embed/batch-api.js';
 import { embeddingCost } from '../models/cost.js';
 import { skipUnchanged, skipUnchangedFiles, store, type DocumentOutcome } from '../stages/store.js';
 import { addMetadata, checkMetadata, metadataFingerprint, type ChunkMetadata } from '../stages/metadata.js';
-import { checkHnswSettings, dropCollection, ensureCollection, getCollection, type Collection } from '../store/collections.js';
+import { checkHnswSettings, dropCollection, ensureCollection, getCollection, indexIfLarge, type Collection } from '../store/collections.js';
 import { findCachedEmbeddings } from '../store/documents.js';
 import type { Database } from '../store/database.js';
 import type { ChunkedDocument, ExtractedDocument, SourceDocument } from '../types.js';
 import type { IngestBaseOptions, IngestSummary } from './ingest-types.js';
 import { SkipLog, addCounts } from './skip-log.js';
+import { checkInteger } from '../options/check.js';
 
 /** The state of one run. */
 export interface IngestRun {
@@ -41,23 +42,35 @@ export interface IngestRun {
 export function checkIngestOptions(options: IngestBaseOptions): void {
   if (options.metadata !== undefined) checkMetadata(options.metadata);
   if (options.index !== undefined) checkHnswSettings(options.index);
+  if (options.indexMinChunks !== undefined && options.indexMinChunks !== Infinity) checkInteger('indexMinChunks', options.indexMinChunks, { min: 0 });
 }
 
 /**
  * Open (or create) the ingest's collection and run `fn` on it. A first ingest that stored nothing
- * (a refused start URL, a bad folder) leaves no empty collection behind.
+ * (a refused start URL, a bad folder) leaves no empty collection behind. An ingest that leaves the
+ * collection past `indexMinChunks` builds its HNSW index at the end.
  */
-export async function openIngestCollection<T>(options: IngestBaseOptions, fn: (collection: Collection) => Promise<T>): Promise<T> {
+export async function openIngestCollection(options: IngestBaseOptions, fn: (collection: Collection) => Promise<IngestSummary>): Promise<IngestSummary> {
   const { pool } = options.db;
   const name = options.collection ?? DEFAULT_COLLECTION;
   const existed = (await getCollection(pool, name)) !== undefined;
   const collection = await ensureCollection(pool, name, options.embedding, options.index ? { index: options.index } : {});
+  let summary: IngestSummary;
   try {
-    return await fn(collection);
+    summary = await fn(collection);
   } catch (err) {
     if (!existed && (await countDocuments(options.db, collection.id)) === 0) await dropCollection(pool, name).catch(() => undefined);
     throw err;
   }
+  if (!summary.dryRun) {
+    const started = performance.now();
+    const minChunks = options.indexMinChunks ?? (options.db.kind === 'pglite' ? INDEX_DEFAULTS.minChunksEmbedded : INDEX_DEFAULTS.minChunksServer);
+    if (await indexIfLarge(pool, collection, minChunks)) {
+      summary.indexMs = Math.round(performance.now() - started);
+      summary.ms += summary.indexMs;
+    }
+  }
+  return summary;
 }
 
 async function countDocuments(db: Database, collectionId: number): Promise<number> {

@@ -34,7 +34,7 @@ export interface IngestBaseOptions {
   /** Chunk size and overlap; the encoding and input limit come from the embedding model. */
   chunk?: Pick<ChunkOptions, 'maxTokens' | 'overlapTokens'>;
   /** Batch size and concurrency of embedding requests. */
-  embed?: Pick<EmbedOptions, 'batchSize' | 'concurrency'>;
+  embed?: Pick<EmbedOptions, 'batchSize' | 'concurrency' | 'maxWaitMs'>;
   /**
    * Metadata stored with every chunk of this ingest, to filter searches on later: ingest with
    * `{ product: 'api', version: '3.14' }`, then `search({ ..., filter: { product: 'api' } })`.
@@ -52,6 +52,13 @@ export interface IngestBaseOptions {
    * @default pgvector's defaults
    */
   index?: HnswSettings;
+  /**
+   * An ingest that leaves the collection with at least this many chunks, and without its HNSW
+   * index, builds the index at its end (once, after the load). Below, searches scan exactly.
+   * `Infinity`: never (a bulk load that builds it later, as jobs with `deferIndex` do).
+   * @default INDEX_DEFAULTS.minChunksEmbedded on the embedded database, minChunksServer on a server
+   */
+  indexMinChunks?: number;
   onProgress?: (progress: IngestProgress) => void;
   /**
    * Re-read and re-chunk everything: a crawl sends no conditional requests and trusts no sitemap
@@ -155,5 +162,7 @@ export interface IngestSummary {
   dryRun?: boolean;
   /** With `dryRun`: the price of the same embedding through the Batch API. */
   batchCostUsd?: number;
+  /** Set when this ingest built the collection's HNSW index (it passed `indexMinChunks`): the build's milliseconds, part of `ms`. */
+  indexMs?: number;
   ms: number;
 }

@@ -349,6 +349,8 @@ class JobWorker {
       collection: job.collection,
       embedding,
       ...settings,
+      // A bulk load's index is built once, when its last job ends (buildDeferredIndex).
+      ...(job.options.deferIndex ? { indexMinChunks: Infinity } : {}),
       // A page job fetches its one page: no sitemap to read (a sitemap job already listed it).
       crawl: { ...settings.crawl, ...(job.kind === 'page' ? { maxPages: 1, sitemaps: false } : {}) },
       signal,

@@ -50,6 +50,31 @@ export const CHUNK_DEFAULTS = Object.freeze({
 export const EMBED_DEFAULTS = Object.freeze({
   batchSize: 512,
   concurrency: 4,
+  /** A partial batch waits at most this long for more chunks (a slow crawl stores pages as it goes). */
+  maxWaitMs: 1000,
+} as const);
+
+/**
+ * When a collection gets its HNSW index. Below the threshold a search scans the collection exactly
+ * (exact, and fast at that size), and ingesting is several times faster without a graph to insert
+ * into; an ingest that leaves the collection at or past it builds the index once, after the load.
+ * Measured with `npm run bench:index-threshold` (2 shared cores, loaded; 1024-d / 1536-d):
+ * embedded, exact search 36/127 ms at 1k chunks, 96/207 ms at 5k, 1.3/2.5 s at 20k; through HNSW
+ * 22/51 ms at 1k, 94/35 ms at 5k; building it in WASM costs 5-50 ms a chunk (4.7/16 s at 1k,
+ * 146/245 s at 5k). Server: exact 20/64 ms at 1k, 108/115 ms at 5k, 303 ms at 20k (1024-d); HNSW
+ * 10-92 ms; build 2.6 s at 1k, 22-25 s at 5k.
+ */
+export const INDEX_DEFAULTS = Object.freeze({
+  /** Chunks from which a collection on the embedded database (PGlite, WASM) gets its index. */
+  minChunksEmbedded: 10_000,
+  /** Chunks from which a collection on a Postgres server gets its index. */
+  minChunksServer: 5_000,
+} as const);
+
+/** Defaults of the OpenAI rate limiter and the requests it schedules. */
+export const RATE_LIMIT_DEFAULTS = Object.freeze({
+  /** Most tokens of the first embedding request while the account's budgets are unknown. */
+  probeTokens: 8192,
 } as const);
 
 /** Defaults of `embedWithBatchApi` (an ingest's `batchApi`). */

@@ -33,6 +33,12 @@ export interface EmbedOptions {
    * @default 4
    */
   concurrency?: number;
+  /**
+   * Longest a partial batch waits for more chunks before it is embedded (and its pages stored):
+   * a fast source fills whole batches, a slow one (a crawl with a delay) is stored as it goes.
+   * @default 1000
+   */
+  maxWaitMs?: number;
   /** Called after each API request. */
   onRequest?: (event: EmbedRequestEvent) => void;
   signal?: AbortSignal;
@@ -49,7 +55,8 @@ export async function* embed(source: AsyncIterable<ChunkedDocument>, options: Em
   const batchSize = Math.min(checkInteger('batchSize', options.batchSize ?? EMBED_DEFAULTS.batchSize, { min: 1 }), model.maxInputsPerCall);
   const concurrency = checkInteger('concurrency', options.concurrency ?? EMBED_DEFAULTS.concurrency, { min: 1 });
   const embedder = new WindowEmbedder(options, batchSize, new PQueue({ concurrency }));
-  const windows = batchBy(source, { maxWeight: batchSize, weight: (d: ChunkedDocument) => d.chunks.length });
+  const maxWaitMs = checkInteger('maxWaitMs', options.maxWaitMs ?? EMBED_DEFAULTS.maxWaitMs, { min: 0 });
+  const windows = batchBy(source, { maxWeight: batchSize, weight: (d: ChunkedDocument) => d.chunks.length, maxWaitMs });
   for await (const docs of parallelMap(windows, (w: ChunkedDocument[]) => embedder.embedWindow(w), { concurrency: concurrency + 1 })) {
     yield* docs;
   }

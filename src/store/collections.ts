@@ -43,6 +43,11 @@ export interface Collection {
 
 /** A collection with its counts, as `ragline collections` shows it. */
 export interface CollectionStats extends Collection {
+  /**
+   * Whether it has its HNSW index now. A small collection has none (searches scan it exactly):
+   * an ingest builds it once the collection passes `INDEX_DEFAULTS`' threshold.
+   */
+  indexed: boolean;
   documents: number;
   chunks: number;
   tokens: number;
@@ -121,9 +126,9 @@ export interface EnsureCollectionOptions {
 }
 
 /**
- * The collection named `name`, created for `model` if missing — with its own HNSW index on a cast
- * to the model's dimensions, using the operator class of the cosine distance `<=>` that searches
- * use. An existing collection must have been built with the same model: mixing vectors of two
+ * The collection named `name`, created for `model` if missing — without its HNSW index: a new
+ * collection is small, searched exactly, and loaded faster without a graph to insert into; an
+ * ingest builds the index once the collection is large enough ({@link indexIfLarge}). An existing collection must have been built with the same model: mixing vectors of two
  * models in one index makes distances meaningless.
  */
 export async function ensureCollection(pool: pg.Pool, name: string, model: EmbeddingModel, options: EnsureCollectionOptions = {}): Promise<Collection> {
@@ -143,10 +148,7 @@ export async function ensureCollection(pool: pg.Pool, name: string, model: Embed
        RETURNING ${COLUMNS}`,
       [name, model.provider, model.modelId, model.dimensions, index.m ?? null, index.efConstruction ?? null, index.efSearch ?? null],
     );
-    if (!rows[0]) return undefined;
-    const c = toCollection(rows[0]);
-    await client.query(collectionIndexSql(c, c.index));
-    return c;
+    return rows[0] ? toCollection(rows[0]) : undefined;
   });
   if (created) return created;
   // Another process created it between our read and our insert.
@@ -168,14 +170,16 @@ export function checkCollectionModel(c: Collection, model: Pick<EmbeddingModel, 
 
 /** Every collection with its document, chunk and token counts. */
 export async function listCollections(pool: pg.Pool): Promise<CollectionStats[]> {
-  const { rows } = await pool.query<Row & { documents: string; chunks: string; tokens: string; created_at: Date }>(
+  const { rows } = await pool.query<Row & { documents: string; chunks: string; tokens: string; created_at: Date; indexed: boolean }>(
     `SELECT c.id, c.name, c.embedding_provider, c.embedding_model, c.dimensions, c.hnsw_m, c.hnsw_ef_construction, c.hnsw_ef_search, c.created_at,
+            EXISTS (SELECT 1 FROM pg_class x JOIN pg_index i ON i.indexrelid = x.oid
+                     WHERE x.relname = 'chunks_embedding_c' || c.id || '_idx' AND i.indisvalid) AS indexed,
             (SELECT count(*) FROM documents d WHERE d.collection_id = c.id) AS documents,
             (SELECT count(*) FROM chunks k WHERE k.collection_id = c.id) AS chunks,
             (SELECT coalesce(sum(token_count), 0) FROM chunks k WHERE k.collection_id = c.id) AS tokens
        FROM collections c ORDER BY c.name`,
   );
-  return rows.map((r) => ({ ...toCollection(r), documents: Number(r.documents), chunks: Number(r.chunks), tokens: Number(r.tokens), createdAt: r.created_at }));
+  return rows.map((r) => ({ ...toCollection(r), indexed: r.indexed, documents: Number(r.documents), chunks: Number(r.chunks), tokens: Number(r.tokens), createdAt: r.created_at }));
 }
 
 /** Delete a collection with its documents, chunks and index. */
@@ -212,7 +216,7 @@ async function indexState(db: pg.Pool | pg.PoolClient, c: Pick<Collection, 'id'>
   return rows[0] === undefined ? 'missing' : rows[0].valid ? 'valid' : 'invalid';
 }
 
-/** Whether a collection has a valid HNSW index (false while it is deferred for a bulk load). */
+/** Whether a collection has a valid HNSW index (false while the collection is small, or its index is deferred for a bulk load). */
 export async function hasCollectionIndex(pool: pg.Pool, c: Pick<Collection, 'id'>): Promise<boolean> {
   return (await indexState(pool, c)) === 'valid';
 }
@@ -276,6 +280,23 @@ export async function buildCollectionIndex(
   });
 }
 
+/**
+ * Build a collection's HNSW index once it holds at least `minChunks` chunks and has none (after an
+ * ingest: one build after the load, not an insert into the graph per row). Below, searches scan
+ * the collection exactly, which is exact and fast at that size.
+ * @returns whether an index was built
+ */
+export async function indexIfLarge(pool: pg.Pool, c: Pick<Collection, 'id' | 'dimensions' | 'index'>, minChunks: number): Promise<boolean> {
+  if (!Number.isFinite(minChunks) || (await hasCollectionIndex(pool, c))) return false;
+  // Counted only up to the threshold: a large collection is not counted in full.
+  const { rows } = await pool.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM (SELECT 1 FROM chunks WHERE collection_id = $1 LIMIT $2) x`,
+    [c.id, Math.max(1, Math.ceil(minChunks))],
+  );
+  if (rows[0]!.n < minChunks) return false;
+  return buildCollectionIndex(pool, c);
+}
+
 /** What {@link configureCollectionIndex} did. */
 export interface ConfigureIndexResult {
   collection: Collection;
@@ -286,7 +307,7 @@ export interface ConfigureIndexResult {
 /**
  * Change a collection's HNSW settings; `null` puts one back to pgvector's default. `efSearch`
  * applies from the next search. A change of `m` or `efConstruction` rebuilds the index (if it has
- * one; a deferred index gets them when built): the new index is built beside the old one, without
+ * one; a collection without one yet gets them when it is built): the new index is built beside the old one, without
  * blocking reads or writes, and replaces it when ready.
  */
 export async function configureCollectionIndex(

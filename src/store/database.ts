@@ -11,6 +11,7 @@ import { ConfigError, StoreError } from '../errors.js';
 import { acquireLock, type FileLock } from './lock.js';
 import { describeDriverError } from './open-error.js';
 import { migrate, readMigrations } from './migrate.js';
+import { readTemplate, saveTemplate, templatePath } from './pglite-template.js';
 import { packageRoot } from '../package-root.js';
 
 let pgDriver: Promise<typeof import('pg')> | undefined;
@@ -159,17 +160,28 @@ async function openServer(url: string, max: number): Promise<Database> {
   };
 }
 
-async function openEmbedded(dataDir: string, loadDataDir: Blob | undefined): Promise<Database> {
+/** What {@link openEmbedded} found: a new on-disk store not seeded from anything is a template to save. */
+interface EmbeddedOpen {
+  db: Database;
+  saveTemplate?: string;
+}
+
+async function openEmbedded(dataDir: string, loadDataDir: Blob | undefined, migrate: boolean): Promise<EmbeddedOpen> {
   const inMemory = dataDir.startsWith('memory://');
   const lock: FileLock | undefined = inMemory ? undefined : await acquireLock(dataDir);
   try {
     const { PGlite, vector, createPgConfig, pg: { default: pg } } = await loadPGlite();
+    const isNew = inMemory || !existsSync(path.join(dataDir, 'PG_VERSION'));
+    // A new store on disk starts from the cached snapshot of a migrated empty one, when there is one.
+    const template = isNew && !inMemory && !loadDataDir && migrate ? await templatePath(await readMigrations(migrationsDir())) : undefined;
+    const cached = await readTemplate(template);
+    loadDataDir ??= cached;
     // A snapshot only seeds a new database: an existing data folder is never overwritten.
-    const seed = loadDataDir && (inMemory || !existsSync(path.join(dataDir, 'PG_VERSION'))) ? { loadDataDir } : {};
+    const seed = loadDataDir && isNew ? { loadDataDir } : {};
     const db = await PGlite.create({ ...(inMemory ? {} : { dataDir }), ...seed, extensions: { vector } });
     const pool = new pg.Pool(createPgConfig(db) as unknown as pg.PoolConfig);
     let closed = false;
-    return {
+    const database: Database = {
       pool,
       kind: 'pglite',
       description: inMemory ? 'embedded database in memory' : `embedded database in ${dataDir}`,
@@ -185,6 +197,7 @@ async function openEmbedded(dataDir: string, loadDataDir: Blob | undefined): Pro
         }
       },
     };
+    return { db: database, ...(template && !cached ? { saveTemplate: template } : {}) };
   } catch (err) {
     await lock?.release();
     throw new StoreError(`Cannot open the embedded database in ${dataDir}: ${describeDriverError(err)}.`, { cause: err });
@@ -194,9 +207,8 @@ async function openEmbedded(dataDir: string, loadDataDir: Blob | undefined): Pro
 /** Open the database the options (or the environment) name, migrated to the current schema. */
 export async function openDatabase(options: DatabaseOptions = {}): Promise<Database> {
   const url = options.databaseUrl ?? process.env.DATABASE_URL;
-  const db = url
-    ? await openServer(url, options.maxConnections ?? 10)
-    : await openEmbedded(options.dataDir ?? process.env.RAGLINE_DATA_DIR ?? './.ragline', options.loadDataDir);
+  const embedded = url ? undefined : await openEmbedded(options.dataDir ?? process.env.RAGLINE_DATA_DIR ?? './.ragline', options.loadDataDir, options.migrate !== false);
+  const db = embedded?.db ?? (await openServer(url!, options.maxConnections ?? 10));
   if (options.migrate !== false) {
     try {
       await migrate(db.pool, await readMigrations(migrationsDir()));
@@ -205,5 +217,7 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
       throw err;
     }
   }
+  // The first new store on this machine (for this PGlite and these migrations) saves its snapshot.
+  if (embedded?.saveTemplate) await saveTemplate(embedded.saveTemplate, db.dumpDataDir!);
   return db;
 }

@@ -83,6 +83,16 @@ export async function writeDocuments(pool: pg.Pool, collection: Collection, docs
   const sources = docs.map((d) => d.document.url);
   const repeated = sources.find((s, i) => sources.indexOf(s) !== i);
   if (repeated) throw new StoreError(`The document ${repeated} appears twice in one write: pass each source once.`);
+  // Checked here, not by the database: a collection without its HNSW index (small, or a bulk
+  // load) has no cast to its dimensions that would refuse a vector of another length.
+  for (const d of docs) {
+    const bad = d.chunks.find((c) => c.embedding.length !== collection.dimensions);
+    if (bad) {
+      throw new StoreError(
+        `Chunk ${bad.ordinal} of ${d.document.url} has a ${bad.embedding.length}-d vector, but collection "${collection.name}" holds ${collection.dimensions}-d vectors: embed it with the collection's model (${collection.embeddingModel}).`,
+      );
+    }
+  }
   const copy = supportsCopy(pool);
   return withTransaction(pool, (client) => writeInTransaction(client, collection, docs, chunking, copy));
 }

@@ -2,6 +2,7 @@ import type { EmbeddingModel, EmbedRequest, EmbedResult } from '../spec.js';
 import { embeddingModelInfo, EMBEDDING_REQUEST_LIMITS, type EmbeddingModelInfo } from '../catalog.js';
 import { ConfigError, ModelError } from '../../errors.js';
 import { checkInteger } from '../../options/check.js';
+import { RATE_LIMIT_DEFAULTS } from '../../options/defaults.js';
 import { isOpenAIHost, lazyOpenAIClient, openAITarget, rateLimiterFor, type OpenAIConnectionOptions, type OpenAITarget } from './client.js';
 import type { RateLimiter } from './rate-limiter.js';
 import { getTokenizer, type TokenizerEncoding } from '../tokenizer.js';
@@ -132,6 +133,14 @@ async function embedCounted(sender: EmbeddingSender, inputs: readonly string[], 
   const sdkClient = await sender.client();
   const total = counts.reduce((a, b) => a + b, 0);
   const tpm = limiter.tokensPerMinute;
+  // Nothing known yet: a modest first request learns the budgets (a minute's worth of tokens in
+  // one request would be refused and cost a 429); the rest follows once it is answered.
+  if (!limiter.informed && total > RATE_LIMIT_DEFAULTS.probeTokens && inputs.length > 1) {
+    const [probe, ...rest] = piecesUnder(RATE_LIMIT_DEFAULTS.probeTokens, inputs, counts);
+    const first = await embedCounted(sender, probe!.inputs, probe!.counts, signal);
+    const after = await embedCounted(sender, rest.flatMap((p) => p.inputs), rest.flatMap((p) => p.counts), signal);
+    return { embeddings: [...first.embeddings, ...after.embeddings], usage: { inputTokens: first.usage.inputTokens + after.usage.inputTokens, outputTokens: 0 } };
+  }
   // A sixth of a minute's budget per request keeps several in flight and the last one short.
   const cap = tpm === undefined ? Infinity : Math.max(1, Math.floor(tpm / 6));
   if (total > cap && inputs.length > 1) {

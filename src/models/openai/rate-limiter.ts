@@ -209,6 +209,14 @@ export class RateLimiter {
     if (options.tokensPerMinute) this.tokens = new Bucket(options.tokensPerMinute, this.now);
   }
 
+  /**
+   * Whether any request has been answered (or the budgets were configured): until then a client
+   * should send one modest request, not a minute's worth, to learn the budgets.
+   */
+  get informed(): boolean {
+    return this.answered || this.requests !== undefined || this.tokens !== undefined;
+  }
+
   /** Tokens per minute, configured or learned; `undefined` while unknown. */
   get tokensPerMinute(): number | undefined {
     return this.tokens?.limit;
@@ -379,7 +387,13 @@ export class RateLimiter {
     }
     // Our level has every request in flight charged, the server's only those that arrived: it can
     // only be lower than ours when someone else spends on the key or our estimates were low.
-    if (level !== undefined && level < bucket.available()) bucket.sync(known, level - later);
+    if (level === undefined) return bucket;
+    const own = bucket.available();
+    if (level < own) bucket.sync(known, level - later);
+    // Higher than ours even if every request in flight had arrived: we over-charged (an estimate
+    // above the real count, a charge the server never made). Win it back, less everything in flight,
+    // so that no request this lets through can find the server's budget short.
+    else if (level - inFlight > own) bucket.sync(known, level - inFlight);
     return bucket;
   }
 
