@@ -38,7 +38,6 @@ export {
   getCollection,
   requireCollection,
   listCollections,
-  dropCollection,
   configureCollectionIndex,
   HNSW_DEFAULTS,
   type Collection,
@@ -47,7 +46,7 @@ export {
   type EnsureCollectionOptions,
   type ConfigureIndexResult,
 } from './store/collections.js';
-export { deleteCollection, renameCollection, type DeletedCollection, type RenamedCollection } from './store/collection-changes.js';
+export { deleteCollection, dropCollection, renameCollection, type DeletedCollection, type RenamedCollection } from './store/collection-changes.js';
 export { listDocuments, removeDocuments, type DocumentListing, type ListDocumentsOptions, type RemovedDocuments } from './store/document-list.js';
 
 export type * from './models/spec.js';

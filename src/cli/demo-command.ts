@@ -5,7 +5,7 @@ import { askStream } from '../core/ask.js';
 import { ingest } from '../core/ingest.js';
 import { packageRoot } from '../package-root.js';
 import { serveStatic, type StaticServer } from '../net/static-server.js';
-import { dropCollection } from '../store/collections.js';
+import { dropCollection } from '../store/collection-changes.js';
 import { describeModels, resolveChatModel } from '../models/resolve.js';
 import { ingestEmbeddingModel, summaryLine } from './ingest-command.js';
 import { formatSources } from './ask-command.js';

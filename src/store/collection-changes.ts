@@ -5,7 +5,7 @@
  */
 import type pg from 'pg';
 import { ConfigError, StoreError } from '../errors.js';
-import { checkCollectionName, collectionIndexName, requireCollection, type Collection } from './collections.js';
+import { checkCollectionName, collectionIndexName, getCollection, requireCollection, type Collection } from './collections.js';
 import { withTransaction } from './transaction.js';
 
 /** What {@link deleteCollection} removed. */
@@ -65,6 +65,16 @@ export async function deleteCollection(pool: pg.Pool, name: string): Promise<Del
     await client.query('DELETE FROM collections WHERE id = $1', [found.id]);
     return { name, ...counts };
   });
+}
+
+/**
+ * {@link deleteCollection}, for a collection that may not exist.
+ * @returns whether there was one to delete
+ */
+export async function dropCollection(pool: pg.Pool, name: string): Promise<boolean> {
+  if (!(await getCollection(pool, name))) return false;
+  await deleteCollection(pool, name);
+  return true;
 }
 
 /** What {@link renameCollection} changed. */

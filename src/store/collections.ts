@@ -182,17 +182,6 @@ export async function listCollections(pool: pg.Pool): Promise<CollectionStats[]>
   return rows.map((r) => ({ ...toCollection(r), indexed: r.indexed, documents: Number(r.documents), chunks: Number(r.chunks), tokens: Number(r.tokens), createdAt: r.created_at }));
 }
 
-/** Delete a collection with its documents, chunks and index. */
-export async function dropCollection(pool: pg.Pool, name: string): Promise<boolean> {
-  const found = await getCollection(pool, name);
-  if (!found) return false;
-  await withTransaction(pool, async (client) => {
-    await client.query(`DROP INDEX IF EXISTS chunks_embedding_c${sqlInt(found.id)}_idx`);
-    await client.query('DELETE FROM collections WHERE id = $1', [found.id]);
-  });
-  return true;
-}
-
 /** Options of {@link buildCollectionIndex}: the graph settings, when not the collection's own. */
 export type CollectionIndexOptions = Pick<HnswSettings, 'm' | 'efConstruction'>;
 
