@@ -8,8 +8,9 @@ import { addCollectionOption, addModelOptions, collectKeyValue, modelSelection, 
 import { FILTER_HELP, parseHnswFlag } from './index-flags.js';
 import { openAIConnection, type CliIo } from './io.js';
 import { displayUrl } from './format.js';
+import { addRetrievalFlags, retrievalOptions, type RetrievalFlags } from './retrieval-flags.js';
 
-interface AskFlags extends ModelFlags {
+interface AskFlags extends ModelFlags, RetrievalFlags {
   collection: string;
   k: number;
   filter?: Record<string, unknown>;
@@ -33,10 +34,13 @@ export function askCommand(io: CliIo): Command {
     .option('--filter <key=value>', `answer only from these sources: ${FILTER_HELP}`, collectKeyValue('filter'))
     .option('--ef-search <n>', `HNSW candidate list size for the retrieval (default: the collection's, else ${HNSW_DEFAULTS.efSearch})`, parseHnswFlag('efSearch'))
     .option('--json', 'print {answer, sources, usage} as JSON instead of streaming');
+  addRetrievalFlags(cmd);
   addCollectionOption(cmd);
   addModelOptions(cmd, { chat: true });
   return cmd.action(async (words: string[], flags: AskFlags) => {
     const question = words.join(' ');
+    // Built first: a reranker that cannot be built is an error before the store is opened.
+    const retrieval = retrievalOptions(io, flags);
     await withDatabase(io, async (db, signal) => {
       const collection = await requireCollection(db.pool, flags.collection);
       const { provider, reason, selection } = modelSelection(io, flags);
@@ -53,6 +57,7 @@ export function askCommand(io: CliIo): Command {
         k: flags.k,
         ...(flags.filter ? { filter: flags.filter } : {}),
         ...(flags.efSearch !== undefined ? { efSearch: flags.efSearch } : {}),
+        search: retrieval,
         signal,
       });
       for await (const event of events) {

@@ -13,6 +13,7 @@ import { serveCommand } from './serve-command.js';
 import { minutesCommand } from './minutes-command.js';
 import { jobsCommand } from './jobs-command.js';
 import { workerCommand } from './worker-command.js';
+import { evalCommand } from './eval-command.js';
 import { reportError } from './context.js';
 import { processIo, type CliIo, type OutputSink } from './io.js';
 
@@ -61,7 +62,7 @@ Environment:
   RAGLINE_DATA_DIR   folder of the embedded database (default ./.ragline)
   RAGLINE_DEBUG      print stack traces and causes of errors`,
     );
-  const commands = [ingestCommand, searchCommand, askCommand, collectionsCommand, demoCommand, serveCommand, minutesCommand, jobsCommand, workerCommand];
+  const commands = [ingestCommand, searchCommand, askCommand, collectionsCommand, demoCommand, serveCommand, minutesCommand, jobsCommand, workerCommand, evalCommand];
   for (const command of commands) program.addCommand(command(io));
   routeOutput(program, io);
   return program;

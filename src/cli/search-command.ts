@@ -7,8 +7,9 @@ import { addCollectionOption, collectKeyValue, parseInteger, status, withDatabas
 import { FILTER_HELP, parseHnswFlag } from './index-flags.js';
 import { displayUrl, snippet } from './format.js';
 import { openAIConnection, type CliIo } from './io.js';
+import { addRetrievalFlags, retrievalOptions, type RetrievalFlags } from './retrieval-flags.js';
 
-interface SearchFlags {
+interface SearchFlags extends RetrievalFlags {
   collection: string;
   k: number;
   mode: 'hybrid' | 'vector' | 'keyword';
@@ -26,10 +27,13 @@ export function searchCommand(io: CliIo): Command {
     .option('--filter <key=value>', FILTER_HELP, collectKeyValue('filter'))
     .option('--ef-search <n>', `HNSW candidate list size for this search: higher finds more true neighbours, slower (default: the collection's, else ${HNSW_DEFAULTS.efSearch})`, parseHnswFlag('efSearch'))
     .option('--json', 'print a JSON array of results (url, title, headingPath, score, text, metadata, ...)')
-    .addHelpText('after', '\nExamples:\n  ragline search "rate limits" --collection docs -k 3\n  ragline search "rate limits" --collection docs --filter product=api --json');
+    .addHelpText('after', '\nExamples:\n  ragline search "rate limits" --collection docs -k 3\n  ragline search "rate limits" --collection docs --filter product=api --json\n  ragline search "rate limits" --collection docs --rerank cohere/rerank-v3.5');
+  addRetrievalFlags(cmd);
   addCollectionOption(cmd);
   return cmd.action(async (words: string[], flags: SearchFlags) => {
     const query = words.join(' ');
+    // Built first: a reranker that cannot be built is an error before the store is opened.
+    const retrieval = retrievalOptions(io, flags);
     await withDatabase(io, async (db, signal) => {
       const collection = await requireCollection(db.pool, flags.collection);
       const connection = openAIConnection(io);
@@ -43,6 +47,7 @@ export function searchCommand(io: CliIo): Command {
         mode: flags.mode,
         ...(flags.filter ? { filter: flags.filter } : {}),
         ...(flags.efSearch !== undefined ? { efSearch: flags.efSearch } : {}),
+        ...retrieval,
         signal,
       });
       if (flags.json) {

@@ -63,6 +63,16 @@ export const SEARCH_DEFAULTS = Object.freeze({
   rrfK: 60,
   /** Fused candidates a reranker is given (at least `k`). */
   rerankCandidates: 30,
+  /** Passages of one page in the top k (0: no cap). */
+  maxPerPage: 2,
+  /** Generated index/search/404 pages and link lists are ranked last unless kept. */
+  keepNoisePages: false,
+} as const);
+
+/** Defaults of `evaluate` (`ragline eval`). */
+export const EVAL_DEFAULTS = Object.freeze({
+  /** Passages retrieved per question; metrics rank the distinct pages among them. */
+  k: 10,
 } as const);
 
 /** Defaults of `ask` and `askStream`. */

@@ -5,7 +5,7 @@
  */
 import type pg from 'pg';
 import { ConfigError, describeValue } from '../errors.js';
-import { checkInteger } from '../options/check.js';
+import { checkBoolean, checkInteger } from '../options/check.js';
 import { SEARCH_DEFAULTS } from '../options/defaults.js';
 import { HNSW_DEFAULTS, checkHnswSettings, type Collection } from '../store/collections.js';
 import { nearestChunks } from '../store/vector-search.js';
@@ -13,6 +13,8 @@ import { keywordMatches } from '../store/keyword-search.js';
 import { keywordQuery } from '../text/keywords.js';
 import { fuseRankings } from './fuse.js';
 import { rerankResults } from './rerank.js';
+import { demoteNoise } from './noise.js';
+import { capPerPage } from './diversity.js';
 import type { Ranking, SearchOptions, SearchResult } from './types.js';
 
 /** A query: its text, and its vector for vector or hybrid retrieval. */
@@ -29,6 +31,8 @@ export interface RetrievalPlan {
   rrfK: number;
   efSearch: number;
   filter?: Record<string, unknown>;
+  maxPerPage: number;
+  keepNoisePages: boolean;
 }
 
 /** Check the options and fill in the defaults (the collection's efSearch among them). */
@@ -47,6 +51,8 @@ export function planRetrieval(collection: Collection, options: SearchOptions = {
     rrfK: options.rrfK ?? SEARCH_DEFAULTS.rrfK,
     efSearch,
     ...(filter ? { filter } : {}),
+    maxPerPage: checkInteger('maxPerPage', options.maxPerPage ?? SEARCH_DEFAULTS.maxPerPage, { min: 0 }),
+    keepNoisePages: checkBoolean('keepNoisePages', options.keepNoisePages ?? SEARCH_DEFAULTS.keepNoisePages),
   };
 }
 
@@ -65,8 +71,9 @@ export async function keywordCandidates(pool: pg.Pool, collection: Collection, t
 
 /**
  * Top chunks of a collection for a query: the nearest vectors by cosine distance (through the
- * collection's HNSW index) and the best full-text matches, fused by reciprocal rank, reranked
- * when `options.reranker` is given.
+ * collection's HNSW index) and the best full-text matches, fused by reciprocal rank, noise pages
+ * moved last (unless `keepNoisePages`), reranked when `options.reranker` is given, then the top
+ * k with at most `maxPerPage` passages of one page.
  */
 export async function searchChunks(
   pool: pg.Pool,
@@ -83,7 +90,9 @@ export async function searchChunks(
   }
   if (plan.mode !== 'vector') rankings.push(await keywordCandidates(pool, collection, query.text, plan));
   const fused = fuseRankings(rankings, plan.rrfK);
-  if (!options.reranker) return fused.slice(0, plan.k);
-  const candidates = fused.slice(0, Math.max(options.rerankCandidates ?? SEARCH_DEFAULTS.rerankCandidates, plan.k));
-  return rerankResults(candidates, options.reranker, query.text, { topN: plan.k, ...(signal ? { signal } : {}) });
+  const ranked = plan.keepNoisePages ? fused : demoteNoise(fused);
+  if (!options.reranker) return capPerPage(ranked, plan.k, plan.maxPerPage);
+  const candidates = ranked.slice(0, Math.max(options.rerankCandidates ?? SEARCH_DEFAULTS.rerankCandidates, plan.k));
+  const reranked = await rerankResults(candidates, options.reranker, query.text, signal ? { signal } : {});
+  return capPerPage(plan.keepNoisePages ? reranked : demoteNoise(reranked), plan.k, plan.maxPerPage);
 }

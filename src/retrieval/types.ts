@@ -1,6 +1,7 @@
 /** What retrieval takes and gives. */
 import type { Reranker } from '../models/spec.js';
 import type { StoredChunk } from '../store/chunk-rows.js';
+import type { NoiseReason } from './noise.js';
 
 /** How to retrieve. */
 export interface SearchOptions {
@@ -47,6 +48,18 @@ export interface SearchOptions {
    * @default max(30, k)
    */
   rerankCandidates?: number;
+  /**
+   * At most this many passages of one page in the top `k`, so the results span several pages;
+   * when fewer than `k` pages match, the best passages held back fill the rest. 0 turns it off.
+   * @default 2
+   */
+  maxPerPage?: number;
+  /**
+   * Keep generated index, search and 404 pages and link-list passages where they rank. By default
+   * they are moved below every other passage (still returned when nothing else matches).
+   * @default false
+   */
+  keepNoisePages?: boolean;
 }
 
 /** One retrieved chunk. */
@@ -63,6 +76,8 @@ export interface SearchResult extends StoredChunk {
   keywordRank?: number;
   /** The reranker's relevance score, when one reordered the results. */
   relevanceScore?: number;
+  /** Why the passage was ranked below the others as noise (see `keepNoisePages`). */
+  noise?: NoiseReason;
 }
 
 /** A ranking of one retriever, best first. */
