@@ -7,16 +7,15 @@ import { evaluate, type EvalReport } from '../core/evaluate.js';
 import { parseEvalQuestions } from '../core/eval-questions.js';
 import { renderEvalReport, summaryRows } from '../core/eval-report.js';
 import { resolveChatModel } from '../models/resolve.js';
-import { addCollectionOption, addModelOptions, collectKeyValue, modelSelection, parseInteger, status, withDatabase, type ModelFlags } from './context.js';
-import { FILTER_HELP } from './index-flags.js';
-import { addRetrievalFlags, retrievalOptions, type RetrievalFlags } from './retrieval-flags.js';
+import { addCollectionOption, addModelOptions, modelSelection, parseInteger, status, withDatabase, type ModelFlags } from './context.js';
+import { addRetrievalFlags, collectFilter, filterOptions, FILTER_EXPRESSION_HELP, retrievalOptions, type FilterFlag, type RetrievalFlags } from './retrieval-flags.js';
 import { openAIConnection, resolvePath, type CliIo } from './io.js';
 
 interface EvalFlags extends ModelFlags, RetrievalFlags {
   collection: string;
   k: number;
   mode: 'hybrid' | 'vector' | 'keyword';
-  filter?: Record<string, unknown>;
+  filter?: FilterFlag;
   answers?: boolean;
   json?: boolean;
   report?: string;
@@ -50,7 +49,7 @@ export function evalCommand(io: CliIo): Command {
     .argument('<questions>', 'JSON Lines file: {"question": "...", "urls": ["https://site/page/"], "answer"?: "..."} per line; urls empty when no page answers it')
     .option('-k, --k <n>', `passages retrieved per question; metrics rank the distinct pages among them (default: ${EVAL_DEFAULTS.k})`, parseInteger('k'))
     .addOption(new Option('--mode <mode>', 'retrieval: vector + keyword fused, or one of them').choices(['hybrid', 'vector', 'keyword']).default('hybrid'))
-    .option('--filter <key=value>', FILTER_HELP, collectKeyValue('filter'))
+    .option('--filter <expression>', FILTER_EXPRESSION_HELP, collectFilter)
     .option('--answers', 'also answer each question (ask) and score citations and "I don\'t know"')
     .option('--json', 'print the full report(s) as JSON')
     .option('--report <file.html>', 'write a self-contained HTML report (per-question table, hit@k curve, comparison)')
@@ -73,7 +72,7 @@ export function evalCommand(io: CliIo): Command {
     const questions = parseEvalQuestions(text, file);
     const { provider, selection } = modelSelection(io, flags);
     const chat = flags.answers ? resolveChatModel(provider, selection) : undefined;
-    const base = { ...retrievalOptions(io, flags), mode: flags.mode, ...(flags.filter ? { filter: flags.filter } : {}) };
+    const base = { ...retrievalOptions(io, flags), mode: flags.mode, ...filterOptions(flags.filter) };
     const runs: Array<{ collection: string; search: typeof base }> = [{ collection: flags.collection, search: base }];
     if (comparing(flags)) {
       const other = { ...base };

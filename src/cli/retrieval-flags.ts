@@ -5,7 +5,8 @@ import type { SearchOptions } from '../retrieval/types.js';
 import type { ChatModel } from '../models/spec.js';
 import { resolveReranker } from '../models/rerank/resolve-reranker.js';
 import { resolveChatModel } from '../models/resolve.js';
-import { modelSelection, parseInteger, type ModelFlags } from './context.js';
+import { collectKeyValue, modelSelection, parseInteger, type ModelFlags } from './context.js';
+import { parseCondition, type MetadataCondition } from '../retrieval/metadata-conditions.js';
 import type { CliIo } from './io.js';
 
 /** The flags {@link addRetrievalFlags} adds. */
@@ -46,4 +47,37 @@ export function retrievalOptions(io: CliIo, flags: RetrievalFlags & ModelFlags, 
     ...(flags.maxPerPage !== undefined ? { maxPerPage: flags.maxPerPage } : {}),
     ...(flags.keepNoisePages ? { keepNoisePages: true } : {}),
   };
+}
+
+/** What repeated `--filter` flags add up to: containment (`key=value`) and other conditions. */
+export interface FilterFlag {
+  filter?: Record<string, unknown>;
+  where: MetadataCondition[];
+  /** The expressions as written, for messages. */
+  written: string[];
+}
+
+/** Help of `--filter` on `search`, `ask` and `eval`. */
+export const FILTER_EXPRESSION_HELP =
+  'only chunks whose metadata (from `ragline ingest --metadata`) matches: key=value (JSON when valid, else a string), key!=value, "key in a,b", key>=3, key<2024-01-01 (numbers, ISO dates); repeatable: all must hold';
+
+/**
+ * Commander accumulator of `--filter`: `key=value` adds to the containment object as before (JSON
+ * values, a key given twice is an error); `!=`, `in` and ranges become conditions. A filter that
+ * cannot be read is a `ConfigError` naming it.
+ */
+export function collectFilter(value: string, previous: FilterFlag | undefined): FilterFlag {
+  const acc: FilterFlag = previous ?? { where: [], written: [] };
+  const plainEquals = /^\s*[^\s=<>!]+\s*=(?!=)/.test(value) && !/^\s*[^\s=<>!]+\s+in\s/i.test(value);
+  if (plainEquals) {
+    const filter = collectKeyValue('filter')(value.replace(/^\s+/, ''), acc.filter);
+    return { ...acc, filter, written: [...acc.written, value] };
+  }
+  return { ...acc, where: [...acc.where, parseCondition(value)], written: [...acc.written, value] };
+}
+
+/** The search options of a `--filter` flag. */
+export function filterOptions(flag: FilterFlag | undefined): { filter?: Record<string, unknown>; where?: MetadataCondition[] } {
+  if (!flag) return {};
+  return { ...(flag.filter ? { filter: flag.filter } : {}), ...(flag.where.length > 0 ? { where: flag.where } : {}) };
 }

@@ -2,6 +2,7 @@
 import type { Reranker } from '../models/spec.js';
 import type { StoredChunk } from '../store/chunk-rows.js';
 import type { NoiseReason } from './noise.js';
+import type { MetadataCondition } from '../store/metadata-sql.js';
 
 /** How to retrieve. */
 export interface SearchOptions {
@@ -39,6 +40,12 @@ export interface SearchOptions {
    */
   filter?: Record<string, unknown>;
   /**
+   * Conditions on chunk metadata, all of which must hold: expressions `key=value`, `key!=value`,
+   * `key in a,b`, `key>=3`, `key<2024-01-01` (ranges on numbers and ISO dates), or the same as data.
+   * `=` and `in` use the metadata index; `!=` and ranges are checked on the rows found.
+   */
+  where?: ReadonlyArray<string | MetadataCondition>;
+  /**
    * Reorders the best fused candidates by relevance to the query before the top `k` are taken.
    * @default none
    */
@@ -51,7 +58,7 @@ export interface SearchOptions {
   /**
    * At most this many passages of one page in the top `k`, so the results span several pages;
    * when fewer than `k` pages match, the best passages held back fill the rest. 0 turns it off.
-   * @default 2
+   * @default 1 (2 for `ask`)
    */
   maxPerPage?: number;
   /**
