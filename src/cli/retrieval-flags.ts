@@ -68,7 +68,8 @@ export const FILTER_EXPRESSION_HELP =
  */
 export function collectFilter(value: string, previous: FilterFlag | undefined): FilterFlag {
   const acc: FilterFlag = previous ?? { where: [], written: [] };
-  const plainEquals = /^\s*[^\s=<>!]+\s*=(?!=)/.test(value) && !/^\s*[^\s=<>!]+\s+in\s/i.test(value);
+  // key=value (or a bare `=value`, which collectKeyValue names as a missing key) keeps its old meaning.
+  const plainEquals = (/^\s*[^\s=<>!]*\s*=(?!=)/.test(value) || !/[=<>]|\sin\s/i.test(value)) && !/^\s*[^\s=<>!]+\s+in\s/i.test(value);
   if (plainEquals) {
     const filter = collectKeyValue('filter')(value.replace(/^\s+/, ''), acc.filter);
     return { ...acc, filter, written: [...acc.written, value] };

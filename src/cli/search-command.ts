@@ -55,7 +55,7 @@ export function searchCommand(io: CliIo): Command {
         return;
       }
       if (results.length === 0) {
-        io.stdout.write(flags.filter ? `No matching chunks with metadata ${flags.filter.written.join(' and ')}.\n` : 'No matching chunks.\n');
+        io.stdout.write(flags.filter ? `No matching chunks with metadata ${flags.filter.where.length === 0 ? JSON.stringify(flags.filter.filter) : flags.filter.written.join(' and ')}.\n` : 'No matching chunks.\n');
         return;
       }
       results.forEach((r, i) => {
