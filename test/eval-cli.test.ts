@@ -35,6 +35,7 @@ describe('ragline eval', () => {
         '',
         JSON.stringify({ question: 'How do I set up a task that fires at 9 in the morning on weekdays, New York time?', urls: ['guide/scheduling/#cron'] }),
         JSON.stringify({ question: 'How much does the hosted Tidewater Cloud plan cost per month?', urls: [] }),
+        JSON.stringify({ question: 'How do I encrypt job payloads at rest?', urls: [] }),
       ].join('\n'),
     );
   });
@@ -48,11 +49,11 @@ describe('ragline eval', () => {
     const r = await run(['eval', 'questions.jsonl', '--collection', 'docs', '--json']);
     expect(r.code).toBe(0);
     const report = JSON.parse(r.stdout) as EvalReport;
-    expect(report.summary).toMatchObject({ questions: 3, answerable: 2, unanswerable: 1, hitAt5: 1, costUsd: 0 });
+    expect(report.summary).toMatchObject({ questions: 4, answerable: 2, unanswerable: 2, hitAt5: 1, costUsd: 0 });
     expect(report.summary.mrr).toBeGreaterThan(0.5);
     expect(report.summary.ndcg10).toBeGreaterThan(0.5);
     expect(report.summary.hitCurve).toHaveLength(10);
-    expect(report.results.map((q) => q.line)).toEqual([1, 3, 4]);
+    expect(report.results.map((q) => q.line)).toEqual([1, 3, 4, 5]);
     expect(report.results[0]!.rank).toBeGreaterThanOrEqual(1);
     // Distinct pages: a page retrieved through several passages is ranked once.
     for (const q of report.results) expect(new Set(q.pages).size).toBe(q.pages.length);
@@ -65,6 +66,8 @@ describe('ragline eval', () => {
     expect(r.stdout).toMatch(/^nDCG@10\s+\d\.\d{3}$/m);
   });
 
+  // Before counting question terms absent from every source in full, the offline answerer quoted
+  // "show prints a job with its payload" for the encryption question.
   test('--answers scores citations and "I don\'t know" on answerable and unanswerable questions', async () => {
     const r = await run(['eval', 'questions.jsonl', '--collection', 'docs', '--answers', '--json']);
     expect(r.code).toBe(0);
@@ -72,6 +75,7 @@ describe('ragline eval', () => {
     expect(summary.answers).toMatchObject({ dontKnowUnanswerable: 1, dontKnowAnswerable: expect.any(Number), citesExpected: expect.any(Number) });
     expect(results[0]).toMatchObject({ dontKnow: false, cited: [expect.stringMatching(/\/guide\/retries\/$/)] });
     expect(results[2]).toMatchObject({ dontKnow: true, answer: "I don't know." });
+    expect(results[3]).toMatchObject({ dontKnow: true, answer: "I don't know." });
   });
 
   test('--report writes one self-contained HTML page with the hit@k curve; --compare-max-per-page runs a second setting beside it', async () => {
