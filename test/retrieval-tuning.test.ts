@@ -19,6 +19,7 @@ import { parseRanking } from '../src/models/rerank/llm-reranker.js';
 import { parseEvalQuestions, samePage } from '../src/core/eval-questions.js';
 import { ndcgAt10 } from '../src/core/evaluate.js';
 import type { StoredChunk } from '../src/store/chunk-rows.js';
+import { retrievalOptions } from '../src/server/api-routes.js';
 
 const chunk = (url: string, text = 'Retries back off exponentially.', title = 'Retries'): StoredChunk => ({ chunkId: Math.floor(Math.random() * 1e9), url, title, headingPath: [], ordinal: 0, text, tokenCount: 5, metadata: {} });
 
@@ -159,5 +160,20 @@ describe('eval questions and page matching', () => {
     expect(() => parseEvalQuestions('{"question":"q","urls":[]}\n{"question":"","urls":[]}', 'q.jsonl')).toThrow(InputError);
     expect(() => parseEvalQuestions('{"question":"q","urls":"x"}', 'q.jsonl')).toThrow(/^q\.jsonl line 1: "urls" is missing/);
     expect(() => parseEvalQuestions('\n\n', 'q.jsonl')).toThrow(/has no questions/);
+  });
+});
+
+describe('the API\'s retrieval fields', () => {
+  test('where, maxPerPage and keepNoisePages are read from a request body', () => {
+    expect(retrievalOptions({ where: ['year>=2024', 'product in api,cli'], maxPerPage: 0, keepNoisePages: true })).toEqual({
+      where: [{ key: 'year', op: '>=', value: 2024 }, { key: 'product', op: 'in', values: ['api', 'cli'] }],
+      maxPerPage: 0,
+      keepNoisePages: true,
+    });
+  });
+  test('a bad filter expression is a 400 naming it', () => {
+    expect(() => retrievalOptions({ where: ['year>=soon'] })).toThrow(expect.objectContaining({ status: 400, message: expect.stringMatching(/^`where`: Filter `year>=soon` \(string\) compares with `soon`/) }));
+    expect(() => retrievalOptions({ where: 'year>=2024' })).toThrow(/`where` must be an array of filter expressions/);
+    expect(() => retrievalOptions({ maxPerPage: -1 })).toThrow(/`maxPerPage` must be an integer from 0/);
   });
 });

@@ -6,6 +6,7 @@
 import type OpenAI from 'openai';
 import { askStream, type AskEvent } from '../core/ask.js';
 import type { AnswerSource } from '../core/pack-context.js';
+import type { MetadataCondition } from '../store/metadata-sql.js';
 import type { ChatModel } from '../models/spec.js';
 import type { OpenAIConnectionOptions } from '../models/openai/client.js';
 import type { Database } from '../store/database.js';
@@ -35,6 +36,11 @@ export interface AnswerRequest {
   filter?: Record<string, unknown>;
   /** HNSW candidate list size of the retrieval (else the collection's). */
   efSearch?: number;
+  /** Metadata conditions beyond containment (`!=`, `in`, ranges). */
+  where?: MetadataCondition[];
+  /** Passages of one page among those retrieved (else ask's default). */
+  maxPerPage?: number;
+  keepNoisePages?: boolean;
   chat: ChatModel;
   signal: AbortSignal;
 }
@@ -63,6 +69,11 @@ export async function* answerEvents(context: AnswerContext, request: AnswerReque
       k: request.k,
       ...(request.filter ? { filter: request.filter } : {}),
       ...(request.efSearch !== undefined ? { efSearch: request.efSearch } : {}),
+      search: {
+        ...(request.where ? { where: request.where } : {}),
+        ...(request.maxPerPage !== undefined ? { maxPerPage: request.maxPerPage } : {}),
+        ...(request.keepNoisePages !== undefined ? { keepNoisePages: request.keepNoisePages } : {}),
+      },
       connection: context.connection,
       ...(context.embedding ? { embedding: context.embedding } : {}),
       signal,

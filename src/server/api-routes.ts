@@ -8,6 +8,7 @@ import { checkHistory, checkQuestion, type InputLimits } from './conversation.js
 import type { Gate } from './gate.js';
 import { HttpError, errorBody, readJsonObject, sendJson, startEventStream, toHttpError, writeEvent } from './http.js';
 import type { RequestContext, Router } from './router.js';
+import { parseCondition, type MetadataCondition } from '../retrieval/metadata-conditions.js';
 
 /** What the API routes need. */
 export interface ApiContext extends AnswerContext {
@@ -41,11 +42,41 @@ export function checkEfSearch(value: unknown): number | undefined {
   return value;
 }
 
-/** `filter` and `efSearch` of a request body, as options of `search` and `askStream`. */
-export function retrievalOptions(body: Record<string, unknown>): { filter?: Record<string, unknown>; efSearch?: number } {
+/** Check `where`: filter expressions (`"year>=2024"`, `"product in api,cli"`), parsed; or none. */
+export function checkWhere(value: unknown): MetadataCondition[] | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (!Array.isArray(value) || value.some((v) => typeof v !== 'string')) throw bad('`where` must be an array of filter expressions, like ["year>=2024", "product in api,cli"].');
+  try {
+    return (value as string[]).map(parseCondition);
+  } catch (err) {
+    throw bad(`\`where\`: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+/** Retrieval settings of a request body beyond `k`. */
+export interface RequestRetrieval {
+  filter?: Record<string, unknown>;
+  efSearch?: number;
+  where?: MetadataCondition[];
+  maxPerPage?: number;
+  keepNoisePages?: boolean;
+}
+
+/** `filter`, `efSearch`, `where`, `maxPerPage` and `keepNoisePages` of a request body, as options of `search` and `askStream`. */
+export function retrievalOptions(body: Record<string, unknown>): RequestRetrieval {
   const filter = checkFilter(body.filter);
   const efSearch = checkEfSearch(body.efSearch);
-  return { ...(filter ? { filter } : {}), ...(efSearch !== undefined ? { efSearch } : {}) };
+  const where = checkWhere(body.where);
+  const { maxPerPage, keepNoisePages } = body;
+  if (maxPerPage !== undefined && (typeof maxPerPage !== 'number' || !Number.isInteger(maxPerPage) || maxPerPage < 0 || maxPerPage > 1000)) throw bad('`maxPerPage` must be an integer from 0 (no cap) to 1000.');
+  if (keepNoisePages !== undefined && typeof keepNoisePages !== 'boolean') throw bad('`keepNoisePages` must be true or false.');
+  return {
+    ...(filter ? { filter } : {}),
+    ...(efSearch !== undefined ? { efSearch } : {}),
+    ...(where ? { where } : {}),
+    ...(maxPerPage !== undefined ? { maxPerPage } : {}),
+    ...(keepNoisePages !== undefined ? { keepNoisePages } : {}),
+  };
 }
 
 export function checkCollection(value: unknown, fallback: string): string {
