@@ -13,6 +13,9 @@ import { packageRoot } from '../src/package-root.js';
 import { runCliInProcess } from './support/cli.js';
 import { startOpenAIStandIn, type OpenAIStandIn } from './stand-in/openai-stand-in.js';
 import type { EvalReport } from '../src/core/evaluate.js';
+import { startServer } from '../src/server/server.js';
+import { createExtractiveChat } from '../src/models/local/extractive-chat.js';
+import { createHttpReranker } from '../src/models/rerank/http-reranker.js';
 
 describe('ragline eval', () => {
   let site: StaticServer;
@@ -137,6 +140,26 @@ describe('ragline eval', () => {
       const r = await run(['eval', 'questions.jsonl', '--collection', 'docs', '--compare-rerank', 'http/overlap-v1'], { RAGLINE_RERANK_BASE_URL: standIn.url, RAGLINE_RERANK_API_KEY: 'sk-test' });
       expect(r.code).toBe(0);
       expect(r.stdout).toMatch(/docs: hybrid, k 10\s+docs: hybrid, k 10, rerank http\/overlap-v1/);
+    });
+
+    test('the server reranks every search with its reranker; "rerank": false in a request turns it off', async () => {
+      const reranker = createHttpReranker({ baseUrl: standIn.url, model: 'overlap-v1', apiKey: 'sk-test' });
+      const server = await startServer({ db: database, chat: createExtractiveChat(), search: { reranker }, port: 0 });
+      try {
+        const post = async (body: Record<string, unknown>) => {
+          const res = await fetch(`${server.url}/api/search`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: 'retries by default', collection: 'docs', ...body }) });
+          return (await res.json()) as { results: Array<{ score: number }> };
+        };
+        standIn.requests.length = 0;
+        const reranked = await post({});
+        expect(standIn.requests.filter((q) => q.path === '/v1/rerank')).toHaveLength(1);
+        expect(reranked.results[0]!.score).toBeGreaterThan(0.5);
+        const plain = await post({ rerank: false });
+        expect(standIn.requests.filter((q) => q.path === '/v1/rerank')).toHaveLength(1);
+        expect(plain.results[0]!.score).toBeLessThan(0.1);
+      } finally {
+        await server.close();
+      }
     });
 
     test('a reranker that cannot be built is one clear error: an unknown service, http without a base URL, llm on the offline answerer', async () => {

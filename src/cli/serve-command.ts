@@ -1,3 +1,4 @@
+import { addRetrievalFlags, retrievalOptions, type RetrievalFlags } from './retrieval-flags.js';
 import { Command } from 'commander';
 import { ConfigError } from '../errors.js';
 import { SERVER_DEFAULTS } from '../options/defaults.js';
@@ -7,7 +8,7 @@ import { checkServerOptions, startServer } from '../server/server.js';
 import { addCollectionOption, addModelOptions, modelSelection, parseInteger, status, withDatabase, type ModelFlags } from './context.js';
 import { openAIConnection, type CliIo } from './io.js';
 
-interface ServeFlags extends ModelFlags {
+interface ServeFlags extends ModelFlags, RetrievalFlags {
   port: number;
   host: string;
   collection: string;
@@ -36,6 +37,7 @@ export function serveCommand(io: CliIo): Command {
     .option('--log-requests', 'print one line per request on stderr: method, path, status, time, key fingerprint (never keys or bodies)')
     .option('--max-concurrent <n>', 'answers generated at once', parseInteger('maxConcurrent'), SERVER_DEFAULTS.maxConcurrentAnswers)
     .option('--max-queue <n>', 'answers waiting for a slot before requests get 503', parseInteger('maxQueue', 0), SERVER_DEFAULTS.maxQueuedAnswers);
+  addRetrievalFlags(cmd);
   addCollectionOption(cmd);
   addModelOptions(cmd, { chat: true });
   cmd.addHelpText('after', '\nThe answer streams as server-sent events with `Accept: text/event-stream`; sources come first.');
@@ -50,6 +52,7 @@ export function serveCommand(io: CliIo): Command {
     // One client for every model call: one connection pool, one retry policy.
     const client = provider === 'openai' || io.env.OPENAI_API_KEY || io.env.OPENAI_BASE_URL ? await openAIClient(openAIConnection(io)) : undefined;
     const chat = resolveChatModel(provider, { ...selection, ...(client ? { client } : {}) });
+    const retrieval = retrievalOptions(io, flags);
     await withDatabase(io, async (db, signal) => {
       const server = await startServer({
         db,
@@ -66,6 +69,7 @@ export function serveCommand(io: CliIo): Command {
         maxConcurrentAnswers: flags.maxConcurrent,
         maxQueuedAnswers: flags.maxQueue,
         defaultCollection: flags.collection,
+        ...(Object.keys(retrieval).length > 0 ? { search: retrieval } : {}),
         ...(flags.logRequests ? { log: (line: string) => status(io, line) } : {}),
       });
       status(io, describeModels({ chat }, reason));

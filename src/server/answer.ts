@@ -7,6 +7,7 @@ import type OpenAI from 'openai';
 import { askStream, type AskEvent } from '../core/ask.js';
 import type { AnswerSource } from '../core/pack-context.js';
 import type { MetadataCondition } from '../store/metadata-sql.js';
+import type { SearchOptions } from '../retrieval/types.js';
 import type { ChatModel } from '../models/spec.js';
 import type { OpenAIConnectionOptions } from '../models/openai/client.js';
 import type { Database } from '../store/database.js';
@@ -24,6 +25,8 @@ export interface AnswerContext {
   embedding?: EmbeddingChoice;
   /** The client for moderation, when questions are moderated. */
   moderation?: OpenAI;
+  /** Retrieval settings of every request (the server's `search` option). */
+  search?: Omit<SearchOptions, 'k' | 'filter' | 'efSearch'>;
 }
 
 /** One question to answer. */
@@ -41,8 +44,17 @@ export interface AnswerRequest {
   /** Passages of one page among those retrieved (else ask's default). */
   maxPerPage?: number;
   keepNoisePages?: boolean;
+  /** false: no reranker for this request, whatever the server's. */
+  rerank?: boolean;
   chat: ChatModel;
   signal: AbortSignal;
+}
+
+/** The server's retrieval settings, without its reranker when a request turns it off. */
+export function withoutReranker(search: AnswerContext['search'], rerank: boolean | undefined): AnswerContext['search'] {
+  if (!search || rerank !== false) return search ?? {};
+  const { reranker: _reranker, ...rest } = search;
+  return rest;
 }
 
 /** The events of an answer over HTTP: the sources event also says which question was answered. */
@@ -70,6 +82,7 @@ export async function* answerEvents(context: AnswerContext, request: AnswerReque
       ...(request.filter ? { filter: request.filter } : {}),
       ...(request.efSearch !== undefined ? { efSearch: request.efSearch } : {}),
       search: {
+        ...withoutReranker(context.search, request.rerank),
         ...(request.where ? { where: request.where } : {}),
         ...(request.maxPerPage !== undefined ? { maxPerPage: request.maxPerPage } : {}),
         ...(request.keepNoisePages !== undefined ? { keepNoisePages: request.keepNoisePages } : {}),

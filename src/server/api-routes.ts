@@ -3,7 +3,7 @@ import { search } from '../core/search.js';
 import { listCollections } from '../store/collections.js';
 import { ASK_DEFAULTS, SEARCH_DEFAULTS } from '../options/defaults.js';
 import type { ChatModel } from '../models/spec.js';
-import { answerEvents, type AnswerContext } from './answer.js';
+import { answerEvents, withoutReranker, type AnswerContext } from './answer.js';
 import { checkHistory, checkQuestion, type InputLimits } from './conversation.js';
 import type { Gate } from './gate.js';
 import { HttpError, errorBody, readJsonObject, sendJson, startEventStream, toHttpError, writeEvent } from './http.js';
@@ -60,6 +60,8 @@ export interface RequestRetrieval {
   where?: MetadataCondition[];
   maxPerPage?: number;
   keepNoisePages?: boolean;
+  /** false: no reranker for this request. */
+  rerank?: boolean;
 }
 
 /** `filter`, `efSearch`, `where`, `maxPerPage` and `keepNoisePages` of a request body, as options of `search` and `askStream`. */
@@ -70,12 +72,14 @@ export function retrievalOptions(body: Record<string, unknown>): RequestRetrieva
   const { maxPerPage, keepNoisePages } = body;
   if (maxPerPage !== undefined && (typeof maxPerPage !== 'number' || !Number.isInteger(maxPerPage) || maxPerPage < 0 || maxPerPage > 1000)) throw bad('`maxPerPage` must be an integer from 0 (no cap) to 1000.');
   if (keepNoisePages !== undefined && typeof keepNoisePages !== 'boolean') throw bad('`keepNoisePages` must be true or false.');
+  if (body.rerank !== undefined && typeof body.rerank !== 'boolean') throw bad('`rerank` must be true or false (false: no reranker for this request).');
   return {
     ...(filter ? { filter } : {}),
     ...(efSearch !== undefined ? { efSearch } : {}),
     ...(where ? { where } : {}),
     ...(maxPerPage !== undefined ? { maxPerPage } : {}),
     ...(keepNoisePages !== undefined ? { keepNoisePages } : {}),
+    ...(typeof body.rerank === 'boolean' ? { rerank: body.rerank } : {}),
   };
 }
 
@@ -124,7 +128,8 @@ export function registerApiRoutes(router: Router, api: ApiContext): void {
     const retrieval = retrievalOptions(body);
     const release = await api.searchGate.acquire(signal);
     try {
-      const results = await search({ db: api.db, collection, query, k, mode, ...retrieval, connection: api.connection, ...(api.embedding ? { embedding: api.embedding } : {}), signal });
+      const { rerank, ...own } = retrieval;
+      const results = await search({ db: api.db, collection, query, k, mode, ...withoutReranker(api.search, rerank), ...own, connection: api.connection, ...(api.embedding ? { embedding: api.embedding } : {}), signal });
       sendJson(res, 200, {
         results: results.map((r) => ({ url: r.url, title: r.title, headingPath: r.headingPath, text: r.text, score: r.score, metadata: r.metadata })),
       });
