@@ -17,6 +17,13 @@ import { startServer } from '../src/server/server.js';
 import { createExtractiveChat } from '../src/models/local/extractive-chat.js';
 import { createHttpReranker } from '../src/models/rerank/http-reranker.js';
 
+test('ragline eval --help describes the questions file, the metrics and the comparisons', async () => {
+  const r = await runCliInProcess(['eval', '--help']);
+  expect(r.code).toBe(0);
+  expect(r.stdout).toMatch(/^Usage: ragline eval \[options\] <questions>/);
+  expect(r.stdout).toMatch(/--answers[\s\S]*--report <file\.html>[\s\S]*--compare-collection <name>[\s\S]*--rerank <provider\/model>[\s\S]*--max-per-page <n>/);
+});
+
 describe('ragline eval', () => {
   let site: StaticServer;
   let dir: string;
