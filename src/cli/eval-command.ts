@@ -2,7 +2,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import { InputError } from '../errors.js';
-import { EVAL_DEFAULTS } from '../options/defaults.js';
+import { EVAL_DEFAULTS, SEARCH_DEFAULTS } from '../options/defaults.js';
 import { evaluate, type EvalReport } from '../core/evaluate.js';
 import { parseEvalQuestions } from '../core/eval-questions.js';
 import { renderEvalReport, summaryRows } from '../core/eval-report.js';
@@ -48,7 +48,7 @@ export function evalCommand(io: CliIo): Command {
     .description('measure how well a collection answers known questions: hit@1, hit@5, MRR, nDCG@10 over pages; with --answers, citations and "I don\'t know"')
     .argument('<questions>', 'JSON Lines file: {"question": "...", "urls": ["https://site/page/"], "answer"?: "..."} per line; urls empty when no page answers it')
     .option('-k, --k <n>', `passages retrieved per question; metrics rank the distinct pages among them (default: ${EVAL_DEFAULTS.k})`, parseInteger('k'))
-    .addOption(new Option('--mode <mode>', 'retrieval: vector + keyword fused, or one of them').choices(['hybrid', 'vector', 'keyword']).default('hybrid'))
+    .addOption(new Option('--mode <mode>', 'retrieval: vector + keyword fused, or one of them').choices(['hybrid', 'vector', 'keyword']).default(SEARCH_DEFAULTS.mode))
     .option('--filter <expression>', FILTER_EXPRESSION_HELP, collectFilter)
     .option('--answers', 'also answer each question (ask) and score citations and "I don\'t know"')
     .option('--json', 'print the full report(s) as JSON')

@@ -10,7 +10,7 @@ import type { OpenAIConnectionOptions } from '../models/openai/client.js';
 import { embeddingCost, chatCost } from '../models/cost.js';
 import { getTokenizer } from '../models/tokenizer.js';
 import { requireCollection } from '../store/collections.js';
-import { DEFAULT_COLLECTION, EVAL_DEFAULTS } from '../options/defaults.js';
+import { DEFAULT_COLLECTION, EVAL_DEFAULTS, SEARCH_DEFAULTS } from '../options/defaults.js';
 import { checkInteger } from '../options/check.js';
 import type { SearchOptions } from '../retrieval/types.js';
 import { search, queryEmbeddingModel, type EmbeddingChoice } from './search.js';
@@ -97,7 +97,7 @@ export function distinctPages(urls: readonly string[]): string[] {
 }
 
 function describeSettings(k: number, options: Omit<SearchOptions, 'k'>, chat?: ChatModel): string {
-  const parts = [options.mode ?? 'hybrid', `k ${k}`];
+  const parts = [options.mode ?? SEARCH_DEFAULTS.mode, `k ${k}`];
   if (options.reranker) parts.push(`rerank ${options.reranker.provider}/${options.reranker.modelId}`);
   if (options.maxPerPage !== undefined) parts.push(`max ${options.maxPerPage} per page`);
   if (options.keepNoisePages) parts.push('noise pages kept');
