@@ -24,10 +24,12 @@ export interface QuestionSet {
 /** The question sets whose sites are present: the demo site always, the shared corpora when there. */
 export function questionSets(): { sets: QuestionSet[]; missing: string[] } {
   const root = packageRoot();
+  // A worktree sits one folder deeper than the checkout the corpora sit next to: RAGLINE_CORPORA names them.
+  const corpora = process.env.RAGLINE_CORPORA ?? path.join(root, '..', 'shared', 'corpora');
   const sites: Record<string, string> = {
     'demo-site': path.join(root, 'demo-site'),
-    'drf-docs': path.join(root, '..', 'shared', 'corpora', 'drf-docs'),
-    'lmfit-docs': path.join(root, '..', 'shared', 'corpora', 'lmfit-docs'),
+    'drf-docs': path.join(corpora, 'drf-docs'),
+    'lmfit-docs': path.join(corpora, 'lmfit-docs'),
   };
   const sets: QuestionSet[] = [];
   const missing: string[] = [];

@@ -18,6 +18,7 @@ export {
   BATCH_API_DEFAULTS,
   SEARCH_DEFAULTS,
   ASK_DEFAULTS,
+  EVAL_DEFAULTS,
   JOB_DEFAULTS,
   WORKER_DEFAULTS,
   MINUTES_DEFAULTS,
@@ -30,6 +31,15 @@ export { search, type SearchCollectionOptions, type EmbeddingChoice } from './co
 export { ask, askStream, type AskOptions, type AskEvent, type AskResult } from './core/ask.js';
 export type { AnswerSource } from './core/pack-context.js';
 export type { SearchOptions, SearchResult } from './retrieval/types.js';
+export type { MetadataCondition } from './store/metadata-sql.js';
+export type { NoiseReason } from './retrieval/noise.js';
+export { evaluate, type EvaluateOptions, type EvalReport, type QuestionResult } from './core/evaluate.js';
+export type { EvalSummary, AnswerSummary } from './core/eval-metrics.js';
+export { parseEvalQuestions, samePage, type EvalQuestion } from './core/eval-questions.js';
+export { renderEvalReport } from './core/eval-report.js';
+export { resolveReranker, type ResolveRerankerOptions } from './models/rerank/resolve-reranker.js';
+export { createHttpReranker, type HttpRerankerOptions } from './models/rerank/http-reranker.js';
+export { createLlmReranker, type LlmRerankerOptions } from './models/rerank/llm-reranker.js';
 export type { ChunkMetadata } from './stages/metadata.js';
 
 export { openDatabase, type Database, type DatabaseOptions } from './store/database.js';

@@ -4,15 +4,16 @@ import { HNSW_DEFAULTS, requireCollection } from '../store/collections.js';
 import { ASK_DEFAULTS } from '../options/defaults.js';
 import { describeModels, embeddingModelForCollection, resolveChatModel } from '../models/resolve.js';
 import type { AnswerSource } from '../core/pack-context.js';
-import { addCollectionOption, addModelOptions, collectKeyValue, modelSelection, parseInteger, status, withDatabase, type ModelFlags } from './context.js';
-import { FILTER_HELP, parseHnswFlag } from './index-flags.js';
+import { addCollectionOption, addModelOptions, modelSelection, parseInteger, status, withDatabase, type ModelFlags } from './context.js';
+import { parseHnswFlag } from './index-flags.js';
 import { openAIConnection, type CliIo } from './io.js';
 import { displayUrl } from './format.js';
+import { addRetrievalFlags, collectFilter, filterOptions, FILTER_EXPRESSION_HELP, retrievalOptions, type FilterFlag, type RetrievalFlags } from './retrieval-flags.js';
 
-interface AskFlags extends ModelFlags {
+interface AskFlags extends ModelFlags, RetrievalFlags {
   collection: string;
   k: number;
-  filter?: Record<string, unknown>;
+  filter?: FilterFlag;
   efSearch?: number;
   json?: boolean;
 }
@@ -36,13 +37,16 @@ export function askCommand(io: CliIo): Command {
     .description('answer a question from a collection, citing its sources')
     .argument('<question...>', 'the question')
     .option('-k, --k <n>', 'chunks to retrieve (as many as fit the window are used)', parseInteger('k'), ASK_DEFAULTS.k)
-    .option('--filter <key=value>', `answer only from these sources: ${FILTER_HELP}`, collectKeyValue('filter'))
+    .option('--filter <expression>', `answer only from these sources: ${FILTER_EXPRESSION_HELP}`, collectFilter)
     .option('--ef-search <n>', `HNSW candidate list size for the retrieval (default: the collection's, else ${HNSW_DEFAULTS.efSearch})`, parseHnswFlag('efSearch'))
     .option('--json', 'print {answer, sources, usage} as JSON instead of streaming');
+  addRetrievalFlags(cmd);
   addCollectionOption(cmd);
   addModelOptions(cmd, { chat: true });
   return cmd.action(async (words: string[], flags: AskFlags) => {
     const question = words.join(' ');
+    // Built first: a reranker that cannot be built is an error before the store is opened.
+    const retrieval = retrievalOptions(io, flags);
     await withDatabase(io, async (db, signal) => {
       const collection = await requireCollection(db.pool, flags.collection);
       const { provider, reason, selection } = modelSelection(io, flags);
@@ -57,8 +61,9 @@ export function askCommand(io: CliIo): Command {
         chat,
         connection,
         k: flags.k,
-        ...(flags.filter ? { filter: flags.filter } : {}),
+        ...(flags.filter?.filter ? { filter: flags.filter.filter } : {}),
         ...(flags.efSearch !== undefined ? { efSearch: flags.efSearch } : {}),
+        search: { ...retrieval, ...(flags.filter?.where.length ? { where: flags.filter.where } : {}) },
         signal,
       });
       for await (const event of events) {

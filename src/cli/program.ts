@@ -14,6 +14,7 @@ import { serveCommand } from './serve-command.js';
 import { minutesCommand } from './minutes-command.js';
 import { jobsCommand } from './jobs-command.js';
 import { workerCommand } from './worker-command.js';
+import { evalCommand } from './eval-command.js';
 import { reportError } from './context.js';
 import { processIo, type CliIo, type OutputSink } from './io.js';
 
@@ -68,7 +69,7 @@ Exit codes:
   2    usage: an unknown command or flag, a missing argument, a bad flag value
   130  interrupted (Ctrl-C or SIGTERM); everything stored so far is kept`,
     );
-  const commands = [ingestCommand, searchCommand, askCommand, collectionsCommand, documentsCommand, demoCommand, serveCommand, minutesCommand, jobsCommand, workerCommand];
+  const commands = [ingestCommand, searchCommand, askCommand, collectionsCommand, documentsCommand, demoCommand, serveCommand, minutesCommand, jobsCommand, workerCommand, evalCommand];
   for (const command of commands) program.addCommand(command(io));
   routeOutput(program, io);
   return program;

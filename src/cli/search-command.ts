@@ -3,16 +3,17 @@ import { search } from '../core/search.js';
 import { HNSW_DEFAULTS, requireCollection } from '../store/collections.js';
 import { SEARCH_DEFAULTS } from '../options/defaults.js';
 import { describeModels, embeddingModelForCollection } from '../models/resolve.js';
-import { addCollectionOption, collectKeyValue, parseInteger, status, withDatabase } from './context.js';
-import { FILTER_HELP, parseHnswFlag } from './index-flags.js';
+import { addCollectionOption, parseInteger, status, withDatabase } from './context.js';
+import { parseHnswFlag } from './index-flags.js';
 import { displayUrl, snippet } from './format.js';
 import { openAIConnection, type CliIo } from './io.js';
+import { addRetrievalFlags, collectFilter, filterOptions, FILTER_EXPRESSION_HELP, retrievalOptions, type FilterFlag, type RetrievalFlags } from './retrieval-flags.js';
 
-interface SearchFlags {
+interface SearchFlags extends RetrievalFlags {
   collection: string;
   k: number;
   mode: 'hybrid' | 'vector' | 'keyword';
-  filter?: Record<string, unknown>;
+  filter?: FilterFlag;
   efSearch?: number;
   json?: boolean;
 }
@@ -23,13 +24,16 @@ export function searchCommand(io: CliIo): Command {
     .argument('<question...>', 'question or keywords')
     .option('-k, --k <n>', 'number of results', parseInteger('k'), SEARCH_DEFAULTS.k)
     .addOption(new Option('--mode <mode>', 'retrieval: vector + keyword fused, or one of them').choices(['hybrid', 'vector', 'keyword']).default(SEARCH_DEFAULTS.mode))
-    .option('--filter <key=value>', FILTER_HELP, collectKeyValue('filter'))
+    .option('--filter <expression>', FILTER_EXPRESSION_HELP, collectFilter)
     .option('--ef-search <n>', `HNSW candidate list size for this search: higher finds more true neighbours, slower (default: the collection's, else ${HNSW_DEFAULTS.efSearch})`, parseHnswFlag('efSearch'))
     .option('--json', 'print a JSON array of results (url, title, headingPath, score, text, metadata, ...)')
-    .addHelpText('after', '\nExamples:\n  ragline search "rate limits" --collection docs -k 3\n  ragline search "rate limits" --collection docs --filter product=api --json');
+    .addHelpText('after', '\nExamples:\n  ragline search "rate limits" --collection docs -k 3\n  ragline search "rate limits" --collection docs --filter product=api --json\n  ragline search "rate limits" --collection docs --rerank cohere/rerank-v3.5');
+  addRetrievalFlags(cmd);
   addCollectionOption(cmd);
   return cmd.action(async (words: string[], flags: SearchFlags) => {
     const query = words.join(' ');
+    // Built first: a reranker that cannot be built is an error before the store is opened.
+    const retrieval = retrievalOptions(io, flags);
     await withDatabase(io, async (db, signal) => {
       const collection = await requireCollection(db.pool, flags.collection);
       const connection = openAIConnection(io);
@@ -41,8 +45,9 @@ export function searchCommand(io: CliIo): Command {
         connection,
         k: flags.k,
         mode: flags.mode,
-        ...(flags.filter ? { filter: flags.filter } : {}),
+        ...filterOptions(flags.filter),
         ...(flags.efSearch !== undefined ? { efSearch: flags.efSearch } : {}),
+        ...retrieval,
         signal,
       });
       if (flags.json) {
@@ -50,7 +55,7 @@ export function searchCommand(io: CliIo): Command {
         return;
       }
       if (results.length === 0) {
-        io.stdout.write(flags.filter ? `No matching chunks with metadata ${JSON.stringify(flags.filter)}.\n` : 'No matching chunks.\n');
+        io.stdout.write(flags.filter ? `No matching chunks with metadata ${flags.filter.where.length === 0 ? JSON.stringify(flags.filter.filter) : flags.filter.written.join(' and ')}.\n` : 'No matching chunks.\n');
         return;
       }
       results.forEach((r, i) => {

@@ -1,3 +1,4 @@
+import { addRetrievalFlags, retrievalOptions, type RetrievalFlags } from './retrieval-flags.js';
 import { Command } from 'commander';
 import { ConfigError } from '../errors.js';
 import { SERVER_DEFAULTS } from '../options/defaults.js';
@@ -10,7 +11,7 @@ import { addModelOptions, modelSelection, parseInteger, status, withDatabase } f
 import { addIngestFlags, ingestSettings, type IngestFlags } from './ingest-flags.js';
 import { openAIConnection, type CliIo } from './io.js';
 
-interface ServeFlags extends Omit<IngestFlags, 'collection'> {
+interface ServeFlags extends Omit<IngestFlags, 'collection'>, RetrievalFlags {
   port: number;
   host: string;
   collection?: string[];
@@ -51,6 +52,7 @@ export function serveCommand(io: CliIo): Command {
     .option('--admin-key <key>', 'an API key that may also start refreshes (repeatable; RAGLINE_ADMIN_KEYS, comma-separated)', collect)
     .option('--refresh-every <duration>', 're-crawl each served crawled collection this often (30s, 10m, 1h), incrementally, one at a time, while serving', (v: string) => parseDuration('refreshEvery', v, 1000));
   cmd.option('--refresh-as-jobs', 'queue refreshes as site jobs for `ragline worker` instead of running them in this process (DATABASE_URL only)');
+  addRetrievalFlags(cmd);
   addModelOptions(cmd, { chat: true });
   // The crawl flags of the re-crawls: give those of the original ingest.
   addIngestFlags(cmd, { collectionAndModel: false });
@@ -70,6 +72,7 @@ export function serveCommand(io: CliIo): Command {
     // One client for every model call: one connection pool, one retry policy.
     const client = provider === 'openai' || io.env.OPENAI_API_KEY || io.env.OPENAI_BASE_URL ? await openAIClient(openAIConnection(io)) : undefined;
     const chat = resolveChatModel(provider, { ...selection, ...(client ? { client } : {}) });
+    const retrieval = retrievalOptions(io, flags);
     await withDatabase(io, async (db, signal) => {
       const server = await startServer({
         db,
@@ -95,6 +98,7 @@ export function serveCommand(io: CliIo): Command {
         maxConcurrentAnswers: flags.maxConcurrent,
         maxQueuedAnswers: flags.maxQueue,
         ...(flags.collection ? { defaultCollection: flags.collection[0]! } : {}),
+        ...(Object.keys(retrieval).length > 0 ? { search: retrieval } : {}),
         ...(flags.logRequests ? { log: (line: string) => status(io, line) } : {}),
       });
       status(io, describeModels({ chat }, reason));

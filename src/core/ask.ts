@@ -39,7 +39,7 @@ export interface AskOptions {
    * @default the collection's `efSearch`, else 40 (pgvector's default)
    */
   efSearch?: number;
-  /** Other retrieval settings: mode, candidates, rrfK, reranker. */
+  /** Other retrieval settings: mode, candidates, rrfK, reranker, where, maxPerPage (default 2 here), keepNoisePages. */
   search?: Omit<SearchOptions, 'k' | 'filter' | 'efSearch'>;
   pack?: PackOptions;
   connection?: OpenAIConnectionOptions;
@@ -58,6 +58,7 @@ export async function retrieveContext(options: AskOptions): Promise<PackedContex
     db: options.db,
     query: options.question,
     k: options.k ?? ASK_DEFAULTS.k,
+    maxPerPage: ASK_DEFAULTS.maxPerPage,
     ...options.search,
     ...(options.filter ? { filter: options.filter } : {}),
     ...(options.efSearch !== undefined ? { efSearch: options.efSearch } : {}),

@@ -8,6 +8,7 @@ import type { EmbeddingModel } from '../models/spec.js';
 import { embeddingModelForCollection } from '../models/resolve.js';
 import type { OpenAIConnectionOptions } from '../models/openai/client.js';
 import { searchChunks } from '../retrieval/search-chunks.js';
+import { parseCondition } from '../retrieval/metadata-conditions.js';
 import type { SearchOptions, SearchResult } from '../retrieval/types.js';
 
 /** Options of {@link search}. */
@@ -58,6 +59,7 @@ export async function search(options: SearchCollectionOptions): Promise<SearchRe
   // Checked before the question is embedded: a bad filter or efSearch costs no API call.
   if (searchOptions.filter !== undefined) checkMetadata(searchOptions.filter, 'filter');
   if (searchOptions.efSearch !== undefined) checkHnswSettings({ efSearch: searchOptions.efSearch });
+  for (const c of searchOptions.where ?? []) if (typeof c === 'string') parseCondition(c);
   const collection = await requireCollection(db.pool, name);
   const model = queryEmbeddingModel(collection, embedding, connection);
   const vector = searchOptions.mode === 'keyword' ? undefined : await embedQuery(model, query, signal);

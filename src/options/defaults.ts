@@ -92,12 +92,24 @@ export const SEARCH_DEFAULTS = Object.freeze({
   rrfK: 60,
   /** Fused candidates a reranker is given (at least `k`). */
   rerankCandidates: 30,
+  /** Passages of one page in the top k (0: no cap): distinct pages, measured best for hit@k (bench/eval.ts). */
+  maxPerPage: 1,
+  /** Generated index/search/404 pages and link lists are ranked last unless kept. */
+  keepNoisePages: false,
+} as const);
+
+/** Defaults of `evaluate` (`ragline eval`). */
+export const EVAL_DEFAULTS = Object.freeze({
+  /** Passages retrieved per question; metrics rank the distinct pages among them. */
+  k: 10,
 } as const);
 
 /** Defaults of `ask` and `askStream`. */
 export const ASK_DEFAULTS = Object.freeze({
   /** Chunks retrieved; as many as fit the window are given to the model. */
   k: 8,
+  /** Passages of one page among them: the best page gives more than one, and others still get in. */
+  maxPerPage: 2,
 } as const);
 
 /** Defaults of the job queue (`enqueueJobs`, `listJobs`, `failJob`). */

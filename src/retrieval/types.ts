@@ -1,6 +1,8 @@
 /** What retrieval takes and gives. */
 import type { Reranker } from '../models/spec.js';
 import type { StoredChunk } from '../store/chunk-rows.js';
+import type { NoiseReason } from './noise.js';
+import type { MetadataCondition } from '../store/metadata-sql.js';
 
 /** How to retrieve. */
 export interface SearchOptions {
@@ -38,6 +40,12 @@ export interface SearchOptions {
    */
   filter?: Record<string, unknown>;
   /**
+   * Conditions on chunk metadata, all of which must hold: expressions `key=value`, `key!=value`,
+   * `key in a,b`, `key>=3`, `key<2024-01-01` (ranges on numbers and ISO dates), or the same as data.
+   * `=` and `in` use the metadata index; `!=` and ranges are checked on the rows found.
+   */
+  where?: ReadonlyArray<string | MetadataCondition>;
+  /**
    * Reorders the best fused candidates by relevance to the query before the top `k` are taken.
    * @default none
    */
@@ -47,6 +55,18 @@ export interface SearchOptions {
    * @default max(30, k)
    */
   rerankCandidates?: number;
+  /**
+   * At most this many passages of one page in the top `k`, so the results span several pages;
+   * when fewer than `k` pages match, the best passages held back fill the rest. 0 turns it off.
+   * @default 1 (2 for `ask`)
+   */
+  maxPerPage?: number;
+  /**
+   * Keep generated index, search and 404 pages and link-list passages where they rank. By default
+   * they are moved below every other passage (still returned when nothing else matches).
+   * @default false
+   */
+  keepNoisePages?: boolean;
 }
 
 /** One retrieved chunk. */
@@ -63,6 +83,8 @@ export interface SearchResult extends StoredChunk {
   keywordRank?: number;
   /** The reranker's relevance score, when one reordered the results. */
   relevanceScore?: number;
+  /** Why the passage was ranked below the others as noise (see `keepNoisePages`). */
+  noise?: NoiseReason;
 }
 
 /** A ranking of one retriever, best first. */

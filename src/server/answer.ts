@@ -6,6 +6,8 @@
 import type OpenAI from 'openai';
 import { askStream, type AskEvent } from '../core/ask.js';
 import type { AnswerSource } from '../core/pack-context.js';
+import type { MetadataCondition } from '../store/metadata-sql.js';
+import type { SearchOptions } from '../retrieval/types.js';
 import type { ChatModel } from '../models/spec.js';
 import type { OpenAIConnectionOptions } from '../models/openai/client.js';
 import type { Database } from '../store/database.js';
@@ -23,6 +25,8 @@ export interface AnswerContext {
   embedding?: EmbeddingChoice;
   /** The client for moderation, when questions are moderated. */
   moderation?: OpenAI;
+  /** Retrieval settings of every request (the server's `search` option). */
+  search?: Omit<SearchOptions, 'k' | 'filter' | 'efSearch'>;
 }
 
 /** One question to answer. */
@@ -35,8 +39,22 @@ export interface AnswerRequest {
   filter?: Record<string, unknown>;
   /** HNSW candidate list size of the retrieval (else the collection's). */
   efSearch?: number;
+  /** Metadata conditions beyond containment (`!=`, `in`, ranges). */
+  where?: MetadataCondition[];
+  /** Passages of one page among those retrieved (else ask's default). */
+  maxPerPage?: number;
+  keepNoisePages?: boolean;
+  /** false: no reranker for this request, whatever the server's. */
+  rerank?: boolean;
   chat: ChatModel;
   signal: AbortSignal;
+}
+
+/** The server's retrieval settings, without its reranker when a request turns it off. */
+export function withoutReranker(search: AnswerContext['search'], rerank: boolean | undefined): AnswerContext['search'] {
+  if (!search || rerank !== false) return search ?? {};
+  const { reranker: _reranker, ...rest } = search;
+  return rest;
 }
 
 /** The events of an answer over HTTP: the sources event also says which question was answered. */
@@ -63,6 +81,12 @@ export async function* answerEvents(context: AnswerContext, request: AnswerReque
       k: request.k,
       ...(request.filter ? { filter: request.filter } : {}),
       ...(request.efSearch !== undefined ? { efSearch: request.efSearch } : {}),
+      search: {
+        ...withoutReranker(context.search, request.rerank),
+        ...(request.where ? { where: request.where } : {}),
+        ...(request.maxPerPage !== undefined ? { maxPerPage: request.maxPerPage } : {}),
+        ...(request.keepNoisePages !== undefined ? { keepNoisePages: request.keepNoisePages } : {}),
+      },
       connection: context.connection,
       ...(context.embedding ? { embedding: context.embedding } : {}),
       signal,

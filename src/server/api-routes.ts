@@ -2,7 +2,7 @@
 import { search } from '../core/search.js';
 import { ASK_DEFAULTS, SEARCH_DEFAULTS } from '../options/defaults.js';
 import type { ChatModel } from '../models/spec.js';
-import { answerEvents, type AnswerContext } from './answer.js';
+import { answerEvents, withoutReranker, type AnswerContext } from './answer.js';
 import { checkHistory, checkQuestion, type InputLimits } from './conversation.js';
 import type { Gate } from './gate.js';
 import { HttpError, decodePathPart, errorBody, readJsonObject, sendJson, startEventStream, toHttpError, writeEvent } from './http.js';
@@ -10,6 +10,7 @@ import type { RequestContext, Router } from './router.js';
 import type { ServedCollections } from './served.js';
 import type { Refresher } from './refresh.js';
 import type { IncomingMessage } from 'node:http';
+import { parseCondition, type MetadataCondition } from '../retrieval/metadata-conditions.js';
 
 /** What the API routes need. */
 export interface ApiContext extends AnswerContext {
@@ -49,11 +50,45 @@ export function checkEfSearch(value: unknown): number | undefined {
   return value;
 }
 
-/** `filter` and `efSearch` of a request body, as options of `search` and `askStream`. */
-export function retrievalOptions(body: Record<string, unknown>): { filter?: Record<string, unknown>; efSearch?: number } {
+/** Check `where`: filter expressions (`"year>=2024"`, `"product in api,cli"`), parsed; or none. */
+export function checkWhere(value: unknown): MetadataCondition[] | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (!Array.isArray(value) || value.some((v) => typeof v !== 'string')) throw bad('`where` must be an array of filter expressions, like ["year>=2024", "product in api,cli"].');
+  try {
+    return (value as string[]).map(parseCondition);
+  } catch (err) {
+    throw bad(`\`where\`: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+/** Retrieval settings of a request body beyond `k`. */
+export interface RequestRetrieval {
+  filter?: Record<string, unknown>;
+  efSearch?: number;
+  where?: MetadataCondition[];
+  maxPerPage?: number;
+  keepNoisePages?: boolean;
+  /** false: no reranker for this request. */
+  rerank?: boolean;
+}
+
+/** `filter`, `efSearch`, `where`, `maxPerPage` and `keepNoisePages` of a request body, as options of `search` and `askStream`. */
+export function retrievalOptions(body: Record<string, unknown>): RequestRetrieval {
   const filter = checkFilter(body.filter);
   const efSearch = checkEfSearch(body.efSearch);
-  return { ...(filter ? { filter } : {}), ...(efSearch !== undefined ? { efSearch } : {}) };
+  const where = checkWhere(body.where);
+  const { maxPerPage, keepNoisePages } = body;
+  if (maxPerPage !== undefined && (typeof maxPerPage !== 'number' || !Number.isInteger(maxPerPage) || maxPerPage < 0 || maxPerPage > 1000)) throw bad('`maxPerPage` must be an integer from 0 (no cap) to 1000.');
+  if (keepNoisePages !== undefined && typeof keepNoisePages !== 'boolean') throw bad('`keepNoisePages` must be true or false.');
+  if (body.rerank !== undefined && typeof body.rerank !== 'boolean') throw bad('`rerank` must be true or false (false: no reranker for this request).');
+  return {
+    ...(filter ? { filter } : {}),
+    ...(efSearch !== undefined ? { efSearch } : {}),
+    ...(where ? { where } : {}),
+    ...(maxPerPage !== undefined ? { maxPerPage } : {}),
+    ...(keepNoisePages !== undefined ? { keepNoisePages } : {}),
+    ...(typeof body.rerank === 'boolean' ? { rerank: body.rerank } : {}),
+  };
 }
 
 export function checkCollection(value: unknown, fallback: string): string {
@@ -106,7 +141,8 @@ export function registerApiRoutes(router: Router, api: ApiContext): void {
     await api.served.require(collection);
     const release = await api.searchGate.acquire(signal);
     try {
-      const results = await search({ db: api.db, collection, query, k, mode, ...retrieval, connection: api.connection, ...(api.embedding ? { embedding: api.embedding } : {}), signal });
+      const { rerank, ...own } = retrieval;
+      const results = await search({ db: api.db, collection, query, k, mode, ...withoutReranker(api.search, rerank), ...own, connection: api.connection, ...(api.embedding ? { embedding: api.embedding } : {}), signal });
       sendJson(res, 200, {
         results: results.map((r) => ({ url: r.url, title: r.title, headingPath: r.headingPath, text: r.text, score: r.score, metadata: r.metadata })),
       });

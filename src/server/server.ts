@@ -3,6 +3,7 @@
  * one model client, bounded queues in front of the model and the searches, API keys and per-key
  * rate limits, and every client disconnect cancelling its work down to the model call.
  */
+import type { SearchOptions } from '../retrieval/types.js';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type OpenAI from 'openai';
@@ -64,6 +65,12 @@ export interface ServerOptions {
    * @default rebuilt from the collection's stored provider and model through the provider registry
    */
   embedding?: EmbeddingChoice;
+  /**
+   * Retrieval settings of every search and answer (a `reranker`, `maxPerPage`, `keepNoisePages`, ...);
+   * a request's own fields override them, and `"rerank": false` in a request turns the reranker off.
+   * @default the library's defaults, no reranker
+   */
+  search?: Omit<SearchOptions, 'k' | 'filter' | 'efSearch'>;
   /**
    * TCP port; 0 picks a free one.
    * @default 0
@@ -252,6 +259,7 @@ function apiContext(options: ServerOptions, served: ServedCollections, refresher
     db: options.db,
     connection: options.connection ?? {},
     ...(options.embedding ? { embedding: options.embedding } : {}),
+    ...(options.search ? { search: options.search } : {}),
     gate: new Gate({ name: 'answers', concurrency: limitOf(options, 'maxConcurrentAnswers', 1), maxQueue: limitOf(options, 'maxQueuedAnswers', 0) }),
     searchGate: new Gate({ name: 'searches', concurrency: limitOf(options, 'maxConcurrentSearches', 1), maxQueue: limitOf(options, 'maxQueuedSearches', 0) }),
     ...(options.moderation ? { moderation: options.moderation } : {}),

@@ -1,4 +1,5 @@
 /** The chunk columns retrievers read, and their plain-data shape. */
+import { conditionsSql, type MetadataCondition } from './metadata-sql.js';
 
 /** A stored chunk with its document's URL and title. */
 export interface StoredChunk {
@@ -18,6 +19,8 @@ export interface ChunkQueryOptions {
   limit: number;
   /** Only chunks whose metadata contains this JSON (`metadata @> filter`); checked by the caller. */
   filter?: Record<string, unknown>;
+  /** Further conditions on metadata (`!=`, `in`, ranges), all of which must hold. */
+  conditions?: readonly MetadataCondition[];
 }
 
 /** A row of {@link CHUNK_COLUMNS}. */
@@ -55,4 +58,14 @@ export function toStoredChunk(r: ChunkRow): StoredChunk {
     tokenCount: r.token_count,
     metadata: r.metadata,
   };
+}
+
+/**
+ * The metadata part of a retriever's WHERE clause and its parameters, numbered from `first`:
+ * containment of `filter`, then the `conditions`.
+ */
+export function metadataWhere(options: ChunkQueryOptions, first: number): { sql: string; params: unknown[] } {
+  const contains = options.filter === undefined ? { sql: '', params: [] as unknown[] } : { sql: ` AND k.metadata @> $${first}::jsonb`, params: [JSON.stringify(options.filter)] as unknown[] };
+  const rest = conditionsSql(options.conditions ?? [], first + contains.params.length);
+  return { sql: contains.sql + rest.sql, params: [...contains.params, ...rest.params] };
 }

@@ -6,7 +6,7 @@ import type pg from 'pg';
 import type { Collection } from './collections.js';
 import { sqlInt, toVectorText, vectorType } from './vector-sql.js';
 import { withTransaction } from './transaction.js';
-import { CHUNK_COLUMNS, toStoredChunk, type ChunkRow, type ChunkQueryOptions, type StoredChunk } from './chunk-rows.js';
+import { CHUNK_COLUMNS, metadataWhere, toStoredChunk, type ChunkRow, type ChunkQueryOptions, type StoredChunk } from './chunk-rows.js';
 
 /** pgvector's version on a pool's database, read once per pool. */
 const vectorVersions = new WeakMap<pg.Pool, Promise<number[]>>();
@@ -45,7 +45,9 @@ export interface NearestChunksOptions extends ChunkQueryOptions {
  * index iteratively until `limit` rows pass it; before 0.8 ef_search is widened instead.
  */
 export async function nearestChunks(pool: pg.Pool, collection: Collection, vector: Float32Array, options: NearestChunksOptions): Promise<NearChunk[]> {
-  const { limit, efSearch, filter } = options;
+  const { limit, efSearch } = options;
+  const filtered = options.filter !== undefined || (options.conditions?.length ?? 0) > 0;
+  const where = metadataWhere(options, 3);
   const type = vectorType(collection.dimensions);
   const iterative = await hasIterativeScan(pool);
   const rows = await withTransaction(pool, async (client) => {
@@ -58,7 +60,7 @@ export async function nearestChunks(pool: pg.Pool, collection: Collection, vecto
       // relaxed_order may return neighbours slightly out of order: they are sorted below.
       await client.query(`SELECT set_config('hnsw.ef_search', $1, true), set_config('hnsw.iterative_scan', 'relaxed_order', true)`, [String(efSearch)]);
     } else {
-      const wanted = filter === undefined ? limit : 4 * limit;
+      const wanted = filtered ? 4 * limit : limit;
       await client.query(`SELECT set_config('hnsw.ef_search', $1, true)`, [String(Math.min(1000, Math.max(efSearch, wanted)))]);
     }
     // The collection id and type are inlined, not bound: the planner can only use the
@@ -66,10 +68,10 @@ export async function nearestChunks(pool: pg.Pool, collection: Collection, vecto
     const res = await client.query<ChunkRow & { distance: number }>(
       `SELECT ${CHUNK_COLUMNS}, k.embedding::${type} <=> $1::${type} AS distance
          FROM chunks k JOIN documents d ON d.id = k.document_id
-        WHERE k.collection_id = ${sqlInt(collection.id)}${filter === undefined ? '' : ' AND k.metadata @> $3::jsonb'}
+        WHERE k.collection_id = ${sqlInt(collection.id)}${where.sql}
         ORDER BY k.embedding::${type} <=> $1::${type}
         LIMIT $2`,
-      filter === undefined ? [toVectorText(vector), limit] : [toVectorText(vector), limit, JSON.stringify(filter)],
+      [toVectorText(vector), limit, ...where.params],
     );
     return res.rows;
   });

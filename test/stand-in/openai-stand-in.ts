@@ -36,6 +36,7 @@ import {
 } from './api-errors.js';
 import { featureHashEmbedding, float32ToBase64 } from './embedding.js';
 import { moderationsResponse } from './moderations.js';
+import { rerankResponse } from './rerank.js';
 import { handleAudioTranscription, type StandInTranscriber } from './audio.js';
 import {
   CL100K,
@@ -482,6 +483,9 @@ export async function startOpenAIStandIn(options: OpenAIStandInOptions = {}): Pr
         case 'moderations':
           sendJson(200, moderationsResponse(body));
           return;
+        case 'rerank':
+          sendJson(200, rerankResponse(body));
+          return;
         case 'chat': {
           const spec = resolveModel(body, 'chat');
           const request = planChat(spec, body);
@@ -779,12 +783,14 @@ function chatCompletion(plan: ChatPlan, reply: ChatReply) {
   };
 }
 
-type Route = { name: 'models' } | { name: 'model'; id: string } | { name: 'embeddings' } | { name: 'chat' } | { name: 'moderations' };
+type Route = { name: 'models' } | { name: 'model'; id: string } | { name: 'embeddings' } | { name: 'chat' } | { name: 'moderations' } | { name: 'rerank' };
 
 function matchRoute(method: string, path: string): Route | undefined {
   if (method === 'POST' && path === '/v1/embeddings') return { name: 'embeddings' };
   if (method === 'POST' && path === '/v1/chat/completions') return { name: 'chat' };
   if (method === 'POST' && path === '/v1/moderations') return { name: 'moderations' };
+  // Not OpenAI's: the Cohere/Jina-style rerank endpoint, for ragline's HTTP reranker.
+  if (method === 'POST' && path === '/v1/rerank') return { name: 'rerank' };
   if (method === 'GET' && path === '/v1/models') return { name: 'models' };
   const model = /^\/v1\/models\/([^/]+)$/.exec(path);
   if (method === 'GET' && model?.[1] !== undefined) return { name: 'model', id: decodeURIComponent(model[1]) };
