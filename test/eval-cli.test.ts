@@ -117,7 +117,7 @@ describe('ragline eval', () => {
     const none = await run(['search', 'retries', '--collection', 'docs', '--filter', 'product!=api']);
     expect(none.stdout).toMatch(/^1\. /);
     const bad = await run(['search', 'retries', '--collection', 'docs', '--filter', 'n>=soon']);
-    expect([bad.code, bad.stderr]).toEqual([1, 'ragline: Filter `n>=soon` (string) compares with `soon` (string): a range takes a number (3, 2.5) or an ISO date (2024-01-01). Write key=value, key!=value, "key in a,b", key>=3 or key<2024-01-01 (ranges take numbers or ISO dates).\n']);
+    expect([bad.code, bad.stderr]).toEqual([2, 'ragline: Filter `n>=soon` (string) compares with `soon` (string): a range takes a number (3, 2.5) or an ISO date (2024-01-01). Write key=value, key!=value, "key in a,b", key>=3 or key<2024-01-01 (ranges take numbers or ISO dates).\n']);
   });
 
   describe('--rerank through the stand-in\'s /v1/rerank', () => {
