@@ -6,7 +6,7 @@ import { readMigrations } from '../src/store/migrate.js';
 import { ensureCollection, listCollections } from '../src/store/collections.js';
 import { createLexicalEmbedding } from '../src/models/local/lexical-embedding.js';
 
-describe('a new embedded store starts from a cached snapshot of a migrated empty one', () => {
+describe('a new embedded store is a copy of a cached, migrated, empty one', () => {
   let dir: string;
   const saved = process.env.XDG_CACHE_HOME;
   beforeAll(async () => {
@@ -19,13 +19,14 @@ describe('a new embedded store starts from a cached snapshot of a migrated empty
     await rm(dir, { recursive: true, force: true });
   });
 
-  test('the first new store saves the snapshot; the next starts from it, migrated and without the first one’s data', async () => {
+  test('the first new store builds the template; the next is copied from it, migrated and without the first one’s data', async () => {
     const first = await openDatabase({ dataDir: path.join(dir, 'a'), databaseUrl: '' });
     await ensureCollection(first.pool, 'only-in-a', createLexicalEmbedding({ dimensions: 16 }));
     await first.close();
     const snapshots = await readdir(path.join(dir, 'cache', 'ragline'));
-    expect(snapshots).toEqual([expect.stringMatching(/^pglite-template-[0-9a-f]{16}\.tar$/)]);
-    const file = path.join(dir, 'cache', 'ragline', snapshots[0]!);
+    expect(snapshots).toEqual([expect.stringMatching(/^pglite-template-[0-9a-f]{16}$/)]);
+    // Complete (its marker is written last), and closed cleanly: nothing of the first store in it.
+    const file = path.join(dir, 'cache', 'ragline', snapshots[0]!, 'ragline-template-complete');
     const before = await stat(file);
 
     const second = await openDatabase({ dataDir: path.join(dir, 'b'), databaseUrl: '' });

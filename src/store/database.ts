@@ -11,7 +11,7 @@ import { ConfigError, StoreError } from '../errors.js';
 import { acquireLock, type FileLock } from './lock.js';
 import { describeDriverError } from './open-error.js';
 import { migrate, readMigrations } from './migrate.js';
-import { readTemplate, saveTemplate, templatePath } from './pglite-template.js';
+import { seedFromTemplate, templateDir } from './pglite-template.js';
 import { packageRoot } from '../package-root.js';
 
 let pgDriver: Promise<typeof import('pg')> | undefined;
@@ -160,22 +160,14 @@ async function openServer(url: string, max: number): Promise<Database> {
   };
 }
 
-/** What {@link openEmbedded} found: a new on-disk store not seeded from anything is a template to save. */
-interface EmbeddedOpen {
-  db: Database;
-  saveTemplate?: string;
-}
-
-async function openEmbedded(dataDir: string, loadDataDir: Blob | undefined, migrate: boolean): Promise<EmbeddedOpen> {
+async function openEmbedded(dataDir: string, loadDataDir: Blob | undefined, migrate: boolean): Promise<Database> {
   const inMemory = dataDir.startsWith('memory://');
   const lock: FileLock | undefined = inMemory ? undefined : await acquireLock(dataDir);
   try {
     const { PGlite, vector, createPgConfig, pg: { default: pg } } = await loadPGlite();
     const isNew = inMemory || !existsSync(path.join(dataDir, 'PG_VERSION'));
-    // A new store on disk starts from the cached snapshot of a migrated empty one, when there is one.
-    const template = isNew && !inMemory && !loadDataDir && migrate ? await templatePath(await readMigrations(migrationsDir())) : undefined;
-    const cached = await readTemplate(template);
-    loadDataDir ??= cached;
+    // A new store on disk is a copy of the cached migrated empty one (made by the first new store).
+    if (isNew && !inMemory && !loadDataDir && migrate) await seedFromTemplate(await templateDir(await readMigrations(migrationsDir())), dataDir, buildTemplateDatabase);
     // A snapshot only seeds a new database: an existing data folder is never overwritten.
     const seed = loadDataDir && isNew ? { loadDataDir } : {};
     const db = await PGlite.create({ ...(inMemory ? {} : { dataDir }), ...seed, extensions: { vector } });
@@ -197,18 +189,30 @@ async function openEmbedded(dataDir: string, loadDataDir: Blob | undefined, migr
         }
       },
     };
-    return { db: database, ...(template && !cached ? { saveTemplate: template } : {}) };
+    return database;
   } catch (err) {
     await lock?.release();
     throw new StoreError(`Cannot open the embedded database in ${dataDir}: ${describeDriverError(err)}.`, { cause: err });
   }
 }
 
+/** Create, migrate and close an embedded database in `folder`: the template new stores are copied from. */
+async function buildTemplateDatabase(folder: string): Promise<void> {
+  const { PGlite, vector, createPgConfig, pg: { default: pg } } = await loadPGlite();
+  const db = await PGlite.create({ dataDir: folder, extensions: { vector } });
+  const pool = new pg.Pool(createPgConfig(db) as unknown as pg.PoolConfig);
+  try {
+    await migrate(pool, await readMigrations(migrationsDir()));
+  } finally {
+    await pool.end();
+    await db.close();
+  }
+}
+
 /** Open the database the options (or the environment) name, migrated to the current schema. */
 export async function openDatabase(options: DatabaseOptions = {}): Promise<Database> {
   const url = options.databaseUrl ?? process.env.DATABASE_URL;
-  const embedded = url ? undefined : await openEmbedded(options.dataDir ?? process.env.RAGLINE_DATA_DIR ?? './.ragline', options.loadDataDir, options.migrate !== false);
-  const db = embedded?.db ?? (await openServer(url!, options.maxConnections ?? 10));
+  const db = url ? await openServer(url, options.maxConnections ?? 10) : await openEmbedded(options.dataDir ?? process.env.RAGLINE_DATA_DIR ?? './.ragline', options.loadDataDir, options.migrate !== false);
   if (options.migrate !== false) {
     try {
       await migrate(db.pool, await readMigrations(migrationsDir()));
@@ -217,7 +221,5 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
       throw err;
     }
   }
-  // The first new store on this machine (for this PGlite and these migrations) saves its snapshot.
-  if (embedded?.saveTemplate) await saveTemplate(embedded.saveTemplate, db.dumpDataDir!);
   return db;
 }
