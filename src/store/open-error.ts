@@ -15,14 +15,22 @@ const WASI_ERRNO: Readonly<Record<number, readonly [code: string, meaning: strin
   69: ['EROFS', 'read-only file system'],
 };
 
-const FULL = ['ENOSPC', 'EDQUOT'];
+/** Error codes of a full disk: the file system's, and Postgres's SQLSTATE disk_full. */
+const FULL = ['ENOSPC', 'EDQUOT', '53100'];
+
+/** Whether `err` says the disk (or quota) is full. */
+export function isDiskFull(err: unknown): boolean {
+  const { errno, code } = (typeof err === 'object' && err !== null ? err : {}) as { errno?: unknown; code?: unknown };
+  const known = typeof errno === 'number' ? WASI_ERRNO[errno] : undefined;
+  return FULL.includes(known?.[0] ?? '') || FULL.includes(String(code));
+}
 
 /**
  * The one-line cause of `err`, without a final period: its message, or for an `ErrnoError` its
  * error's meaning and code — with what to do when the disk is full.
  */
 export function describeDriverError(err: unknown): string {
-  const { errno, code } = (typeof err === 'object' && err !== null ? err : {}) as { errno?: unknown; code?: unknown };
+  const { errno } = (typeof err === 'object' && err !== null ? err : {}) as { errno?: unknown };
   const known = typeof errno === 'number' ? WASI_ERRNO[errno] : undefined;
   let cause: string;
   if (err instanceof Error && err.message) cause = err.message.replace(/\.$/, '');
@@ -30,6 +38,5 @@ export function describeDriverError(err: unknown): string {
   else if (typeof errno === 'number') cause = `file system error ${errno}`;
   else if (typeof err === 'string' && err) cause = err;
   else cause = `an error without a message (${Object.prototype.toString.call(err)})`;
-  const full = FULL.includes(known?.[0] ?? '') || FULL.includes(String(code));
-  return full ? `${cause}: free space on that disk, or use a data folder on another one` : cause;
+  return isDiskFull(err) ? `${cause}: free space on that disk, or use a data folder on another one` : cause;
 }

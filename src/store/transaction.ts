@@ -1,9 +1,12 @@
 import type pg from 'pg';
+import { StoreError } from '../errors.js';
+import { describeDriverError, isDiskFull } from './open-error.js';
 
 /**
  * Run `fn` in a transaction on one pooled connection: COMMIT when it resolves, ROLLBACK when it
  * throws (the error is rethrown), and the connection always goes back to the pool. `begin` opens
  * the transaction and may prepare the session in the same round trip (`BEGIN; SET LOCAL ...`).
+ * A full disk (SQLSTATE 53100) becomes a {@link StoreError} saying so and what to do.
  */
 export async function withTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>, begin = 'BEGIN'): Promise<T> {
   const client = await pool.connect();
@@ -14,6 +17,7 @@ export async function withTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClie
     return result;
   } catch (err) {
     await client.query('ROLLBACK').catch(() => undefined);
+    if (isDiskFull(err)) throw new StoreError(`Writing to the store failed: ${describeDriverError(err)}. What was stored before this write is kept.`, { cause: err });
     throw err;
   } finally {
     client.release();
