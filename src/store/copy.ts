@@ -1,8 +1,10 @@
 /**
  * Bulk writes with binary COPY: rows are encoded in PostgreSQL's binary COPY format and streamed
- * with `COPY ... FROM STDIN (FORMAT binary)` (pg-copy-streams). Vectors go from a Float32Array
- * straight to pgvector's binary form — int16 dimensions, int16 unused (0), then the dimensions as
- * big-endian float4 — without ever becoming decimal text that the server would have to parse.
+ * with `COPY ... FROM STDIN (FORMAT binary)` (pg-copy-streams) to a server, or handed to the
+ * embedded database as a blob it reads with `COPY ... FROM '/dev/blob'`. Vectors go from a
+ * Float32Array straight to pgvector's binary form — int16 dimensions, int16 unused (0), then the
+ * dimensions as big-endian float4 — without ever becoming decimal text that Postgres would parse
+ * (in WASM, parsing text vectors was most of an embedded ingest's write time).
  */
 import { endianness } from 'node:os';
 import { Readable } from 'node:stream';
@@ -22,6 +24,30 @@ const TEXT_OID = 25;
 const JSONB_VERSION = 1;
 /** Encoded rows are handed to the socket in pieces of about this size. */
 const FLUSH_BYTES = 1 << 20;
+/** One blob COPY into the embedded database holds about this much at most; more rows take more COPYs. */
+const BLOB_BYTES = 16 << 20;
+
+/**
+ * Runs `sql` (a `COPY ... FROM '/dev/blob'`) on the embedded database with `blob` as the file it
+ * reads, in the session of the pool's one connection (so inside its open transaction).
+ * @returns the rows copied
+ */
+export type BlobCopy = (sql: string, blob: Blob) => Promise<number>;
+
+const blobCopies = new WeakMap<pg.Pool, BlobCopy>();
+
+/** Let binary COPYs to `pool` go through `copy`: the embedded database registers its pool when opened. */
+export function registerBlobCopy(pool: pg.Pool, copy: BlobCopy): void {
+  blobCopies.set(pool, copy);
+}
+
+/**
+ * How `pool` takes a binary COPY: `'stream'` (a server: COPY FROM STDIN), a {@link BlobCopy} (the
+ * embedded database opened by ragline), or undefined (a pool that takes neither: INSERTs).
+ */
+export function copyRoute(pool: pg.Pool): 'stream' | BlobCopy | undefined {
+  return supportsCopy(pool) ? 'stream' : blobCopies.get(pool);
+}
 
 const LITTLE_ENDIAN = endianness() === 'LE';
 
@@ -150,11 +176,21 @@ function int32(n: number): Buffer {
 }
 
 /**
- * Stream rows into `COPY <target> FROM STDIN (FORMAT binary)` on `client`, each row encoded by
- * `encodeRow`. Runs inside whatever transaction the client is in.
- * @returns the number of rows the server reports copied
+ * Write rows with `COPY <target> ... (FORMAT binary)`, each row encoded by `encodeRow`: streamed
+ * from STDIN on `client`, or, with `via`, handed to the embedded database as blobs of at most
+ * ~16 MiB. Runs inside whatever transaction the client is in.
+ * @returns the number of rows copied
  */
-export async function copyBinary<T>(client: pg.PoolClient, target: string, rows: Iterable<T>, encodeRow: (w: BinaryCopyWriter, row: T) => void): Promise<number> {
+export async function copyBinary<T>(client: pg.PoolClient, target: string, rows: Iterable<T>, encodeRow: (w: BinaryCopyWriter, row: T) => void, via?: BlobCopy): Promise<number> {
+  try {
+    return via ? await copyBlobs(via, target, rows, encodeRow) : await copyStream(client, target, rows, encodeRow);
+  } catch (err) {
+    if (err instanceof StoreError) throw err;
+    throw new StoreError(`Binary COPY into ${target} failed: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+async function copyStream<T>(client: pg.PoolClient, target: string, rows: Iterable<T>, encodeRow: (w: BinaryCopyWriter, row: T) => void): Promise<number> {
   const stream = client.query(copyFrom(`COPY ${target} FROM STDIN (FORMAT binary)`));
   function* encode(): Generator<Buffer> {
     const w = new BinaryCopyWriter();
@@ -164,12 +200,25 @@ export async function copyBinary<T>(client: pg.PoolClient, target: string, rows:
     }
     yield w.end();
   }
-  try {
-    await pipeline(Readable.from(encode(), { objectMode: false }), stream);
-  } catch (err) {
-    throw new StoreError(`Binary COPY into ${target} failed: ${(err as Error).message}`, { cause: err });
-  }
+  await pipeline(Readable.from(encode(), { objectMode: false }), stream);
   return stream.rowCount;
+}
+
+async function copyBlobs<T>(via: BlobCopy, target: string, rows: Iterable<T>, encodeRow: (w: BinaryCopyWriter, row: T) => void): Promise<number> {
+  const sql = `COPY ${target} FROM '/dev/blob' WITH (FORMAT binary)`;
+  let copied = 0;
+  let w = new BinaryCopyWriter();
+  let empty = true;
+  for (const row of rows) {
+    encodeRow(w, row);
+    empty = false;
+    if (w.pending >= BLOB_BYTES) {
+      copied += await via(sql, new Blob([w.end()]));
+      [w, empty] = [new BinaryCopyWriter(), true];
+    }
+  }
+  if (!empty) copied += await via(sql, new Blob([w.end()]));
+  return copied;
 }
 
 /** The chunks of one document, as {@link copyChunks} writes them. */
@@ -191,18 +240,19 @@ const CHUNK_COLUMNS = 'collection_id, document_id, ordinal, text, token_count, h
  * work per row: see bench/copy.ts.)
  * @returns the number of chunks inserted
  */
-export async function copyChunks(client: pg.PoolClient, collectionId: number, documents: readonly DocumentChunks[]): Promise<number> {
+export async function copyChunks(client: pg.PoolClient, collectionId: number, documents: readonly DocumentChunks[], via?: BlobCopy): Promise<number> {
   const rows = documents.flatMap((d) => d.chunks.map((c) => [d, c] as const));
   if (rows.length === 0) return 0;
-  return copyBinary(client, `chunks (${CHUNK_COLUMNS})`, rows, (w, [d, c]) => {
+  const encodeRow = (w: BinaryCopyWriter, [d, c]: (typeof rows)[number]): void => {
     w.row(10).int8(collectionId).int8(d.documentId).int4(c.ordinal).text(c.text).int4(c.tokenCount).textArray(c.headingPath).text(c.textHash).jsonb(c.metadata).vector(c.embedding);
     w.field(encodeTsvector(c.keywords ?? chunkKeywords(d.title, c.headingPath, c.text)));
-  });
+  };
+  return copyBinary(client, `chunks (${CHUNK_COLUMNS})`, rows, encodeRow, via);
 }
 /**
  * Whether a pool speaks to a real server that accepts COPY FROM STDIN. The embedded database
  * (PGlite behind `createPgConfig`) brings its own in-process connection and dies on COPY's
- * sub-protocol, so its writes take the `unnest` path instead.
+ * sub-protocol: it takes binary COPY as a blob instead ({@link copyRoute}).
  */
 export function supportsCopy(pool: pg.Pool): boolean {
   return (pool.options as { connection?: unknown }).connection === undefined;

@@ -12,6 +12,7 @@ import { acquireLock, type FileLock } from './lock.js';
 import { describeDriverError } from './open-error.js';
 import { migrate, readMigrations } from './migrate.js';
 import { seedFromTemplate, templateDir } from './pglite-template.js';
+import { registerBlobCopy } from './copy.js';
 import { packageRoot } from '../package-root.js';
 
 let pgDriver: Promise<typeof import('pg')> | undefined;
@@ -172,6 +173,8 @@ async function openEmbedded(dataDir: string, loadDataDir: Blob | undefined, migr
     const seed = loadDataDir && isNew ? { loadDataDir } : {};
     const db = await PGlite.create({ ...(inMemory ? {} : { dataDir }), ...seed, extensions: { vector } });
     const pool = new pg.Pool(createPgConfig(db) as unknown as pg.PoolConfig);
+    // Bulk writes read binary COPY data from a blob: no text vectors to parse in WASM.
+    registerBlobCopy(pool, async (sql, blob) => (await db.query(sql, [], { blob })).affectedRows ?? 0);
     let closed = false;
     const database: Database = {
       pool,

@@ -4,7 +4,7 @@ import type { EmbeddingModel } from '../models/spec.js';
 import type { Collection } from './collections.js';
 import { toVectorText } from './vector-sql.js';
 import { StoreError } from '../errors.js';
-import { copyChunks, decodeVector, supportsCopy } from './copy.js';
+import { copyChunks, copyRoute, decodeVector, type BlobCopy } from './copy.js';
 import { withTransaction } from './transaction.js';
 import { chunkKeywords, tsvectorText } from '../text/keywords.js';
 import { splitBy } from '../iter/batch-by.js';
@@ -73,9 +73,10 @@ export async function replaceDocuments(pool: pg.Pool, collection: Collection, do
 }
 
 /**
- * {@link replaceDocuments}, telling which documents were new. On a Postgres server the chunks
- * travel by binary COPY (vectors as float4, never decimal text); on the embedded database, which
- * has no COPY, by `unnest` INSERTs of a bounded number of chunks each.
+ * {@link replaceDocuments}, telling which documents were new. The chunks travel by binary COPY
+ * (vectors as float4, never decimal text): streamed to a Postgres server, as blobs to the embedded
+ * database; a pool that takes neither (not opened by ragline) gets `unnest` INSERTs of a bounded
+ * number of chunks each.
  * @returns one entry per document, in the order of `docs`
  */
 export async function writeDocuments(pool: pg.Pool, collection: Collection, docs: readonly EmbeddedDocument[], chunking: string): Promise<WrittenDocument[]> {
@@ -93,12 +94,12 @@ export async function writeDocuments(pool: pg.Pool, collection: Collection, docs
       );
     }
   }
-  const copy = supportsCopy(pool);
+  const copy = copyRoute(pool);
   return withTransaction(pool, (client) => writeInTransaction(client, collection, docs, chunking, copy));
 }
 
 /** The documents' upsert, their old chunks' removal and their new chunks, in one transaction. */
-async function writeInTransaction(client: pg.PoolClient, collection: Collection, docs: readonly EmbeddedDocument[], chunking: string, copy: boolean): Promise<WrittenDocument[]> {
+async function writeInTransaction(client: pg.PoolClient, collection: Collection, docs: readonly EmbeddedDocument[], chunking: string, copy: 'stream' | BlobCopy | undefined): Promise<WrittenDocument[]> {
   const sources = docs.map((d) => d.document.url);
   // Sorted by source, so that two writers upserting overlapping pages lock them in one order.
   // The stored sources are read in the statement's snapshot, before its own upsert.
@@ -136,7 +137,7 @@ async function writeInTransaction(client: pg.PoolClient, collection: Collection,
   // holder committed; in the upsert's own snapshot it would miss them and collide on insert.
   await client.query('DELETE FROM chunks WHERE document_id = ANY($1::bigint[])', [ids]);
   if (copy) {
-    await copyChunks(client, collection.id, docs.map((d, i) => ({ documentId: ids[i]!, title: d.document.title, chunks: d.chunks })));
+    await copyChunks(client, collection.id, docs.map((d, i) => ({ documentId: ids[i]!, title: d.document.title, chunks: d.chunks })), copy === 'stream' ? undefined : copy);
   } else {
     for (const [i, d] of docs.entries()) await insertChunks(client, collection.id, ids[i]!, d);
   }
