@@ -29,23 +29,27 @@ export interface AnswerContext {
   search?: Omit<SearchOptions, 'k' | 'filter' | 'efSearch'>;
 }
 
-/** One question to answer. */
-export interface AnswerRequest {
-  question: string;
-  history: HistoryMessage[];
-  collection: string;
-  k: number;
+/** Retrieval settings of a request beyond `k`. */
+export interface RequestRetrieval {
   /** Only chunks whose metadata contains this. */
   filter?: Record<string, unknown>;
   /** HNSW candidate list size of the retrieval (else the collection's). */
   efSearch?: number;
   /** Metadata conditions beyond containment (`!=`, `in`, ranges). */
   where?: MetadataCondition[];
-  /** Passages of one page among those retrieved (else ask's default). */
+  /** Passages of one page among those retrieved (else the search's or ask's default). */
   maxPerPage?: number;
   keepNoisePages?: boolean;
   /** false: no reranker for this request, whatever the server's. */
   rerank?: boolean;
+}
+
+/** One question to answer. */
+export interface AnswerRequest extends RequestRetrieval {
+  question: string;
+  history: HistoryMessage[];
+  collection: string;
+  k: number;
   chat: ChatModel;
   signal: AbortSignal;
 }

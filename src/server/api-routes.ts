@@ -2,7 +2,7 @@
 import { search } from '../core/search.js';
 import { ASK_DEFAULTS, SEARCH_DEFAULTS } from '../options/defaults.js';
 import type { ChatModel } from '../models/spec.js';
-import { answerEvents, withoutReranker, type AnswerContext } from './answer.js';
+import { answerEvents, withoutReranker, type AnswerContext, type RequestRetrieval } from './answer.js';
 import { checkHistory, checkQuestion, type InputLimits } from './conversation.js';
 import type { Gate } from './gate.js';
 import { HttpError, decodePathPart, errorBody, readJsonObject, sendJson, startEventStream, toHttpError, writeEvent } from './http.js';
@@ -59,17 +59,6 @@ export function checkWhere(value: unknown): MetadataCondition[] | undefined {
   } catch (err) {
     throw bad(`\`where\`: ${err instanceof Error ? err.message : String(err)}`);
   }
-}
-
-/** Retrieval settings of a request body beyond `k`. */
-export interface RequestRetrieval {
-  filter?: Record<string, unknown>;
-  efSearch?: number;
-  where?: MetadataCondition[];
-  maxPerPage?: number;
-  keepNoisePages?: boolean;
-  /** false: no reranker for this request. */
-  rerank?: boolean;
 }
 
 /** `filter`, `efSearch`, `where`, `maxPerPage` and `keepNoisePages` of a request body, as options of `search` and `askStream`. */
