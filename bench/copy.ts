@@ -88,10 +88,9 @@ function makePages(): EmbeddedDocument[] {
 // Only the collection's record is needed: the rows bring their own (random) vectors.
 const model = createLexicalEmbedding({ dimensions: DIMENSIONS });
 
+/** A new collection: it has no HNSW index (one is built once it passes the threshold), as a bulk load wants. */
 async function bulkCollection(db: Database, name: string): Promise<Collection> {
-  const c = await ensureCollection(db.pool, name, model);
-  await db.pool.query(`DROP INDEX chunks_embedding_c${sqlInt(c.id)}_idx`);
-  return c;
+  return ensureCollection(db.pool, name, model);
 }
 
 async function timed(fn: () => Promise<void>): Promise<number> {
