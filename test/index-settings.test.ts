@@ -1,48 +1,26 @@
-import { createHash } from 'node:crypto';
 import { describeEachDatabase, freshDatabase } from './support/databases.js';
 import type { Database } from '../src/store/database.js';
 import { buildCollectionIndex, configureCollectionIndex, ensureCollection, getCollection, listCollections } from '../src/store/collections.js';
 import { replaceDocuments } from '../src/store/documents.js';
 import { searchChunks } from '../src/retrieval/search-chunks.js';
 import { createLexicalEmbedding } from '../src/models/local/lexical-embedding.js';
-import type { EmbeddedDocument } from '../src/types.js';
 import { ConfigError } from '../src/errors.js';
-import { seededRandom } from './support/seeded-random.js';
+import { clusteredPages } from './support/builders.js';
 
 const DIMS = 32;
 const model = createLexicalEmbedding({ dimensions: DIMS });
-const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 
 /** Pages of chunks around a few cluster centres; every 25th chunk is tagged `group: rare`. */
-function pages(count: number, perPage: number): EmbeddedDocument[] {
-  const rand = seededRandom(7);
-  const centres = Array.from({ length: 4 }, () => Float32Array.from({ length: DIMS }, () => rand() * 2 - 1));
-  return Array.from({ length: count }, (_, p) => {
-    const url = `https://docs.test/p${p}`;
-    return {
-      document: { url, title: `Page ${p}`, contentType: 'text/html', fetchedAt: new Date(), blocks: [], contentHash: sha(url) },
-      chunks: Array.from({ length: perPage }, (_, ordinal) => {
-        const n = p * perPage + ordinal;
-        const centre = centres[n % centres.length]!;
-        const text = `chunk ${n} ${n % 25 === 0 ? 'rare tagged text' : 'common text'}`;
-        return {
-          url,
-          title: `Page ${p}`,
-          ordinal,
-          text,
-          headingPath: [],
-          embeddingInput: text,
-          tokenCount: 4,
-          textHash: sha(text),
-          metadata: { group: n % 25 === 0 ? 'rare' : 'common', n },
-          embedding: Float32Array.from(centre, (v) => v + (rand() - 0.5) * 0.2),
-        };
-      }),
-      cachedChunks: 0,
-      embeddedTokens: 0,
-    };
+const pages = (count: number, perPage: number) =>
+  clusteredPages({
+    count,
+    perPage,
+    dims: DIMS,
+    seed: 7,
+    centres: 4,
+    spread: 0.2,
+    chunk: (n) => ({ text: `chunk ${n} ${n % 25 === 0 ? 'rare tagged text' : 'common text'}`, metadata: { group: n % 25 === 0 ? 'rare' : 'common', n } }),
   });
-}
 
 describeEachDatabase('HNSW settings and filtered search', (backend) => {
   let db: Database & { drop(): Promise<void> };

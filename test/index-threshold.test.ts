@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { describeEachDatabase, freshDatabase } from './support/databases.js';
 import type { Database } from '../src/store/database.js';
 import { buildCollectionIndex, dropCollectionIndex, ensureCollection, hasCollectionIndex, listCollections } from '../src/store/collections.js';
@@ -6,42 +5,14 @@ import { replaceDocuments } from '../src/store/documents.js';
 import { searchChunks } from '../src/retrieval/search-chunks.js';
 import { ingestDocuments } from '../src/core/ingest-documents.js';
 import { createLexicalEmbedding } from '../src/models/local/lexical-embedding.js';
-import type { EmbeddedDocument } from '../src/types.js';
-import { seededRandom } from './support/seeded-random.js';
+import { clusteredPages } from './support/builders.js';
 
 const DIMS = 32;
 const model = createLexicalEmbedding({ dimensions: DIMS });
-const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 
 /** `count` pages of `perPage` chunks around a few cluster centres. */
-function pages(count: number, perPage: number): EmbeddedDocument[] {
-  const rand = seededRandom(11);
-  const centres = Array.from({ length: 6 }, () => Float32Array.from({ length: DIMS }, () => rand() * 2 - 1));
-  return Array.from({ length: count }, (_, p) => {
-    const url = `https://docs.test/p${p}`;
-    return {
-      document: { url, title: `Page ${p}`, contentType: 'text/html', fetchedAt: new Date(), blocks: [], contentHash: sha(url) },
-      chunks: Array.from({ length: perPage }, (_, ordinal) => {
-        const n = p * perPage + ordinal;
-        const text = `chunk ${n}`;
-        return {
-          url,
-          title: `Page ${p}`,
-          ordinal,
-          text,
-          headingPath: [],
-          embeddingInput: text,
-          tokenCount: 2,
-          textHash: sha(text),
-          metadata: {},
-          embedding: Float32Array.from(centres[n % centres.length]!, (v) => v + (rand() - 0.5) * 0.3),
-        };
-      }),
-      cachedChunks: 0,
-      embeddedTokens: 0,
-    };
-  });
-}
+const pages = (count: number, perPage: number) =>
+  clusteredPages({ count, perPage, dims: DIMS, seed: 11, centres: 6, spread: 0.3, chunk: (n) => ({ text: `chunk ${n}` }) });
 
 const text = (i: number) => `# Page ${i}\n\nThe wombat number ${i} digs burrows with its claws near river ${i % 7}.\n`;
 

@@ -5,6 +5,8 @@
 import { createHash } from 'node:crypto';
 import type { Chunk, ChunkedDocument, EmbeddedChunk, EmbeddedDocument, ExtractedDocument } from '../../src/types.js';
 import { getTokenizer } from '../../src/models/tokenizer.js';
+import type { ChunkMetadata } from '../../src/stages/metadata.js';
+import { seededRandom } from './seeded-random.js';
 
 /** sha256 in hex, as the stages hash texts and documents. */
 export const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
@@ -49,4 +51,39 @@ export function embeddedDocument(url: string, chunks: EmbeddedChunk[], overrides
     cachedChunks: 0,
     embeddedTokens: 0,
   };
+}
+
+/** Options of {@link clusteredPages}. */
+export interface ClusteredPagesOptions {
+  count: number;
+  perPage: number;
+  dims: number;
+  /** Seed of the generator: the same options give the same vectors. */
+  seed: number;
+  /** How many random cluster centres the vectors lie around. */
+  centres: number;
+  /** Each dimension of a vector is its centre's ± spread/2. */
+  spread: number;
+  /** Chunk n's text and metadata (n counts from 0 across the pages). */
+  chunk: (n: number) => { text: string; metadata?: ChunkMetadata };
+}
+
+/**
+ * `count` pages (`https://docs.test/p<i>`, titled `Page <i>`) of `perPage` embedded chunks, chunk n
+ * near centre n mod `centres`: data for index and filter tests, where every query vector has true
+ * neighbours to find.
+ */
+export function clusteredPages(o: ClusteredPagesOptions): EmbeddedDocument[] {
+  const rand = seededRandom(o.seed);
+  const centres = Array.from({ length: o.centres }, () => Float32Array.from({ length: o.dims }, () => rand() * 2 - 1));
+  return Array.from({ length: o.count }, (_, p) => {
+    const url = `https://docs.test/p${p}`;
+    const chunks = Array.from({ length: o.perPage }, (_, ordinal) => {
+      const n = p * o.perPage + ordinal;
+      const { text, metadata = {} } = o.chunk(n);
+      const embedding = Float32Array.from(centres[n % o.centres]!, (v) => v + (rand() - 0.5) * o.spread);
+      return embeddedChunkOf(url, ordinal, text, embedding, { title: `Page ${p}`, metadata });
+    });
+    return embeddedDocument(url, chunks, { title: `Page ${p}` });
+  });
 }
