@@ -12,6 +12,7 @@
 import { createHash } from 'node:crypto';
 import { checkInteger, checkNumber } from '../../options/check.js';
 import { parseRetryAfter, sleep } from '../../net/retry.js';
+import { durationReader } from '../../options/duration.js';
 
 const MINUTE_MS = 60_000;
 
@@ -129,21 +130,14 @@ class Bucket {
  * number of seconds. Returns milliseconds, or `undefined` when the text is not a duration.
  */
 export function parseOpenAIDuration(text: string | null | undefined): number | undefined {
-  if (text === null || text === undefined) return undefined;
-  const s = text.trim();
-  if (s === '') return undefined;
+  const s = text?.trim();
+  if (!s) return undefined;
   if (/^\d+(\.\d+)?$/.test(s)) return Number(s) * 1000;
-  const units: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1, us: 0.001, 'µs': 0.001, ns: 0.000001 };
-  const re = /(\d+(?:\.\d+)?)(ms|us|µs|ns|h|m|s)/gy;
-  let total = 0;
-  let matched = 0;
-  let m: RegExpExecArray | null;
-  while ((m = re.exec(s)) !== null) {
-    total += Number(m[1]) * units[m[2]!]!;
-    matched = re.lastIndex;
-  }
-  return matched === s.length ? total : undefined;
+  return readGoDuration(s);
 }
+
+/** Go's `time.Duration` units, in milliseconds. */
+const readGoDuration = durationReader({ h: 3_600_000, m: 60_000, s: 1000, ms: 1, us: 0.001, 'µs': 0.001, ns: 0.000001 });
 
 /** Read a header from a `Headers` object or a plain record. */
 function header(headers: Headers | Record<string, string> | undefined, name: string): string | undefined {
