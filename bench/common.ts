@@ -7,6 +7,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { packageRoot } from '../src/package-root.js';
 import { openDatabase, type Database } from '../src/store/database.js';
+import { corpusPath } from '../test/support/corpora.js';
 
 /** A question of `bench/questions/*.json`: the page path(s) that answer it, or null for none. */
 export interface Question {
@@ -24,12 +25,10 @@ export interface QuestionSet {
 /** The question sets whose sites are present: the demo site always, the shared corpora when there. */
 export function questionSets(): { sets: QuestionSet[]; missing: string[] } {
   const root = packageRoot();
-  // A worktree sits one folder deeper than the checkout the corpora sit next to: RAGLINE_CORPORA names them.
-  const corpora = process.env.RAGLINE_CORPORA ?? path.join(root, '..', 'shared', 'corpora');
   const sites: Record<string, string> = {
     'demo-site': path.join(root, 'demo-site'),
-    'drf-docs': path.join(corpora, 'drf-docs'),
-    'lmfit-docs': path.join(corpora, 'lmfit-docs'),
+    'drf-docs': corpusPath('drf-docs'),
+    'lmfit-docs': corpusPath('lmfit-docs'),
   };
   const sets: QuestionSet[] = [];
   const missing: string[] = [];
@@ -56,6 +55,23 @@ export function isExpected(url: string, base: string, expect: string | string[])
   return (Array.isArray(expect) ? expect : [expect]).some((e) => e.replace(/(^|\/)index\.html$/, '$1') === got);
 }
 
+/** An empty database of its own on the server named by `serverUrl`, and how to drop it. */
+export async function emptyServerDatabase(serverUrl: string): Promise<{ url: string; drop: () => Promise<void> }> {
+  const name = `ragline_bench_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.href,
+    async drop() {
+      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => undefined);
+      await admin.end();
+    },
+  };
+}
+
 /**
  * A throwaway database, removed on close: on the server named by `serverUrl`, a new database of its
  * own (so a benchmark never touches existing data); without one, an embedded database in a temp
@@ -63,26 +79,19 @@ export function isExpected(url: string, base: string, expect: string | string[])
  */
 export async function scratchDatabase(serverUrl?: string, options: { maxConnections?: number } = {}): Promise<Database & { url?: string }> {
   if (serverUrl) {
-    const name = `ragline_bench_${randomBytes(4).toString('hex')}`;
-    const admin = new pg.Client({ connectionString: serverUrl });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${name}`);
-    const url = new URL(serverUrl);
-    url.pathname = `/${name}`;
+    const empty = await emptyServerDatabase(serverUrl);
     try {
-      const db = await openDatabase({ databaseUrl: url.href, ...options });
+      const db = await openDatabase({ databaseUrl: empty.url, ...options });
       return {
         ...db,
-        url: url.href,
+        url: empty.url,
         async close() {
           await db.close();
-          await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-          await admin.end();
+          await empty.drop();
         },
       };
     } catch (err) {
-      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => undefined);
-      await admin.end();
+      await empty.drop();
       throw err;
     }
   }

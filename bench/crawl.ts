@@ -20,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { serveStatic } from '../src/net/static-server.js';
 import { crawl } from '../src/stages/crawl.js';
+import { corpusPath } from '../test/support/corpora.js';
 
 interface WorkerResult {
   crawler: string;
@@ -135,7 +136,7 @@ async function main(): Promise<void> {
   const generated = await mkdtemp(path.join(os.tmpdir(), 'ragline-crawl-bench-'));
   const linked = await generateSite(generated, Number(values.pages));
   sites.push({ name: `generated (${linked} linked pages + 1 sitemap-only)`, root: generated, expected: `${linked + 1}`, cleanup: () => rm(generated, { recursive: true, force: true }) });
-  const drf = fileURLToPath(new URL('../../../shared/corpora/drf-docs', import.meta.url));
+  const drf = corpusPath('drf-docs');
   if (existsSync(drf)) sites.push({ name: 'drf-docs (68 linked pages + 1 sitemap-only)', root: drf, expected: '69' });
   else console.log(`drf-docs not found at ${drf}: skipped.`);
 

@@ -46,6 +46,7 @@ import { serveStatic, type StaticServer } from '../src/net/static-server.js';
 import { packageRoot } from '../src/package-root.js';
 import type { Database } from '../src/store/database.js';
 import { startOpenAIStandIn, type OpenAIStandIn } from '../test/stand-in/openai-stand-in.js';
+import { corpusPath } from '../test/support/corpora.js';
 
 function intEnv(name: string, fallback: number, min: number): number {
   const raw = process.env[name];
@@ -283,7 +284,7 @@ async function main(): Promise<void> {
   if (!existsSync(cliBin)) fail(`${cliBin} is missing: run \`npm run build\` first.`);
 
   const sites: Site[] = [{ name: 'demo-site', dir: path.join(root, 'demo-site') }];
-  const drf = path.join(root, '..', 'shared', 'corpora', 'drf-docs');
+  const drf = corpusPath('drf-docs');
   if (existsSync(drf)) sites.push({ name: 'drf-docs', dir: drf });
 
   // No rate limit in the way: the stand-in's latency is the model's only cost.

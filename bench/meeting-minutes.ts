@@ -21,10 +21,11 @@ import { parseTranscript } from '../src/meetings/parse-transcript.js';
 import { generateMinutes } from '../src/meetings/generate-minutes.js';
 import { minutesDocx, minutesJson, minutesMarkdown } from '../src/meetings/render-minutes.js';
 import { transcribeAudio } from '../src/meetings/transcribe-audio.js';
+import { corpusPath } from '../test/support/corpora.js';
 
 const standIn = await startOpenAIStandIn({ respond: structuredRespond() });
 try {
-  const boston = path.join(packageRoot(), '..', 'shared', 'corpora', 'transcripts', 'boston_city_council_captions.vtt');
+  const boston = corpusPath('transcripts', 'boston_city_council_captions.vtt');
   if (!existsSync(boston)) console.log('Boston captions: skipped, ../shared/corpora is absent');
   else {
     let started = performance.now();

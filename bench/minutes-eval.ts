@@ -26,6 +26,7 @@ import { findMotions } from '../src/meetings/extractive-council.js';
 import { resolveTemplate } from '../src/meetings/templates.js';
 import { itemsOf, type Motion } from '../src/meetings/minutes.js';
 import { parseClock, type TranscriptSegment } from '../src/meetings/transcript.js';
+import { corpusPath } from '../test/support/corpora.js';
 
 interface Expected {
   from: string;
@@ -79,7 +80,7 @@ function promptSegments(prompt: string): TranscriptSegment[] {
 }
 
 // RAGLINE_CORPORA points elsewhere when the checkout is not next to shared/ (a worktree).
-const corpora = path.join(process.env.RAGLINE_CORPORA ?? path.join(packageRoot(), '..', 'shared', 'corpora'), 'transcripts');
+const corpora = corpusPath('transcripts');
 const expectedAll = JSON.parse(readFileSync(path.join(packageRoot(), 'test/fixtures/minutes-eval/expected-motions.json'), 'utf8')) as Record<string, Expected[]>;
 if (!existsSync(corpora)) {
   console.log('Minutes eval: skipped, ../shared/corpora/transcripts is absent');

@@ -19,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { serveStatic } from '../src/net/static-server.js';
 import { packageRoot } from '../src/package-root.js';
+import { corpusPath } from '../test/support/corpora.js';
 
 const run = promisify(execFile);
 const PEER_DIR = process.env.BENCH_PEER_DIR ?? '/tmp/peer-pdf';
@@ -104,7 +105,7 @@ async function peerReady(): Promise<string | undefined> {
 
 /** A docs page printed to PDF, its copies joined up to PAGES pages. */
 async function makePdf(chromium: string, dir: string): Promise<{ file: string; page: string }> {
-  const drf = path.join(packageRoot(), '..', 'shared', 'corpora', 'drf-docs');
+  const drf = corpusPath('drf-docs');
   const [root, page] = existsSync(drf) ? [drf, 'api-guide/serializers/'] : [path.join(packageRoot(), 'demo-site'), 'guide/retries/'];
   const site = await serveStatic(root);
   const one = path.join(dir, 'one.pdf');

@@ -23,19 +23,14 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
-import { randomBytes } from 'node:crypto';
 import { serveStatic } from '../src/net/static-server.js';
 import { packageRoot } from '../src/package-root.js';
 import { startOpenAIStandIn } from '../test/stand-in/openai-stand-in.js';
-import { printTable } from './common.js';
+import { emptyServerDatabase, printTable } from './common.js';
+import { corpusPath } from '../test/support/corpora.js';
 
 const PEER_DIR = process.env.BENCH_PEER_DIR ?? path.join(os.tmpdir(), 'ragline-peer');
-// The shared corpora sit beside the main checkout (../shared) or, from a worktree, at /work/shared.
-const SITE =
-  process.env.BENCH_PEER_SITE ??
-  [path.join(packageRoot(), '..', 'shared', 'corpora', 'drf-docs'), '/work/shared/corpora/drf-docs'].find((p) => existsSync(p)) ??
-  path.join(packageRoot(), '..', 'shared', 'corpora', 'drf-docs');
+const SITE = process.env.BENCH_PEER_SITE ?? corpusPath('drf-docs');
 const LATENCY_MS = Number(process.env.BENCH_LATENCY_MS ?? 0);
 const REPEAT = Number(process.env.BENCH_REPEAT ?? 1);
 const PACKAGES = ['@langchain/community@1', '@langchain/textsplitters@1', '@langchain/openai@1', '@langchain/core@1', 'pg', 'jsdom', 'html-to-text'];
@@ -92,23 +87,6 @@ async function installPeer(): Promise<void> {
   });
 }
 
-/** A scratch database on the server, dropped by the returned function. */
-async function scratchServerDatabase(serverUrl: string): Promise<{ url: string; drop: () => Promise<void> }> {
-  const name = `ragline_peer_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.href,
-    async drop() {
-      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await admin.end();
-    },
-  };
-}
-
 /** `ragline ingest` of the site into a fresh embedded store with the CLI at `cli`; its wall ms. */
 async function embeddedRun(cli: string, tool: string, run: number, rows: Array<Array<string | number>>, env: Record<string, string>, siteUrl: string): Promise<number> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'ragline-peer-store-'));
@@ -152,7 +130,7 @@ async function main(): Promise<void> {
   const walls: Record<string, number[]> = { langchain: [], embedded: [], server: [], before: [] };
   try {
     for (let r = 1; r <= REPEAT; r++) {
-      const peerDb = await scratchServerDatabase(serverUrl);
+      const peerDb = await emptyServerDatabase(serverUrl);
       try {
         const peer = await runNode([path.join(PEER_DIR, 'peer-ingest.mjs')], { SITE_URL: site.url, OPENAI_BASE_URL: standIn.url, DATABASE_URL: peerDb.url, TABLE: 'peer_chunks' }, PEER_DIR);
         const counts = JSON.parse(peer.stdout.trim().split('\n').at(-1)!) as { pages: number; chunks: number };
@@ -163,7 +141,7 @@ async function main(): Promise<void> {
       }
       if (process.env.BENCH_BEFORE_CLI) walls.before!.push(await embeddedRun(process.env.BENCH_BEFORE_CLI, 'ragline (before)', r, rows, common, site.url));
       walls.embedded!.push(await embeddedRun(cli, 'ragline', r, rows, common, site.url));
-      const ourDb = await scratchServerDatabase(serverUrl);
+      const ourDb = await emptyServerDatabase(serverUrl);
       try {
         const ours = await runNode([cli, 'ingest', site.url, '--allow-private-network', '--json'], { ...common, DATABASE_URL: ourDb.url }, os.tmpdir());
         const s = JSON.parse(ours.stdout) as { documents: number; chunks: number; ms: number };

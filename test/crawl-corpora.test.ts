@@ -9,14 +9,14 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describeEachDatabase, freshDatabase } from './support/databases.js';
 import { ingest } from '../src/index.js';
 import { createLexicalEmbedding } from '../src/models/local/lexical-embedding.js';
 import { serveStatic, type StaticServer } from '../src/net/static-server.js';
 import type { Database } from '../src/store/database.js';
+import { corpusPath } from './support/corpora.js';
 
-const CORPORA = fileURLToPath(new URL('../../shared/corpora/', import.meta.url));
+const CORPORA = corpusPath();
 const corpora: Array<{ name: string; start: string; pages?: number }> = [
   { name: 'drf-docs', start: '', pages: 69 },
   { name: 'lmfit-docs', start: 'index.html' },

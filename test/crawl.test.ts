@@ -2,10 +2,10 @@ import { existsSync, promises as fs } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { ConfigError, FetchError } from '../src/errors.js';
 import { crawl, extractLinks, normalizeUrl, type CrawlEvent, type CrawlStats } from '../src/stages/crawl.js';
 import type { SourceDocument } from '../src/types.js';
+import { corpusPath } from './support/corpora.js';
 
 /** A route answers a request; `undefined` means 404. */
 type Route = (req: http.IncomingMessage, res: http.ServerResponse) => void | Promise<void>;
@@ -439,7 +439,7 @@ describe('crawl: limits and backpressure', () => {
 });
 
 // Optional: the real Django REST framework documentation site (see ../shared/corpora/README.md).
-const DRF_DOCS = fileURLToPath(new URL('../../shared/corpora/drf-docs', import.meta.url));
+const DRF_DOCS = corpusPath('drf-docs');
 const hasDrfDocs = existsSync(DRF_DOCS);
 if (!hasDrfDocs) {
   console.log(`Skipping the drf-docs crawl test: ${DRF_DOCS} is absent (it is optional).`);

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { extract, extractDocument, type ExtractOptions } from '../src/stages/extract.js';
 import { ConfigError, InputError } from '../src/errors.js';
 import type { Block, ExtractedDocument, SourceDocument } from '../src/types.js';
+import { corpusPath } from './support/corpora.js';
 
 const FIXTURES = fileURLToPath(new URL('./fixtures/extract/', import.meta.url));
 
@@ -585,7 +586,7 @@ describe('extract: plain text and dispatch', () => {
 });
 
 // Optional: every page of the two shared documentation corpora (see ../shared/corpora/README.md).
-const CORPORA = fileURLToPath(new URL('../../shared/corpora/', import.meta.url));
+const CORPORA = corpusPath();
 const hasCorpora = existsSync(path.join(CORPORA, 'drf-docs')) && existsSync(path.join(CORPORA, 'lmfit-docs'));
 if (!hasCorpora) {
   console.log(`Skipping the extract corpus test: ${CORPORA} is absent (it is optional).`);

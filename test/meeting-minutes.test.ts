@@ -18,9 +18,10 @@ import { resolveTemplate } from '../src/meetings/templates.js';
 import { extractiveMinutes } from '../src/meetings/extractive-minutes.js';
 import { ConfigError, ModelError } from '../src/errors.js';
 import type { Transcript } from '../src/meetings/transcript.js';
+import { corpusPath } from './support/corpora.js';
 
 const fixture = (name: string) => readFileSync(path.join(packageRoot(), 'test/fixtures/transcripts', name), 'utf8');
-const corpora = path.join(packageRoot(), '..', 'shared', 'corpora', 'transcripts');
+const corpora = corpusPath('transcripts');
 
 type Body = { messages: Array<{ role: string; content: string }>; temperature?: number; response_format?: { type: string; json_schema: { name: string; strict: boolean; schema: unknown } }; max_tokens?: number };
 

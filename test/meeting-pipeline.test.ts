@@ -29,11 +29,11 @@ import type { Database } from '../src/store/database.js';
 import { ConfigError, InputError } from '../src/errors.js';
 import { runCliInProcess } from './support/cli.js';
 import { unzip } from './support/zip.js';
+import { corpusPath } from './support/corpora.js';
 
 const fixtures = path.join(packageRoot(), 'test/fixtures/transcripts');
 const fixture = (name: string) => path.join(fixtures, name);
-// RAGLINE_CORPORA points at the shared corpora when the checkout is not next to them (a worktree).
-const corpora = path.join(process.env.RAGLINE_CORPORA ?? path.join(packageRoot(), '..', 'shared', 'corpora'), 'transcripts');
+const corpora = corpusPath('transcripts');
 
 function record(): MeetingRecord {
   const transcript = parseTranscript(readFileSync(fixture('teams-budget.vtt'), 'utf8'));

@@ -9,9 +9,10 @@ import { packageRoot } from '../src/package-root.js';
 import { decodeEntities, detectTranscriptFormat, parseTranscript } from '../src/meetings/parse-transcript.js';
 import { formatClock, parseClock, transcriptText } from '../src/meetings/transcript.js';
 import { ConfigError, InputError } from '../src/errors.js';
+import { corpusPath } from './support/corpora.js';
 
 const fixture = (name: string) => readFileSync(path.join(packageRoot(), 'test/fixtures/transcripts', name), 'utf8');
-const corpora = path.join(packageRoot(), '..', 'shared', 'corpora', 'transcripts');
+const corpora = corpusPath('transcripts');
 
 describe('WebVTT', () => {
   test('takes speakers from Teams voice spans, skips NOTE and STYLE blocks and decodes entities', () => {
