@@ -8,6 +8,7 @@ import pg from 'pg';
 import { packageRoot } from '../src/package-root.js';
 import { openDatabase, type Database } from '../src/store/database.js';
 import { corpusPath } from '../test/support/corpora.js';
+import { samePage } from '../src/core/eval-questions.js';
 
 /** A question of `bench/questions/*.json`: the page path(s) that answer it, or null for none. */
 export interface Question {
@@ -43,16 +44,9 @@ export function questionSets(): { sets: QuestionSet[]; missing: string[] } {
   return { sets, missing };
 }
 
-/** A page path relative to the site root, with `index.html` and `.../` spelled one way. */
-export function pagePath(url: string, base: string): string {
-  const rel = new URL(url).pathname.slice(new URL(base).pathname.length);
-  return rel.replace(/(^|\/)index\.html$/, '$1');
-}
-
-/** Whether a retrieved URL is one of the expected pages. */
+/** Whether a retrieved URL is one of the expected pages (paths relative to the site's `base`), matched as `ragline eval` matches them. */
 export function isExpected(url: string, base: string, expect: string | string[]): boolean {
-  const got = pagePath(url, base);
-  return (Array.isArray(expect) ? expect : [expect]).some((e) => e.replace(/(^|\/)index\.html$/, '$1') === got);
+  return (Array.isArray(expect) ? expect : [expect]).some((e) => samePage(url, new URL(e, base).href));
 }
 
 /** An empty database of its own on the server named by `serverUrl`, and how to drop it. */
@@ -106,16 +100,12 @@ export async function scratchDatabase(serverUrl?: string, options: { maxConnecti
   };
 }
 
-/** p-th percentile of a list of numbers. */
-export function percentile(values: readonly number[], p: number): number {
-  if (values.length === 0) return NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
-}
-
 /** Print rows as an aligned table. */
 export function printTable(rows: Array<Array<string | number>>): void {
   const cells = rows.map((r) => r.map(String));
   const widths = cells[0]!.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
   for (const r of cells) console.log(r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  '));
 }
+
+/** p-th percentile by nearest rank, as `ragline eval` reports latencies. */
+export { percentile } from '../src/core/eval-metrics.js';
