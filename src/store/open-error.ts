@@ -18,11 +18,17 @@ const WASI_ERRNO: Readonly<Record<number, readonly [code: string, meaning: strin
 /** Error codes of a full disk: the file system's, and Postgres's SQLSTATE disk_full. */
 const FULL = ['ENOSPC', 'EDQUOT', '53100'];
 
-/** Whether `err` says the disk (or quota) is full. */
-export function isDiskFull(err: unknown): boolean {
-  const { errno, code } = (typeof err === 'object' && err !== null ? err : {}) as { errno?: unknown; code?: unknown };
-  const known = typeof errno === 'number' ? WASI_ERRNO[errno] : undefined;
-  return FULL.includes(known?.[0] ?? '') || FULL.includes(String(code));
+/**
+ * The error in `err`'s cause chain that says the disk (or quota) is full, if any: a write's own
+ * wrapper (a failed COPY, say) keeps the driver's error as its cause.
+ */
+export function diskFullError(err: unknown): unknown {
+  for (let e: unknown = err; typeof e === 'object' && e !== null; e = (e as { cause?: unknown }).cause) {
+    const { errno, code } = e as { errno?: unknown; code?: unknown };
+    const known = typeof errno === 'number' ? WASI_ERRNO[errno] : undefined;
+    if (FULL.includes(known?.[0] ?? '') || FULL.includes(String(code))) return e;
+  }
+  return undefined;
 }
 
 /**
@@ -38,5 +44,5 @@ export function describeDriverError(err: unknown): string {
   else if (typeof errno === 'number') cause = `file system error ${errno}`;
   else if (typeof err === 'string' && err) cause = err;
   else cause = `an error without a message (${Object.prototype.toString.call(err)})`;
-  return isDiskFull(err) ? `${cause}: free space on that disk, or use a data folder on another one` : cause;
+  return diskFullError(err) !== undefined ? `${cause}: free space on that disk, or use a data folder on another one` : cause;
 }

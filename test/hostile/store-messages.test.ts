@@ -10,6 +10,8 @@ import path from 'node:path';
 import { freshDatabase, serverUrl } from '../support/databases.js';
 import { cliBin, runCliInProcess, type CliRun } from '../support/cli.js';
 import { openAITarget } from '../../src/models/openai/client.js';
+import { withTransaction } from '../../src/store/transaction.js';
+import { StoreError } from '../../src/errors.js';
 
 let root: string;
 beforeAll(async () => {
@@ -93,6 +95,28 @@ describe('the OpenAI provider without a key', () => {
     expect(openAITarget({ env: { OPENAI_API_KEY: '', OPENAI_BASE_URL: 'http://127.0.0.1:11434/v1' } }).baseURL).toBe('http://127.0.0.1:11434/v1');
     expect(openAITarget({ env: { OPENAI_BASE_URL: 'http://localhost:8000/v1' } }).apiKey).not.toBe('');
     expect(() => openAITarget({ env: { OPENAI_API_KEY: '' } })).toThrow(/No OpenAI API key: set OPENAI_API_KEY/);
+  });
+});
+
+describe('a full disk inside a write', () => {
+  let db: Awaited<ReturnType<typeof freshDatabase>>;
+  beforeAll(async () => {
+    db = await freshDatabase('pglite');
+  });
+  afterAll(() => db?.drop());
+
+  test('is named as a full disk even when the write wrapped the driver error (a failed COPY), and the transaction rolls back', async () => {
+    // Postgres's own error for a full disk, as a COPY wrapper passes it on as its cause.
+    const driver = Object.assign(new Error('could not extend file "base/5/16812": No space left on device'), { code: '53100' });
+    const wrapped = new StoreError('Binary COPY into chunks failed: could not extend file "base/5/16812": No space left on device', { cause: driver });
+    const write = withTransaction(db.pool, async (client) => {
+      await client.query(`INSERT INTO collections (name, embedding_provider, embedding_model, dimensions) VALUES ('full', 'local', 'm', 4)`);
+      throw wrapped;
+    });
+    await expect(write).rejects.toThrow(
+      /^Writing to the store failed: could not extend file "base\/5\/16812": No space left on device: free space on that disk, or use a data folder on another one\. What was stored before this write is kept\.$/,
+    );
+    expect((await db.pool.query(`SELECT count(*)::int AS n FROM collections WHERE name = 'full'`)).rows[0].n).toBe(0);
   });
 });
 
